@@ -1,0 +1,3 @@
+from wheelpin.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""A diskcache-backed Index wrapper.  [disk only]
+
+Project pages are kept condensed (a few fields per file, not the 7–12 MB pages some projects have) with a
+time-to-live; parsed metadata is kept forever, keyed by the file's sha256 (content-addressed, so it can never
+go stale).  diskcache writes through SQLite transactions, so an interrupted run never leaves a torn entry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import diskcache
+import platformdirs
+from packaging.utils import canonicalize_name
+
+from wheelpin.errors import IndexUnavailable
+from wheelpin.index import HttpIndex, page_from_json, page_to_json
+from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+
+DEFAULT_TTL = 600.0
+# Bump when the stored shape changes, so old entries are ignored rather than misread.
+SCHEMA = 1
+
+
+def default_cache_dir() -> Path:
+    """``--cache-dir``, else ``WHEELPIN_CACHE_DIR``, else the user's cache directory."""
+    env = os.environ.get("WHEELPIN_CACHE_DIR")
+    return Path(env) if env else Path(platformdirs.user_cache_dir("wheelpin"))
+
+
+class CachedIndex:
+    """An Index that answers from disk when it can and fills the disk from ``inner`` when it must."""
+
+    def __init__(self, inner: HttpIndex, directory: str | os.PathLike[str], *, ttl: float = DEFAULT_TTL,
+                 refresh: bool = False, offline: bool = False) -> None:
+        self.inner = inner
+        self.directory = Path(directory)
+        self.ttl, self.refresh, self.offline = ttl, refresh, offline
+        try:
+            self._cache = diskcache.Cache(str(self.directory), size_limit=2**31)
+        except OSError as exc:
+            raise IndexUnavailable(
+                f"the cache directory {self.directory} cannot be used ({exc}): pass a writable --cache-dir or "
+                "set WHEELPIN_CACHE_DIR."
+            ) from None
+        self.hits = 0
+        self.misses = 0
+
+    def project(self, name: str) -> ProjectPage:
+        key = f"page/{SCHEMA}/{'|'.join(self.inner.index_urls)}/{canonicalize_name(name)}"
+        stored = self._load(key)
+        if stored is not None:
+            saved_at, text = stored
+            if self.offline or (not self.refresh and time.time() - saved_at < self.ttl):
+                self.hits += 1
+                return page_from_json(text)
+        if self.offline:
+            raise IndexUnavailable(
+                f"--offline: the project page of {name!r} is not in the cache at {self.directory}; run once "
+                "without --offline to fill the cache."
+            )
+        self.misses += 1
+        page = self.inner.project(name)
+        self._cache.set(key, json.dumps([time.time(), page_to_json(page)]))
+        return page
+
+    def metadata(self, name: str, file: DistFile) -> CoreMetadata:
+        key = f"meta/{SCHEMA}/{file.sha256 or file.url}"
+        stored = self._load(key)
+        if stored is not None:
+            self.hits += 1
+            return CoreMetadata(**{k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()})
+        if self.offline:
+            raise IndexUnavailable(
+                f"--offline: the metadata of {file.filename} is not in the cache at {self.directory}; run once "
+                "without --offline to fill the cache."
+            )
+        self.misses += 1
+        meta = self.inner.metadata(name, file)
+        self._cache.set(key, json.dumps({
+            "name": meta.name, "version": meta.version, "requires_dist": meta.requires_dist,
+            "requires_python": meta.requires_python, "provides_extra": meta.provides_extra,
+            "dynamic": meta.dynamic,
+        }))
+        return meta
+
+    def close(self) -> None:
+        self._cache.close()
+
+    def _load(self, key: str) -> object:
+        raw = self._cache.get(key)
+        if not isinstance(raw, str):
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None  # a damaged entry is a miss; the next store replaces it

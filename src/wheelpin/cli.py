@@ -1,0 +1,196 @@
+"""The command line: the only module that reads argv, prints, or exits."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from wheelpin import __version__
+from wheelpin.cache import DEFAULT_TTL, CachedIndex, default_cache_dir
+from wheelpin.check import check_lock
+from wheelpin.config import index_urls
+from wheelpin.errors import NoWheelSolution, WheelpinError
+from wheelpin.index import HttpIndex, PrefetchingIndex
+from wheelpin.inputs import Inputs, load_inputs, parse_requirements_file
+from wheelpin.lockfile import lock_lines, write_atomic
+from wheelpin.platforms import PRESETS
+from wheelpin.provider import resolve
+from wheelpin.target import Target, make_target
+
+PYTHON_HELP = (
+    "target CPython version, e.g. 3.11 or 3.11.9 (default: the running interpreter's X.Y). A version without "
+    "a patch number stands for X.Y.0 when checking requires-python and python_full_version markers, as uv "
+    "does; give X.Y.Z to pin it."
+)
+PLATFORM_HELP = (
+    "target platform: a preset (" + ", ".join(f"{k}={v}" for k, v in PRESETS.items()) + ") or a wheel "
+    "platform tag such as manylinux_2_17_x86_64, manylinux2014_aarch64, musllinux_1_2_x86_64, "
+    "macosx_11_0_arm64, win_amd64 (default: manylinux)"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wheelpin",
+        description="Pin requirements to versions that ship prebuilt wheels for a deploy target.",
+    )
+    parser.add_argument("--version", action="version", version=f"wheelpin {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    res = commands.add_parser("resolve", help="write a lock in which every package has a wheel for the target",
+                              description="Resolve requirements to a pinned, hashed lock that installs with "
+                                          "wheels only on the target. Exit 0: lock written; 1: no wheel-only "
+                                          "solution; 2: bad input; 3: the index could not be read.")
+    res.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
+                     help="requirement strings (e.g. 'fastapi>=0.110') or a pyproject.toml path")
+    res.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                     help="a requirements.txt (repeatable; a pyproject.toml path also works)")
+    res.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                     help="a constraints file (repeatable)")
+    res.add_argument("--extra", action="append", default=[], metavar="NAME",
+                     help="include this optional-dependency group of the pyproject.toml (repeatable)")
+    res.add_argument("-o", "--output-file", metavar="FILE", help="write the lock here (default: stdout)")
+    res.add_argument("--pre", action="store_true", help="consider pre-releases")
+    res.add_argument("--allow-source", action="append", default=[], metavar="NAME",
+                     help="let this package fall back to its sdist when no wheel fits (repeatable); its "
+                          "dependencies must be static metadata, nothing is ever built")
+    _target_options(res)
+    _index_options(res)
+
+    chk = commands.add_parser("check", help="does this lock install on the target with wheels only?",
+                              description="Check that every pin of a lock has a wheel for the target. "
+                                          "Exit 0: it does; 1: some pins have none; 2: bad input; 3: index "
+                                          "unreadable.")
+    chk.add_argument("lockfile", metavar="LOCKFILE", help="a requirements file of name==version lines")
+    _target_options(chk)
+    _index_options(chk)
+    return parser
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}", help=PYTHON_HELP)
+    parser.add_argument("--platform", default="manylinux", help=PLATFORM_HELP)
+
+
+def _index_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("index and cache")
+    group.add_argument("-i", "--index-url", metavar="URL",
+                       help="simple-API index URL (default: WHEELPIN_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX_URL, "
+                            "PIP_INDEX_URL, pip's config, then pip's own default)")
+    group.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
+                       help="another index, consulted in order when earlier ones lack a project")
+    group.add_argument("--cache-dir", metavar="DIR",
+                       help="cache directory (default: WHEELPIN_CACHE_DIR or the user cache dir)")
+    group.add_argument("--refresh", action="store_true", help="re-fetch project pages even if cached")
+    group.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
+    group.add_argument("--cache-ttl", type=float, default=DEFAULT_TTL, metavar="SECONDS",
+                       help=f"how long a cached project page stays fresh (default: {DEFAULT_TTL:.0f})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        if args.command == "resolve":
+            return run_resolve(args, argv, err)
+        return run_check(args, err)
+    except WheelpinError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        if isinstance(exc, NoWheelSolution) and exc.blockers:
+            err.print(_blocker_table(exc.blockers))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+def _gather_inputs(args: argparse.Namespace) -> Inputs:
+    requirement_files = [f for f in args.requirement if not f.endswith(".toml")]
+    pyprojects = [f for f in args.requirement if f.endswith(".toml")]
+    strings = []
+    for item in args.requirements:
+        (pyprojects if item.endswith(".toml") and Path(item).is_file() else strings).append(item)
+    if len(pyprojects) > 1:
+        raise WheelpinError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
+    return load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
+                       requirement_args=strings, pyproject=pyprojects[0] if pyprojects else None,
+                       extras=args.extra)
+
+
+@contextmanager
+def _open_index(args: argparse.Namespace, inputs: Inputs | None, err: Console) -> Iterator[PrefetchingIndex]:
+    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
+                      file_index_url=inputs.index_url if inputs else None,
+                      file_extra=inputs.extra_index_urls if inputs else ())
+    counts = {"page": 0, "metadata": 0}
+    status = err.status("resolving…") if err.is_terminal else None
+
+    def on_event(kind: str, what: str) -> None:
+        counts[kind] = counts.get(kind, 0) + 1
+        if status is not None:
+            status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
+
+    http = HttpIndex(urls, on_event=on_event)
+    cached = CachedIndex(http, args.cache_dir or default_cache_dir(), ttl=args.cache_ttl,
+                         refresh=args.refresh, offline=args.offline)
+    index = PrefetchingIndex(cached)
+    if status is not None:
+        status.start()
+    try:
+        yield index
+    finally:
+        if status is not None:
+            status.stop()
+        index.close()
+        cached.close()
+        http.client.close()
+
+
+def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
+    inputs = _gather_inputs(args)
+    target = make_target(args.python, args.platform)
+    with _open_index(args, inputs, err) as index:
+        resolution = resolve(inputs, target, index, allow_source=args.allow_source)
+    command = "wheelpin " + shlex.join(list(argv if argv is not None else sys.argv[1:]))
+    lines = lock_lines(resolution, command=command)
+    if args.output_file:
+        write_atomic(args.output_file, lines)
+        err.print(f"wrote {args.output_file}: {len(resolution.pins)} packages, wheels only for {target}")
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+    return 0
+
+
+def run_check(args: argparse.Namespace, err: Console) -> int:
+    lock = parse_requirements_file(args.lockfile)
+    target: Target = make_target(args.python, args.platform)
+    with _open_index(args, lock, err) as index:
+        results = check_lock(lock, target, index)
+    failures = [r for r in results if not r.ok]
+    out = Console(highlight=False, soft_wrap=True)
+    if not failures:
+        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}")
+        return 0
+    table = Table(title=f"{len(failures)} of {len(results)} pins have no wheel for {target}")
+    for column in ("package", "pinned", "why", "nearest version with a wheel", "line"):
+        table.add_column(column)
+    for r in failures:
+        table.add_row(r.name, str(r.version), r.reason or "", str(r.nearest or "none"), r.source)
+    out.print(table)
+    return 1
+
+
+def _blocker_table(blockers: list[tuple[str, str]]) -> Table:
+    table = Table(title="blocked")
+    table.add_column("requirement")
+    table.add_column("why")
+    for requirement, why in blockers:
+        table.add_row(requirement, why)
+    return table

@@ -1,0 +1,76 @@
+"""Where the package index is: the same answer the installer would give.  [reads env and config files]
+
+Order: ``--index-url``; an ``--index-url`` line in a requirements file; ``WHEELPIN_INDEX_URL``;
+``UV_DEFAULT_INDEX`` / ``UV_INDEX_URL``; ``PIP_INDEX_URL``; pip's configuration files; pip's built-in
+default (asked of pip itself, so no index host name lives in this code).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+
+from wheelpin.errors import InputError
+
+
+def index_urls(*, cli_index_url: str | None, cli_extra: Sequence[str] = (), file_index_url: str | None = None,
+               file_extra: Sequence[str] = ()) -> list[str]:
+    """The primary index first, then the extra ones (consulted in order; the first that has a project wins)."""
+    primary = (cli_index_url or file_index_url or os.environ.get("WHEELPIN_INDEX_URL")
+               or os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL")
+               or os.environ.get("PIP_INDEX_URL") or _pip_config("index-url") or pip_default_index())
+    extras = [*cli_extra, *file_extra, *os.environ.get("PIP_EXTRA_INDEX_URL", "").split(),
+              *(_pip_config("extra-index-url") or "").split()]
+    urls: list[str] = []
+    for url in [primary, *extras]:
+        # pip accepts file:// indexes; an HTTP client cannot read them, and skipping them is what the
+        # user wants on machines whose pip.conf points at a local wheel directory.
+        if url.startswith(("http://", "https://")) and url not in urls:
+            urls.append(url)
+    if not urls:
+        raise InputError(f"the index URL {primary!r} is not an http(s) URL: pass --index-url https://…/simple.")
+    return urls
+
+
+def pip_default_index() -> str:
+    try:
+        from pip._internal.models.index import PyPI
+    except ImportError:
+        raise InputError(
+            "no package index is configured and pip is not installed to tell its default: pass "
+            "--index-url URL, or set WHEELPIN_INDEX_URL or PIP_INDEX_URL."
+        ) from None
+    return str(PyPI.simple_url)
+
+
+def _pip_config_files() -> list[Path]:
+    if os.environ.get("PIP_CONFIG_FILE") == os.devnull:
+        return []
+    files = [Path("/etc/pip.conf"), *(Path(d) / "pip" / "pip.conf" for d in
+                                      os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":"))]
+    files += [Path.home() / ".pip" / "pip.conf", Path(platformdirs.user_config_dir("pip")) / "pip.conf"]
+    if os.environ.get("PIP_CONFIG_FILE"):
+        files.append(Path(os.environ["PIP_CONFIG_FILE"]))
+    if sys.prefix != sys.base_prefix:
+        files.append(Path(sys.prefix) / "pip.conf")
+    return files
+
+
+def _pip_config(key: str) -> str | None:
+    """The last value pip's config files give for ``key`` in [global] or [install] (later files win)."""
+    value: str | None = None
+    for path in _pip_config_files():
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        for section in ("global", "install"):
+            if parser.has_option(section, key):
+                value = parser.get(section, key)
+    return value

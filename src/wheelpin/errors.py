@@ -1,0 +1,51 @@
+"""The wheelpin error family.
+
+Every error carries what the user needs to fix it; ``str(error)`` is one paragraph that names the
+file, line, package or URL involved and says what to do.  ``exit_code`` is what the CLI exits with.
+"""
+
+from __future__ import annotations
+
+
+class WheelpinError(Exception):
+    """Base class: a problem reported to the user as one paragraph, never as a traceback."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(WheelpinError):
+    """Bad input: a requirements file, a requirement, an option value.  Exit code 2."""
+
+    exit_code = 2
+
+
+class IndexUnavailable(WheelpinError):
+    """The package index could not be read (network, HTTP status, malformed page).  Exit code 3."""
+
+    exit_code = 3
+
+
+class MetadataError(WheelpinError):
+    """A distribution's metadata could not be obtained or trusted (hash mismatch, dynamic deps).  Exit 3."""
+
+    exit_code = 3
+
+
+class NoWheelSolution(WheelpinError):
+    """No set of versions with wheels for the target satisfies the requirements.  Exit code 1.
+
+    ``blockers`` holds ``(name, detail)`` pairs for the short table the CLI prints.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, blockers: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.blockers = blockers or []

@@ -1,0 +1,314 @@
+"""The resolvelib provider, and ``resolve(inputs, target, index) → Resolution``.  [pure given an Index]
+
+Only versions with a wheel for the target are candidates (plus sdists of packages named in
+``allow_source``).  Extras follow pip's model: ``foo[x]==v`` is its own identifier and depends on
+``foo==v``, so two extras can never pick two versions of ``foo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
+from resolvelib.structs import RequirementInformation
+
+from wheelpin.errors import NoWheelSolution
+from wheelpin.index import PrefetchingIndex
+from wheelpin.inputs import InputRequirement, Inputs
+from wheelpin.models import DistFile
+from wheelpin.target import Target
+from wheelpin.wheels import VersionChoice, choices_for
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Req:
+    """A requirement on one identifier: ``name`` or ``name[extra,…]``."""
+
+    name: NormalizedName
+    extras: frozenset[NormalizedName] = frozenset()
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    text: str = ""
+    source: str = ""  # for requirements given by the user: "requirements.txt:3"
+
+    @property
+    def identifier(self) -> str:
+        return _identifier(self.name, self.extras)
+
+    def __str__(self) -> str:
+        return self.text or f"{self.identifier}{self.specifier}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
+    name: NormalizedName
+    version: Version
+    extras: frozenset[NormalizedName]
+    choice: VersionChoice
+    from_source: bool = False
+
+    @property
+    def identifier(self) -> str:
+        return _identifier(self.name, self.extras)
+
+    @property
+    def metadata_file(self) -> DistFile:
+        if self.from_source:
+            assert self.choice.sdist is not None
+            return self.choice.sdist
+        return self.choice.wheels[0]
+
+    def __str__(self) -> str:
+        return f"{self.name}=={self.version}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pin:
+    """One line of the lock."""
+
+    name: NormalizedName
+    version: Version
+    choice: VersionChoice
+    from_source: bool
+    via: tuple[str, ...]  # parent package names, or the user's sources ("-r requirements.txt")
+
+    @property
+    def files(self) -> tuple[DistFile, ...]:
+        if self.from_source and self.choice.sdist is not None:
+            return (self.choice.sdist,)
+        return self.choice.wheels
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolution:
+    target: Target
+    pins: tuple[Pin, ...]  # sorted by name
+
+    def pin(self, name: str) -> Pin | None:
+        wanted = canonicalize_name(name)
+        return next((p for p in self.pins if p.name == wanted), None)
+
+    def as_dict(self) -> dict[str, str]:
+        return {p.name: str(p.version) for p in self.pins}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Blocker:
+    """A requirement no wheel-bearing version satisfies, with why — a row of the failure table."""
+
+    name: NormalizedName
+    wanted: str  # the specifier, e.g. "==2.23.4"
+    required_by: str  # "pydantic 2.9.2", or the user's source
+    versions: tuple[str, ...]  # versions the specifier admits, newest first (may be empty)
+    reason: str
+
+
+def _identifier(name: str, extras: Iterable[str]) -> str:
+    extras = sorted(extras)
+    return f"{name}[{','.join(extras)}]" if extras else name
+
+
+def _specifier_pins(specifier: SpecifierSet) -> set[Version]:
+    return {Version(s.version) for s in specifier if s.operator in ("==", "===") and "*" not in s.version}
+
+
+class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
+    """resolvelib provider: candidates are versions with a wheel for ``target``."""
+
+    def __init__(self, *, index: PrefetchingIndex, target: Target, constraints: Sequence[Req] = (),
+                 allow_source: Iterable[str] = (), pre: bool = False) -> None:
+        self.index = index
+        self.target = target
+        self.environment = target.marker_environment()
+        self.constraints: dict[str, list[SpecifierSet]] = {}
+        for req in constraints:
+            self.constraints.setdefault(req.name, []).append(req.specifier)
+        self.allow_source = {canonicalize_name(n) for n in allow_source}
+        self.pre = pre
+        self._choices: dict[str, list[VersionChoice]] = {}
+        self.warnings: list[str] = []
+
+    # -- resolvelib interface ------------------------------------------------------------------------
+    def identify(self, requirement_or_candidate: Req | Candidate) -> str:
+        return requirement_or_candidate.identifier
+
+    def get_preference(self, identifier: str, resolutions: Mapping[str, Candidate],
+                       candidates: Mapping[str, Iterator[Candidate]],
+                       information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
+                       backtrack_causes: Sequence[RequirementInformation[Req, Candidate]]) -> Any:
+        infos = list(information[identifier])
+        pinned = any(_specifier_pins(info.requirement.specifier) for info in infos)
+        direct = any(info.parent is None for info in infos)
+        causes = {cause.requirement.name for cause in backtrack_causes}
+        return (identifier.split("[")[0] not in causes, not pinned, not direct, identifier)
+
+    def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
+                     incompatibilities: Mapping[str, Iterator[Candidate]]) -> list[Candidate]:
+        reqs = list(requirements[identifier])
+        name, extras = reqs[0].name, reqs[0].extras
+        specifiers = [r.specifier for r in reqs] + self.constraints.get(name, [])
+        excluded = {c.version for c in incompatibilities[identifier]}
+        found = [Candidate(name=name, version=choice.version, extras=extras, choice=choice,
+                           from_source=not choice.has_wheel)
+                 for choice in self.admitted_versions(name, specifiers)
+                 if choice.version not in excluded and self._installable(name, choice)]
+        if found:
+            best = found[0]
+            self.index.prefetch_metadata(name, best.metadata_file, version=str(best.version))
+        return found
+
+    def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
+        return requirement.specifier.contains(candidate.version, prereleases=True)
+
+    def get_dependencies(self, candidate: Candidate) -> list[Req]:
+        meta = self.index.metadata(candidate.name, candidate.metadata_file, version=str(candidate.version))
+        deps: list[Req] = []
+        if candidate.extras:
+            # foo[x]==v depends on foo==v: both identifiers then agree on one version.
+            deps.append(Req(name=candidate.name, specifier=SpecifierSet(f"=={candidate.version}"),
+                            text=f"{candidate.name}=={candidate.version}"))
+        for line in meta.requires_dist:
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                self.warnings.append(f"{candidate}: ignored an invalid Requires-Dist line {line!r}")
+                continue
+            if self._wanted(requirement.marker, candidate.extras):
+                deps.append(_req(requirement))
+        self.index.prefetch_projects(d.name for d in deps)
+        return deps
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def choices(self, name: NormalizedName) -> list[VersionChoice]:
+        """Every release of ``name``, newest first, judged for the target (memoized)."""
+        if name not in self._choices:
+            page = self.index.project(name)
+            self._choices[name] = choices_for(name, page.files, self.target)
+        return self._choices[name]
+
+    def admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
+        """Releases the specifiers admit — wheel or not — under the pre-release and yank rules."""
+        choices = self.choices(name)
+        pins = set().union(*(_specifier_pins(s) for s in specifiers)) if specifiers else set()
+        allow_pre = (self.pre or any(s.prereleases for s in specifiers)
+                     or all(c.version.is_prerelease for c in choices))
+        return [c for c in choices
+                if all(s.contains(c.version, prereleases=allow_pre) for s in specifiers)
+                and (not c.yanked or c.version in pins)]
+
+    def _installable(self, name: NormalizedName, choice: VersionChoice) -> bool:
+        if choice.has_wheel:
+            return True
+        return (name in self.allow_source and choice.sdist is not None
+                and self.target.admits(choice.sdist.requires_python))
+
+    def _wanted(self, marker: Marker | None, extras: frozenset[NormalizedName]) -> bool:
+        if marker is None:
+            return not extras  # unconditional deps come through the base candidate
+        if not extras:
+            return marker.evaluate({**self.environment, "extra": ""})
+        return any(marker.evaluate({**self.environment, "extra": extra}) for extra in extras) and not \
+            marker.evaluate({**self.environment, "extra": ""})
+
+
+def _req(requirement: Requirement, source: str = "") -> Req:
+    return Req(name=canonicalize_name(requirement.name),
+               extras=frozenset(canonicalize_name(e) for e in requirement.extras),
+               specifier=requirement.specifier, text=str(requirement), source=source)
+
+
+def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[Req]]:
+    """The user's requirements and constraints that apply to ``target`` (markers evaluated for it)."""
+    environment = {**target.marker_environment(), "extra": ""}
+
+    def applicable(items: Sequence[InputRequirement]) -> list[Req]:
+        return [_req(item.requirement, item.source) for item in items
+                if item.requirement.marker is None or item.requirement.marker.evaluate(environment)]
+
+    return applicable(inputs.requirements), applicable(inputs.constraints)
+
+
+def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_source: Iterable[str] = (),
+            max_rounds: int = 5000) -> Resolution:
+    """Pin every requirement to a version with a wheel for ``target``; raise NoWheelSolution otherwise."""
+    requirements, constraints = root_requirements(inputs, target)
+    index.prefetch_projects(r.name for r in requirements)
+    provider = WheelProvider(index=index, target=target, constraints=constraints,
+                             allow_source=allow_source, pre=inputs.pre)
+    resolver: Resolver[Req, Candidate, str] = Resolver(provider, BaseReporter())
+    try:
+        result = resolver.resolve(requirements, max_rounds=max_rounds)
+    except ResolutionImpossible as exc:
+        blockers = explain(provider, exc.causes)
+        raise NoWheelSolution(_failure_message(target, blockers), blockers=[
+            (f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in blockers]) from None
+    except ResolutionTooDeep:
+        raise NoWheelSolution(
+            f"gave up after {max_rounds} resolution rounds for {target}: the requirements leave too many "
+            "combinations to try; tighten the loosest requirements (add lower bounds) and retry."
+        ) from None
+    return _resolution(result, target)
+
+
+def _resolution(result: Any, target: Target) -> Resolution:
+    via: dict[str, set[str]] = {}
+    for identifier, criterion in result.criteria.items():
+        name = identifier.split("[")[0]
+        for info in criterion.information:
+            parent = info.parent
+            if parent is None:
+                via.setdefault(name, set()).add(f"-r {info.requirement.source.split(':')[0]}"
+                                                if info.requirement.source else "command line")
+            elif parent.name != name:
+                via.setdefault(name, set()).add(parent.name)
+    pins: dict[str, Pin] = {}
+    for candidate in result.mapping.values():
+        if candidate.name in pins:
+            continue
+        pins[candidate.name] = Pin(name=candidate.name, version=candidate.version, choice=candidate.choice,
+                                   from_source=candidate.from_source,
+                                   via=tuple(sorted(via.get(candidate.name, ()))))
+    return Resolution(target=target, pins=tuple(pins[n] for n in sorted(pins)))
+
+
+def explain(provider: WheelProvider,
+            causes: Sequence[RequirementInformation[Req, Candidate]]) -> list[Blocker]:
+    """Turn resolvelib's causes into blockers: which requirement found no wheel-bearing version, and why."""
+    blockers: dict[tuple[str, str], Blocker] = {}
+    for cause in causes:
+        req, parent = cause.requirement, cause.parent
+        specifiers = [req.specifier, *provider.constraints.get(req.name, [])]
+        admitted = provider.admitted_versions(req.name, specifiers)
+        installable = [c for c in admitted if provider._installable(req.name, c)]
+        if not admitted:
+            reason = f"no release matches {req.specifier or 'any version'}"
+            if provider.constraints.get(req.name):
+                reason += " together with the constraints"
+        elif installable:
+            reason = (f"its wheel-bearing versions ({_versions(installable)}) conflict with other "
+                      "requirements")
+        else:
+            reason = admitted[0].reason or "no wheel"
+        by = f"{parent.name} {parent.version}" if parent is not None else (req.source or "command line")
+        key = (req.name, str(req.specifier))
+        blockers.setdefault(key, Blocker(name=req.name, wanted=str(req.specifier) or "", required_by=by,
+                                         versions=tuple(str(c.version) for c in admitted[:5]), reason=reason))
+    return list(blockers.values())
+
+
+def _versions(choices: Sequence[VersionChoice]) -> str:
+    shown = ", ".join(str(c.version) for c in choices[:3])
+    return shown + (f" and {len(choices) - 3} more" if len(choices) > 3 else "")
+
+
+def _failure_message(target: Target, blockers: Sequence[Blocker]) -> str:
+    names = ", ".join(f"{b.name}{b.wanted}" for b in blockers) or "the requirements"
+    return (f"no wheel-only solution for {target}: {names} cannot be satisfied by versions that ship a "
+            f"compatible wheel. Relax or upgrade the requirement that forces it, pick another --python, or let "
+            f"a package build from source with --allow-source NAME.")
