@@ -61,8 +61,8 @@ def check_lock(inputs: Inputs, target: Target, index: Index) -> list[PinCheck]:
 
 
 def _hashes_by_line(inputs: Inputs) -> dict[str, set[str]]:
-    """Hashes given per requirement line (the parser keeps them on InputRequirement.hashes)."""
-    return {item.source: set(item.hashes) for item in inputs.requirements if getattr(item, "hashes", ())}
+    """sha256 digests given per requirement line."""
+    return {item.source: set(item.hashes) for item in inputs.requirements if item.hashes}
 
 
 def _nearest(version: Version, choices: list) -> Version | None:  # type: ignore[type-arg]

@@ -1,0 +1,422 @@
+"""Read the user's requirement inputs: requirements files, command-line strings and pyproject.toml.
+
+Pure: no network and no build backends.  Requirements files follow pip's format: a file pip accepts is
+either read the way pip reads it or rejected with a one-paragraph :class:`InputError` naming file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from wheelpin.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+# The same patterns pip uses, so comments, URL fragments and ${VAR}s are read the way pip reads them.
+_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_OPTION_START_RE = re.compile(r"(?:^|\s)-")
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar")
+_SHORT_OPTIONS = {
+    "-r": "--requirement", "-c": "--constraint", "-i": "--index-url", "-e": "--editable",
+    "-f": "--find-links", "-C": "--config-settings",
+}  # fmt: skip
+# Options that take a value; every other option is a flag.  Unknown options are ignored like pip-tools do.
+_VALUE_OPTIONS = frozenset(
+    {
+        "--requirement", "--constraint", "--index-url", "--extra-index-url", "--editable", "--find-links",
+        "--no-binary", "--only-binary", "--trusted-host", "--use-feature", "--hash", "--global-option",
+        "--config-settings", "--install-option",
+    }
+)  # fmt: skip
+_PEP508_HINT = "write it as PEP 508, e.g. `requests>=2.31`"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputRequirement:
+    """One requirement and where the user wrote it (``"requirements.txt:3"``, ``"command line"``...)."""
+
+    requirement: Requirement
+    source: str
+    hashes: tuple[str, ...] = ()  # sha256 digests from --hash options on the line, for ``check``
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inputs:
+    """Everything read from the user's inputs; constraints limit versions but never add packages."""
+
+    requirements: tuple[InputRequirement, ...]
+    constraints: tuple[InputRequirement, ...]
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    pre: bool = False
+
+
+def format_source(path: str | os.PathLike[str], line: int) -> str:
+    """``"requirements.txt:3"``: the path as the user gave it (relative to the cwd when inside it)."""
+    return f"{_display(path)}:{line}"
+
+
+def _display(path: str | os.PathLike[str]) -> str:
+    text = os.fspath(path)
+    if not os.path.isabs(text):
+        return os.path.normpath(text)
+    try:
+        relative = os.path.relpath(text)
+    except ValueError:  # another drive on Windows
+        return text
+    return text if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+
+
+def _where(shown: str, line: int | None) -> str:
+    return shown if line is None else f"{shown}, line {line}"
+
+
+def _unpinnable(where: str, text: str, what: str, name: str | None = None) -> InputError:
+    example = f"`{name}==VERSION`" if name else "`name==version` (e.g. `requests==2.32.3`)"
+    return InputError(
+        f"{where}: {text!r} is {what}, which wheelpin cannot pin because it resolves only from a package "
+        f"index; replace it with {example} for a release published on the index."
+    )
+
+
+def _parse_requirement(text: str, where: str, *, constraint: bool = False) -> Requirement:
+    """Parse one PEP 508 requirement, rejecting anything that is not a plain name from an index."""
+    head = text.split(";", 1)[0].strip()
+    if _URL_RE.match(text) or text.lower().startswith("file:"):
+        raise _unpinnable(where, text, "a direct URL")
+    looks_like_path = head.startswith((".", "/", "~")) or "/" in head or "\\" in head
+    if "@" not in head and (looks_like_path or head.lower().endswith(_ARCHIVE_SUFFIXES)):
+        raise _unpinnable(where, text, "a local path")
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0]  # packaging appends a multi-line caret diagram
+        raise InputError(
+            f"{where}: {text!r} is not a valid requirement ({reason}); {_PEP508_HINT}."
+        ) from None
+    if requirement.url:
+        raise _unpinnable(where, text, "a direct reference", requirement.name)
+    if constraint and requirement.extras:
+        bare = Requirement(text)
+        bare.extras = set()
+        raise InputError(
+            f"{where}: constraint {text!r} names extras, which pip does not allow in constraints either; "
+            f"write it as `{bare}` (put the extras on the requirement instead)."
+        )
+    return requirement
+
+
+def _read_text(path: str, subject: str, hint: str) -> str:
+    """Read a UTF-8 file (BOM tolerated); ``subject`` names it in errors, ``hint`` says what to do."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise InputError(f"{subject} not found; {hint}") from None
+    except OSError as exc:
+        raise InputError(f"{subject} cannot be read ({exc.strerror or exc}); {hint}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{_display(path)}, line {line}: the file is not valid UTF-8 (byte {data[exc.start]:#04x}); "
+            "save it with UTF-8 encoding."
+        ) from None
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Join backslash continuations like pip: a comment line ends a continuation instead of extending it."""
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        is_comment = _COMMENT_RE.match(raw) is not None
+        if raw.endswith("\\") and not is_comment:
+            first = first if pending else number
+            pending.append(raw[:-1])
+            continue
+        line = " " + raw if is_comment else raw  # the space keeps a joined comment recognisable
+        if pending:
+            line, number, pending = "".join(pending) + line, first, []
+        yield number, line
+    if pending:
+        yield first, "".join(pending)
+
+
+def _expand_env(line: str, where: str) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        value = os.environ.get(match.group(1))
+        if value is None:  # pip would keep "${NAME}" literally and fail later in a confusing way
+            raise InputError(
+                f"{where}: environment variable {match.group(1)} is not set; export it before running "
+                "wheelpin or write the value into the file."
+            )
+        return value
+
+    return _ENV_VAR_RE.sub(substitute, line)
+
+
+def _options(text: str, where: str) -> Iterator[tuple[str, str]]:
+    """Yield ``(long option name, value)`` pairs; flags get an empty value."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError as exc:
+        raise InputError(f"{where}: cannot split {text!r} into options ({exc}); check the quoting.") from None
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        position += 1
+        if not token.startswith("-"):
+            continue  # pip ignores stray words on an option line
+        if token.startswith("--"):
+            name, equals, attached = token.partition("=")
+            value: str | None = attached if equals else None
+        else:
+            name, value = _SHORT_OPTIONS.get(token[:2], token[:2]), token[2:] or None
+        if name not in _VALUE_OPTIONS:
+            yield name, ""
+            continue
+        if value is None:
+            if position >= len(tokens):
+                raise InputError(f"{where}: option {token} needs a value; write it as `{token} VALUE`.")
+            value = tokens[position]
+            position += 1
+        yield name, value
+
+
+@dataclass(slots=True)
+class _Collector:
+    requirements: list[InputRequirement] = field(default_factory=list)
+    constraints: list[InputRequirement] = field(default_factory=list)
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    pre: bool = False
+    # (real path, display path) of the files being read, innermost last, to report -r/-c cycles.
+    stack: list[tuple[str, str]] = field(default_factory=list)
+
+    def freeze(self) -> Inputs:
+        return Inputs(
+            requirements=tuple(self.requirements),
+            constraints=tuple(self.constraints),
+            index_url=self.index_url,
+            extra_index_urls=tuple(dict.fromkeys(self.extra_index_urls)),
+            pre=self.pre,
+        )
+
+
+def _parse_file(path: str, subject: str, hint: str, *, constraint: bool, found: _Collector) -> None:
+    text = _read_text(path, subject, hint)
+    shown = _display(path)
+    found.stack.append((os.path.realpath(path), shown))
+    for number, raw in _logical_lines(text):
+        line = _COMMENT_RE.sub("", raw).strip()
+        if not line:
+            continue
+        where = f"{shown}, line {number}"
+        line = _expand_env(line, where)
+        option_start = _OPTION_START_RE.search(line)
+        requirement_text = (line[: option_start.start()] if option_start else line).strip()
+        if requirement_text:  # trailing per-requirement options (--hash, ...) do not affect resolution
+            requirement = _parse_requirement(requirement_text, where, constraint=constraint)
+            hashes = tuple(value.split(":", 1)[1].lower() for name, value in
+                           _options(line[option_start.start():], where) if name == "--hash"
+                           and value.startswith("sha256:")) if option_start else ()
+            entry = InputRequirement(requirement=requirement, source=format_source(path, number), hashes=hashes)
+            (found.constraints if constraint else found.requirements).append(entry)
+            continue
+        for name, value in _options(line, where):
+            if name in ("--requirement", "--constraint"):
+                # Unlike pip, -r inside a constraints file stays a constraint: it cannot add packages.
+                _include(value, path, where, constraint=constraint or name == "--constraint", found=found)
+            elif name == "--index-url":
+                found.index_url = value
+            elif name == "--extra-index-url":
+                found.extra_index_urls.append(value)
+            elif name == "--pre":
+                found.pre = True
+            elif name == "--editable":
+                raise _unpinnable(where, f"-e {value}", "an editable install")
+    found.stack.pop()
+
+
+def _include(value: str, parent: str, where: str, *, constraint: bool, found: _Collector) -> None:
+    if _URL_RE.match(value):
+        raise InputError(
+            f"{where}: cannot include {value!r} because wheelpin reads only local files and never downloads "
+            "requirement files; save a local copy and include that instead."
+        )
+    path = value if os.path.isabs(value) else os.path.join(os.path.dirname(parent), value)
+    real = os.path.realpath(path)
+    if any(real == seen for seen, _ in found.stack):
+        chain = " -> ".join([shown for _, shown in found.stack] + [_display(path)])
+        raise InputError(
+            f"{where}: including {value!r} creates a cycle ({chain}); remove one of the -r/-c lines."
+        )
+    subject = f"{where}: included file {_display(path)}"
+    hint = f"check the path (it is relative to the directory of {found.stack[-1][1]})."
+    _parse_file(path, subject, hint, constraint=constraint, found=found)
+
+
+def parse_requirements_file(path: str | os.PathLike[str], *, constraint: bool = False) -> Inputs:
+    """Read a pip requirements file and everything it includes with -r / -c."""
+    found = _Collector()
+    text_path = os.fspath(path)
+    _parse_file(
+        text_path, f"{_display(text_path)}: file", "check the path.", constraint=constraint, found=found
+    )
+    return found.freeze()
+
+
+def parse_requirement_strings(items: Iterable[str], *, source: str = "command line") -> Inputs:
+    """Parse requirement strings given directly, e.g. as command-line arguments."""
+    requirements = []
+    for position, item in enumerate(items, start=1):
+        where = f"{source}, argument {position}"
+        if not item.strip():
+            raise InputError(f"{where}: the requirement is empty; {_PEP508_HINT}.")
+        requirement = _parse_requirement(item.strip(), where)
+        requirements.append(InputRequirement(requirement=requirement, source=source))
+    return Inputs(requirements=tuple(requirements), constraints=())
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    """First line mentioning ``needle`` (tomllib keeps no positions); quoted matches are preferred."""
+    lines = text.splitlines()
+    for candidate in (f'"{needle}"', f"'{needle}'", needle):
+        for number, line in enumerate(lines, start=1):
+            if candidate in line:
+                return number
+    return None
+
+
+def _toml_error(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> InputError:
+    message = str(exc)
+    located = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", message)
+    line = getattr(exc, "lineno", None)
+    if located:
+        message = message[: located.start()]
+        line = line or (int(located.group(1)) if located.group(1) else len(text.splitlines()) or 1)
+    return InputError(f"{_where(shown, line)}: not valid TOML ({message}); fix the syntax there and rerun.")
+
+
+def _string_list(value: object, where: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InputError(f"{where}: {key} must be a list of requirement strings; {_PEP508_HINT}.")
+    return value
+
+
+def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ()) -> Inputs:
+    """Read ``[project].dependencies`` plus the requested ``[project.optional-dependencies]``."""
+    shown = _display(path)
+    text = _read_text(os.fspath(path), f"{shown}: file", "check the path to pyproject.toml.")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(shown, text, exc) from None
+    project = data.get("project")
+    if not isinstance(project, dict):
+        raise InputError(
+            f"{shown}: there is no [project] table, so there are no dependencies to read; add one with a "
+            "`dependencies` list (PEP 621) or pass a requirements file instead."
+        )
+    dynamic = project.get("dynamic", [])
+    dynamic = dynamic if isinstance(dynamic, list) else []
+    for key in ("dependencies", "optional-dependencies"):
+        if key in dynamic and (key == "dependencies" or extras):
+            raise InputError(
+                f"{_where(shown, _line_of(text, 'dynamic'))}: {key} are listed in project.dynamic, and "
+                "wheelpin cannot read dynamic dependencies without running a build backend, which it never "
+                f"does; list them statically in [project] or pass a requirements file instead."
+            )
+    dependencies = _string_list(project.get("dependencies", []), f"{shown}, [project]", "dependencies")
+    optional_table = project.get("optional-dependencies", {})
+    if not isinstance(optional_table, dict):
+        raise InputError(f"{shown}: [project.optional-dependencies] must be a table of lists; fix it.")
+    optional = {canonicalize_name(name): (name, value) for name, value in optional_table.items()}
+    own_name = project.get("name")
+    own = canonicalize_name(own_name) if isinstance(own_name, str) else None
+    found: list[InputRequirement] = []
+
+    def add(items: list[str], source: str, marker: Marker | None, seen: frozenset[str]) -> None:
+        for item in items:
+            requirement = _parse_requirement(item, _where(shown, _line_of(text, item)))
+            if marker is not None:
+                combined = f"({requirement.marker}) and ({marker})" if requirement.marker else str(marker)
+                requirement.marker = Marker(combined)
+            if own is not None and canonicalize_name(requirement.name) == own:
+                # "all = ['me[dev,test]']" points back into this file, not at a release on the index.
+                for extra in sorted(requirement.extras):
+                    if canonicalize_name(extra) not in seen:
+                        add(*_extra(extra), requirement.marker, seen | {canonicalize_name(extra)})
+                continue
+            found.append(InputRequirement(requirement=requirement, source=source))
+
+    def _extra(extra: str) -> tuple[list[str], str]:
+        key = canonicalize_name(extra)
+        if key not in optional:
+            available = ", ".join(sorted(name for name, _ in optional.values())) or "none"
+            raise InputError(
+                f"{_where(shown, _line_of(text, 'optional-dependencies'))}: extra {extra!r} is not defined "
+                f"in [project.optional-dependencies] (available: {available}); use one of those or add it."
+            )
+        name, items = optional[key]
+        where = f"{shown}, [project.optional-dependencies]"
+        return _string_list(items, where, name), f"{shown} (extra {name})"
+
+    add(dependencies, shown, None, frozenset())
+    for extra in extras:
+        add(*_extra(extra), None, frozenset({canonicalize_name(extra)}))
+    return Inputs(requirements=tuple(found), constraints=())
+
+
+def merge_inputs(parts: Iterable[Inputs]) -> Inputs:
+    """Concatenate in order; the last index URL wins, extra index URLs are deduplicated, ``pre`` is any."""
+    found = _Collector()
+    for part in parts:
+        found.requirements += part.requirements
+        found.constraints += part.constraints
+        found.index_url = part.index_url if part.index_url is not None else found.index_url
+        found.extra_index_urls += part.extra_index_urls
+        found.pre = found.pre or part.pre
+    return found.freeze()
+
+
+def load_inputs(
+    *,
+    requirement_files: Iterable[str | os.PathLike[str]] = (),
+    constraint_files: Iterable[str | os.PathLike[str]] = (),
+    requirement_args: Iterable[str] = (),
+    pyproject: str | os.PathLike[str] | None = None,
+    extras: Sequence[str] = (),
+) -> Inputs:
+    """Read every input the user gave, in order, and require at least one requirement."""
+    if extras and pyproject is None:
+        raise InputError(
+            f"extras were requested ({', '.join(extras)}) but no pyproject.toml was given; pass the "
+            "pyproject.toml that defines them or drop the extras."
+        )
+    parts: list[Inputs] = [parse_requirements_file(path) for path in requirement_files]
+    parts += [parse_requirements_file(path, constraint=True) for path in constraint_files]
+    parts.append(parse_requirement_strings(requirement_args))
+    if pyproject is not None:
+        parts.append(parse_pyproject(pyproject, extras=extras))
+    merged = merge_inputs(parts)
+    if not merged.requirements:
+        raise InputError(
+            "no requirements given: pass -r FILE, a pyproject.toml path, or requirement arguments"
+        )
+    return merged
