@@ -51,10 +51,13 @@ def check_lock(inputs: Inputs, target: Target, index: Index) -> list[PinCheck]:
             results.append(PinCheck(name=name, version=version, source=item.source, ok=False,
                                     reason="no such release on the index", nearest=_nearest(version, choices)))
             continue
-        reason = choice.reason
         allowed = hashes_of.get(item.source)
         if choice.has_wheel and allowed and not allowed & {w.sha256 for w in choice.wheels}:
-            reason = "the lock's hashes match none of the target's wheels (it was locked for another target)"
+            results.append(PinCheck(name=name, version=version, source=item.source, ok=False, reason=(
+                "this version has wheels for the target, but the lock's hashes are for another target's "
+                "wheels: re-lock with 'wheelpin resolve' for this target")))
+            continue
+        reason = choice.reason
         results.append(PinCheck(name=name, version=version, source=item.source, ok=reason is None,
                                 reason=reason, nearest=None if reason is None else _nearest(version, choices)))
     return results

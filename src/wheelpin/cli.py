@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wheelpin import __version__
@@ -102,9 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_resolve(args, argv, err)
         return run_check(args, err)
     except WheelpinError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
         if isinstance(exc, NoWheelSolution) and exc.blockers:
-            err.print(_blocker_table(exc.blockers))
+            _print_rows(err, "blocked", ("requirement", "why"), [tuple(b) for b in exc.blockers])
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -178,19 +179,25 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     if not failures:
         out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}")
         return 0
-    table = Table(title=f"{len(failures)} of {len(results)} pins have no wheel for {target}")
-    for column in ("package", "pinned", "why", "nearest version with a wheel", "line"):
-        table.add_column(column)
-    for r in failures:
-        table.add_row(r.name, str(r.version), r.reason or "", str(r.nearest or "none"), r.source)
-    out.print(table)
+    rows = [(f"{r.name}=={r.version}", r.reason or "",
+             f"nearest version with a wheel: {r.nearest}" if r.nearest else "", r.source) for r in failures]
+    _print_rows(out, f"{len(failures)} of {len(results)} pins have no usable wheel for {target}",
+                ("pin", "why", "fix", "line"), rows)
     return 1
 
 
-def _blocker_table(blockers: list[tuple[str, str]]) -> Table:
-    table = Table(title="blocked")
-    table.add_column("requirement")
-    table.add_column("why")
-    for requirement, why in blockers:
-        table.add_row(requirement, why)
-    return table
+def _print_rows(console: Console, title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A rich table on a terminal; plain lines (one per row, easy to grep in CI logs) otherwise."""
+    if console.is_terminal:
+        table = Table(title=title)
+        for header in headers:
+            table.add_column(header)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    console.print(f"{title}:")
+    for first, *rest in rows:
+        console.print(f"  {first}: " + "; ".join(part for part in rest if part))
+
+
