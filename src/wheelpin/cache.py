@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import diskcache
 import platformdirs
@@ -23,6 +25,7 @@ from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 DEFAULT_TTL = 600.0
 # Bump when the stored shape changes, so old entries are ignored rather than misread.
 SCHEMA = 1
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -51,12 +54,12 @@ class CachedIndex:
 
     def project(self, name: str) -> ProjectPage:
         key = f"page/{SCHEMA}/{'|'.join(self.inner.index_urls)}/{canonicalize_name(name)}"
-        stored = self._load(key)
+        stored = self._decode(key, lambda data: (float(data[0]), page_from_json(data[1])))
         if stored is not None:
-            saved_at, text = stored
+            saved_at, page = stored
             if self.offline or (not self.refresh and time.time() - saved_at < self.ttl):
                 self.hits += 1
-                return page_from_json(text)
+                return page
         if self.offline:
             raise IndexUnavailable(
                 f"--offline: the project page of {name!r} is not in the cache at {self.directory}; run once "
@@ -69,10 +72,11 @@ class CachedIndex:
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         key = f"meta/{SCHEMA}/{file.sha256 or file.url}"
-        stored = self._load(key)
-        if stored is not None:
+        cached = self._decode(key, lambda data: CoreMetadata(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}))
+        if cached is not None:
             self.hits += 1
-            return CoreMetadata(**{k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()})
+            return cached
         if self.offline:
             raise IndexUnavailable(
                 f"--offline: the metadata of {file.filename} is not in the cache at {self.directory}; run once "
@@ -90,11 +94,13 @@ class CachedIndex:
     def close(self) -> None:
         self._cache.close()
 
-    def _load(self, key: str) -> object:
+    def _decode(self, key: str, build: Callable[[Any], T]) -> T | None:
+        """The entry under ``key`` rebuilt by ``build``; a missing, damaged or old-shaped entry is a miss
+        (the next store replaces it), never a crash."""
         raw = self._cache.get(key)
         if not isinstance(raw, str):
             return None
         try:
-            return json.loads(raw)
-        except ValueError:
-            return None  # a damaged entry is a miss; the next store replaces it
+            return build(json.loads(raw))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from wheelpin.errors import InputError
 from wheelpin.index import Index
@@ -30,7 +30,13 @@ def pinned_version(item_source: str, text: str, specifier_ops: list[tuple[str, s
             f"{item_source}: {text!r} is not pinned to one version; check reads a lock, where every line is "
             "'name==version' (as written by 'wheelpin resolve' or 'pip freeze')."
         )
-    return Version(specifier_ops[0][1])
+    try:
+        return Version(specifier_ops[0][1])
+    except InvalidVersion:
+        raise InputError(
+            f"{item_source}: {text!r} pins {specifier_ops[0][1]!r}, which is not a PEP 440 version; write the "
+            "version the index lists, e.g. 'name==1.2.3'."
+        ) from None
 
 
 def check_lock(inputs: Inputs, target: Target, index: Index) -> list[PinCheck]:

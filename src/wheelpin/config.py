@@ -24,8 +24,9 @@ def index_urls(*, cli_index_url: str | None, cli_extra: Sequence[str] = (), file
     primary = (cli_index_url or file_index_url or os.environ.get("WHEELPIN_INDEX_URL")
                or os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL")
                or os.environ.get("PIP_INDEX_URL") or _pip_config("index-url") or pip_default_index())
-    extras = [*cli_extra, *file_extra, *os.environ.get("PIP_EXTRA_INDEX_URL", "").split(),
-              *(_pip_config("extra-index-url") or "").split()]
+    # pip lets PIP_EXTRA_INDEX_URL replace the config files' extra-index-url rather than add to it.
+    pip_extra = os.environ.get("PIP_EXTRA_INDEX_URL") or _pip_config("extra-index-url") or ""
+    extras = [*cli_extra, *file_extra, *pip_extra.split()]
     urls: list[str] = []
     for url in [primary, *extras]:
         # pip accepts file:// indexes; an HTTP client cannot read them, and skipping them is what the
@@ -51,13 +52,16 @@ def pip_default_index() -> str:
 def _pip_config_files() -> list[Path]:
     if os.environ.get("PIP_CONFIG_FILE") == os.devnull:
         return []
-    files = [Path("/etc/pip.conf"), *(Path(d) / "pip" / "pip.conf" for d in
-                                      os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":"))]
-    files += [Path.home() / ".pip" / "pip.conf", Path(platformdirs.user_config_dir("pip")) / "pip.conf"]
-    if os.environ.get("PIP_CONFIG_FILE"):
-        files.append(Path(os.environ["PIP_CONFIG_FILE"]))
+    # pip's order, lowest priority first: global (XDG dirs, then /etc/pip.conf), user, site, PIP_CONFIG_FILE.
+    files = [*(Path(d) / "pip" / "pip.conf" for d in os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")),
+             Path("/etc/pip.conf")]
+    env_file = os.environ.get("PIP_CONFIG_FILE")
+    if not (env_file and Path(env_file).exists()):  # pip skips the user files when PIP_CONFIG_FILE exists
+        files += [Path.home() / ".pip" / "pip.conf", Path(platformdirs.user_config_dir("pip")) / "pip.conf"]
     if sys.prefix != sys.base_prefix:
         files.append(Path(sys.prefix) / "pip.conf")
+    if env_file:
+        files.append(Path(env_file))
     return files
 
 

@@ -22,11 +22,13 @@ from typing import Protocol
 from urllib.parse import urldefrag, urljoin
 
 import httpx
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
 from packaging.version import InvalidVersion, Version
 
 from wheelpin.errors import IndexUnavailable, InputError, MetadataError
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+from wheelpin.target import Target
+from wheelpin.wheels import ParsedFile, VersionChoice, choose_files, group_by_version
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -212,7 +214,8 @@ def _json_file(entry: dict[str, object], base: str) -> DistFile:
         sha256=hashes.get("sha256"),
         requires_python=str(requires_python) if requires_python else None,
         yanked=bool(yanked),
-        core_metadata=None if core is None else bool(core),
+        # PEP 691: a dict of hashes (possibly empty) or a bool.
+        core_metadata=None if core is None else core is not False,
         core_metadata_sha256=core_sha,
         size=size if isinstance(size, int) else None,
     )
@@ -408,8 +411,14 @@ def _pyproject_metadata(raw: bytes, filename: str) -> CoreMetadata | None:
         return None
     if not isinstance(project, dict) or "dependencies" in project.get("dynamic", ()):
         return None
-    if "version" in project.get("dynamic", ()) or "name" not in project:
-        return None
+    # A dynamic version (setuptools-scm and friends) does not hide the dependencies: take it from the file.
+    name, version = str(project.get("name", "")), str(project.get("version", ""))
+    if not version or not name:
+        try:
+            parsed_name, parsed_version = parse_sdist_filename(filename)
+        except InvalidSdistFilename:
+            return None
+        name, version = name or parsed_name, version or str(parsed_version)
     requires = list(project.get("dependencies", []))
     extras = project.get("optional-dependencies", {})
     if "optional-dependencies" in project.get("dynamic", ()):
@@ -420,7 +429,7 @@ def _pyproject_metadata(raw: bytes, filename: str) -> CoreMetadata | None:
             condition = f'({marker.strip()}) and extra == "{extra}"' if marker.strip() else f'extra == "{extra}"'
             requires.append(f"{requirement.strip()}; {condition}")
     return CoreMetadata(
-        name=str(project["name"]), version=str(project.get("version", "")),
+        name=name, version=version,
         requires_dist=tuple(requires), requires_python=project.get("requires-python"),
         provides_extra=tuple(extras),
     )
@@ -440,9 +449,33 @@ class PrefetchingIndex:
         self._lock = threading.Lock()
         self._pages: dict[str, Future[ProjectPage]] = {}
         self._metadata: dict[str, Future[CoreMetadata]] = {}
+        self._groups: dict[str, dict[Version, list[ParsedFile]]] = {}
+        self._choices: dict[tuple[str, Target], list[VersionChoice]] = {}
 
     def project(self, name: str) -> ProjectPage:
         return self._page_future(canonicalize_name(name)).result()
+
+    def choices(self, name: str, target: Target) -> list[VersionChoice]:
+        """Every release of a project, newest first, judged for ``target``.
+
+        Parsing thousands of wheel filenames is the resolver's main CPU cost, so a project's files are parsed
+        once per run and judged once per target, however many resolutions (a report makes dozens) ask.
+        """
+        normalized = canonicalize_name(name)
+        with self._lock:
+            cached = self._choices.get((normalized, target))
+        if cached is not None:
+            return cached
+        page = self.project(normalized)
+        with self._lock:
+            groups = self._groups.get(normalized)
+        if groups is None:
+            groups = group_by_version(normalized, page.files)
+        choices = [choose_files(v, groups[v], target) for v in sorted(groups, reverse=True)]
+        with self._lock:
+            self._groups[normalized] = groups
+            self._choices[(normalized, target)] = choices
+        return choices
 
     def metadata(self, name: str, file: DistFile, *, version: str = "") -> CoreMetadata:
         """Memoized per (project, version, wheel-or-sdist): metadata is the same for every target."""

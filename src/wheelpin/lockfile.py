@@ -30,13 +30,18 @@ def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:
     yield "#"
     yield (f"# target: CPython {target.python_version} (requires-python checked against "
            f"{target.python_full_version}), platform {platform.tag}")
-    yield f"# accepts wheels tagged {platform.tag} down to {oldest}, abi3 and pure-Python; no source builds"
     from_source = [p.name for p in resolution.pins if p.from_source]
-    if from_source:
-        yield f"# built from source (--allow-source): {', '.join(from_source)}"
+    builds = f"built from source (--allow-source): {', '.join(from_source)}" if from_source else \
+        "no source builds"
+    yield f"# accepts wheels tagged {platform.tag} down to {oldest}, abi3 and pure-Python; {builds}"
+    pins = sorted(resolution.pins, key=lambda p: p.name)
+    # pip's hash-checking mode is all or nothing: one pin without a hash would make the whole file fail.
+    unhashed = [p.name for p in pins if not any(f.sha256 for f in p.files)]
+    if unhashed:
+        yield f"# hashes omitted: the index gave no sha256 for {', '.join(unhashed)}"
     yield "#"
-    for pin in resolution.pins:
-        hashes = sorted({f.sha256 for f in pin.files if f.sha256})
+    for pin in pins:
+        hashes = [] if unhashed else sorted({f.sha256 for f in pin.files if f.sha256})
         line = f"{pin.name}=={pin.version}"
         if hashes:
             yield line + " \\"
@@ -71,6 +76,8 @@ def write_atomic(path: str | os.PathLike[str], lines: Iterable[str]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would surprise whoever reads the lock next

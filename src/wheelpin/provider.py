@@ -19,12 +19,12 @@ from packaging.version import Version
 from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 from resolvelib.structs import RequirementInformation
 
-from wheelpin.errors import NoWheelSolution
+from wheelpin.errors import MetadataError, NoWheelSolution
 from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.models import DistFile
 from wheelpin.target import Target
-from wheelpin.wheels import VersionChoice, choices_for
+from wheelpin.wheels import VersionChoice
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,11 +58,18 @@ class Candidate:
         return _identifier(self.name, self.extras)
 
     @property
+    def blocked(self) -> bool:
+        """No wheel fits the target and no source build is allowed (only in permissive resolutions)."""
+        return not self.choice.has_wheel and not self.from_source
+
+    @property
     def metadata_file(self) -> DistFile:
-        if self.from_source:
+        if self.choice.wheels:
+            return self.choice.wheels[0]
+        if self.from_source or self.choice.any_wheel is None:
             assert self.choice.sdist is not None
             return self.choice.sdist
-        return self.choice.wheels[0]
+        return self.choice.any_wheel
 
     def __str__(self) -> str:
         return f"{self.name}=={self.version}"
@@ -77,6 +84,11 @@ class Pin:
     choice: VersionChoice
     from_source: bool
     via: tuple[str, ...]  # parent package names, or the user's sources ("-r requirements.txt")
+    direct: bool = False  # the user asked for it
+    blocked: bool = False  # no wheel for the target: only in permissive resolutions
+    # The newest release the requirements admit but the target has no wheel for, when newer than the pin:
+    # (version, reason) — "tiktoken 0.14.0 has no manylinux_2_17 wheel; chose 0.11.0".
+    held_back: tuple[str, str] | None = None
 
     @property
     def files(self) -> tuple[DistFile, ...]:
@@ -122,8 +134,11 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
     """resolvelib provider: candidates are versions with a wheel for ``target``."""
 
     def __init__(self, *, index: PrefetchingIndex, target: Target, constraints: Sequence[Req] = (),
-                 allow_source: Iterable[str] = (), pre: bool = False) -> None:
+                 allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False) -> None:
         self.index = index
+        # Permissive: releases without a wheel stay candidates, after every wheel-bearing one, so the
+        # resolution shows *every* package that forces a source build instead of stopping at the first.
+        self.permissive = permissive
         self.target = target
         self.environment = target.marker_environment()
         self.constraints: dict[str, list[SpecifierSet]] = {}
@@ -131,7 +146,6 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
             self.constraints.setdefault(req.name, []).append(req.specifier)
         self.allow_source = {canonicalize_name(n) for n in allow_source}
         self.pre = pre
-        self._choices: dict[str, list[VersionChoice]] = {}
         self.warnings: list[str] = []
 
     # -- resolvelib interface ------------------------------------------------------------------------
@@ -154,10 +168,14 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         name, extras = reqs[0].name, reqs[0].extras
         specifiers = [r.specifier for r in reqs] + self.constraints.get(name, [])
         excluded = {c.version for c in incompatibilities[identifier]}
+        admitted = [c for c in self.admitted_versions(name, specifiers) if c.version not in excluded]
         found = [Candidate(name=name, version=choice.version, extras=extras, choice=choice,
                            from_source=not choice.has_wheel)
-                 for choice in self.admitted_versions(name, specifiers)
-                 if choice.version not in excluded and self._installable(name, choice)]
+                 for choice in admitted if self._installable(name, choice)]
+        if self.permissive:
+            found += [Candidate(name=name, version=choice.version, extras=extras, choice=choice)
+                      for choice in admitted if not self._installable(name, choice)
+                      and (choice.any_wheel or choice.sdist)]
         if found:
             best = found[0]
             self.index.prefetch_metadata(name, best.metadata_file, version=str(best.version))
@@ -167,7 +185,15 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         return requirement.specifier.contains(candidate.version, prereleases=True)
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
-        meta = self.index.metadata(candidate.name, candidate.metadata_file, version=str(candidate.version))
+        try:
+            meta = self.index.metadata(candidate.name, candidate.metadata_file, version=str(candidate.version))
+        except MetadataError as exc:
+            if not candidate.blocked:
+                raise
+            # A blocked release whose dependencies cannot be read statically: it is reported as a blocker
+            # anyway; what it would pull in stays unknown.
+            self.warnings.append(f"{candidate}: dependencies unknown ({exc})")
+            return []
         deps: list[Req] = []
         if candidate.extras:
             # foo[x]==v depends on foo==v: both identifiers then agree on one version.
@@ -187,10 +213,7 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
     # -- helpers -------------------------------------------------------------------------------------
     def choices(self, name: NormalizedName) -> list[VersionChoice]:
         """Every release of ``name``, newest first, judged for the target (memoized)."""
-        if name not in self._choices:
-            page = self.index.project(name)
-            self._choices[name] = choices_for(name, page.files, self.target)
-        return self._choices[name]
+        return self.index.choices(name, self.target)
 
     def admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
         """Releases the specifiers admit — wheel or not — under the pre-release and yank rules."""
@@ -235,12 +258,16 @@ def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[R
 
 
 def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_source: Iterable[str] = (),
-            max_rounds: int = 5000) -> Resolution:
-    """Pin every requirement to a version with a wheel for ``target``; raise NoWheelSolution otherwise."""
+            permissive: bool = False, max_rounds: int = 5000) -> Resolution:
+    """Pin every requirement to a version with a wheel for ``target``; raise NoWheelSolution otherwise.
+
+    With ``permissive=True`` releases without a wheel are used as a last resort and marked ``blocked``,
+    which is how the report finds every blocker at once.
+    """
     requirements, constraints = root_requirements(inputs, target)
     index.prefetch_projects(r.name for r in requirements)
     provider = WheelProvider(index=index, target=target, constraints=constraints,
-                             allow_source=allow_source, pre=inputs.pre)
+                             allow_source=allow_source, pre=inputs.pre, permissive=permissive)
     resolver: Resolver[Req, Candidate, str] = Resolver(provider, BaseReporter())
     try:
         result = resolver.resolve(requirements, max_rounds=max_rounds)
@@ -253,28 +280,45 @@ def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_so
             f"gave up after {max_rounds} resolution rounds for {target}: the requirements leave too many "
             "combinations to try; tighten the loosest requirements (add lower bounds) and retry."
         ) from None
-    return _resolution(result, target)
+    return _resolution(result, target, provider)
 
 
-def _resolution(result: Any, target: Target) -> Resolution:
+def _resolution(result: Any, target: Target, provider: WheelProvider) -> Resolution:
     via: dict[str, set[str]] = {}
+    direct: set[str] = set()
+    specifiers: dict[str, list[SpecifierSet]] = {}
     for identifier, criterion in result.criteria.items():
         name = identifier.split("[")[0]
         for info in criterion.information:
+            specifiers.setdefault(name, []).append(info.requirement.specifier)
             parent = info.parent
             if parent is None:
-                via.setdefault(name, set()).add(f"-r {info.requirement.source.split(':')[0]}"
-                                                if info.requirement.source else "command line")
+                direct.add(name)
+                via.setdefault(name, set()).add(_root_source(info.requirement.source))
             elif parent.name != name:
                 via.setdefault(name, set()).add(parent.name)
     pins: dict[str, Pin] = {}
     for candidate in result.mapping.values():
         if candidate.name in pins:
             continue
+        admitted = provider.admitted_versions(candidate.name, specifiers.get(candidate.name, []) +
+                                              provider.constraints.get(candidate.name, []))
+        newer = [c for c in admitted if c.version > candidate.version and not c.has_wheel]
         pins[candidate.name] = Pin(name=candidate.name, version=candidate.version, choice=candidate.choice,
                                    from_source=candidate.from_source,
-                                   via=tuple(sorted(via.get(candidate.name, ()))))
+                                   via=tuple(sorted(via.get(candidate.name, ()))),
+                                   direct=candidate.name in direct, blocked=candidate.blocked,
+                                   held_back=(str(newer[0].version), newer[0].reason or "no wheel")
+                                   if newer else None)
     return Resolution(target=target, pins=tuple(pins[n] for n in sorted(pins)))
+
+
+def _root_source(source: str) -> str:
+    """'requirements.txt:3' → '-r requirements.txt' (pip-compile's spelling); other sources as they are."""
+    path, colon, line = source.rpartition(":")
+    if colon and line.isdigit():
+        return f"-r {path}"
+    return source or "command line"
 
 
 def explain(provider: WheelProvider,

@@ -20,7 +20,7 @@ from wheelpin.platforms import Platform, parse_platform
 # Oldest CPython whose wheels we know how to tag; anything older is refused with a clear message.
 OLDEST_SUPPORTED = (3, 7)
 
-_PYTHON_RE = re.compile(r"^(?:cp|cpython|python)?-?(\d+)\.(\d+)(?:\.(\d+))?$", re.IGNORECASE)
+_PYTHON_RE = re.compile(r"^(?:cpython-?|python-?)?(\d+)\.(\d+)(?:\.(\d+))?$|^cp(3)(\d+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,13 +90,16 @@ def parse_python(text: str) -> tuple[int, int, int | None]:
             f"--python {text!r} is not a CPython version: give a version like 3.11 or 3.11.9 "
             "(a range like 3.10-3.13 is accepted by the report command)."
         )
-    major, minor = int(m[1]), int(m[2])
+    if m[4]:  # the wheel-tag spelling: cp311
+        major, minor, patch = int(m[4]), int(m[5]), None
+    else:
+        major, minor, patch = int(m[1]), int(m[2]), int(m[3]) if m[3] is not None else None
     if (major, minor) < OLDEST_SUPPORTED or major != 3:
         raise InputError(
             f"--python {text}: wheelpin supports CPython 3.{OLDEST_SUPPORTED[1]} and newer; "
             "pick a supported version such as 3.11."
         )
-    return major, minor, int(m[3]) if m[3] is not None else None
+    return major, minor, patch
 
 
 def make_target(python: str, platform: str) -> Target:

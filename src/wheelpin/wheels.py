@@ -24,6 +24,14 @@ from wheelpin.models import DistFile
 from wheelpin.target import Target
 
 
+# Why a release has no wheel for a target, for reports and JSON.
+SDIST_ONLY = "sdist-only"
+REQUIRES_PYTHON = "requires-python"
+NO_ABI = "no-wheel-for-python"
+NO_PLATFORM = "no-wheel-for-platform"
+BLOCK_KINDS = (SDIST_ONLY, REQUIRES_PYTHON, NO_ABI, NO_PLATFORM)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VersionChoice:
     """What a target can install of one release."""
@@ -33,6 +41,12 @@ class VersionChoice:
     sdist: DistFile | None
     yanked: bool  # every file of the release is yanked
     reason: str | None  # why no wheel fits, or None when ``wheels`` is non-empty
+    # A machine-readable form of ``reason``: one of BLOCK_KINDS, or None when a wheel fits.
+    kind: str | None = None
+    # Some wheel of this release even if none fits the target: its metadata stands for the release's
+    # (dependencies are the same for every wheel of a release, bar markers), which lets a report follow a
+    # blocked release's dependencies without building anything.
+    any_wheel: DistFile | None = None
 
     @property
     def has_wheel(self) -> bool:
@@ -40,16 +54,16 @@ class VersionChoice:
 
 
 @dataclass(frozen=True, slots=True)
-class _Parsed:
+class ParsedFile:
     file: DistFile
     version: Version
     tags: frozenset[Tag] | None  # None for an sdist
 
 
-def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list[_Parsed]]:
+def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list[ParsedFile]]:
     """Files grouped by the version their filename carries; names that do not parse are skipped."""
     project = canonicalize_name(name)
-    groups: dict[Version, list[_Parsed]] = {}
+    groups: dict[Version, list[ParsedFile]] = {}
     for file in files:
         parsed = _parse(file, project)
         if parsed is not None:
@@ -57,20 +71,20 @@ def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list
     return groups
 
 
-def _parse(file: DistFile, project: NormalizedName) -> _Parsed | None:
+def _parse(file: DistFile, project: NormalizedName) -> ParsedFile | None:
     try:
         if file.is_wheel:
             wheel_name, version, _build, tags = parse_wheel_filename(file.filename)
-            return _Parsed(file, version, tags) if wheel_name == project else None
+            return ParsedFile(file, version, tags) if wheel_name == project else None
         sdist_name, version = parse_sdist_filename(file.filename)
-        return _Parsed(file, version, None) if sdist_name == project else None
+        return ParsedFile(file, version, None) if sdist_name == project else None
     except (InvalidWheelFilename, InvalidSdistFilename):
         # Legacy uploads (.exe, .egg, .zip, names with odd versions) are not installable by a modern
         # installer; skipping them is what pip and uv do.
         return None
 
 
-def choose_files(version: Version, parsed: list[_Parsed], target: Target) -> VersionChoice:
+def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> VersionChoice:
     """Rank one release's files for ``target`` and explain a release with no usable wheel."""
     ranks = target.tag_ranks()
     files = [p for p in parsed if not p.file.yanked] or parsed
@@ -78,22 +92,25 @@ def choose_files(version: Version, parsed: list[_Parsed], target: Target) -> Ver
     wheels = [p for p in files if p.tags is not None]
     sdists = [p.file for p in files if p.tags is None]
     admitted = [p for p in wheels if target.admits(p.file.requires_python)]
-    fitting = [(min(ranks[t] for t in p.tags if t in ranks), p.file) for p in admitted if p.tags and
-               not p.tags.isdisjoint(ranks)]
-    fitting.sort(key=lambda pair: pair[0])
-    best = tuple(file for _rank, file in fitting)
+    # Best tag first; among equal tags the higher build number wins, as in pip.
+    fitting = [(min(ranks[t] for t in p.tags if t in ranks), -_build_number(p.file.filename), p.file)
+               for p in admitted if p.tags and not p.tags.isdisjoint(ranks)]
+    fitting.sort(key=lambda row: row[:2])
+    best = tuple(row[2] for row in fitting)
     sdist = sdists[0] if sdists else None
-    reason = None if best else _why_no_wheel(wheels, admitted, sdist, target)
-    return VersionChoice(version=version, wheels=best, sdist=sdist, yanked=yanked, reason=reason)
+    kind, reason = (None, None) if best else _why_no_wheel(wheels, admitted, sdist, target)
+    any_wheel = best[0] if best else (wheels[0].file if wheels else None)
+    return VersionChoice(version=version, wheels=best, sdist=sdist, yanked=yanked, reason=reason, kind=kind,
+                         any_wheel=any_wheel)
 
 
-def _why_no_wheel(wheels: list[_Parsed], admitted: list[_Parsed], sdist: DistFile | None,
-                  target: Target) -> str:
+def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: DistFile | None,
+                  target: Target) -> tuple[str, str]:
     if not wheels:
-        return "only an sdist, no wheels" if sdist else "no installable files"
+        return SDIST_ONLY, "only an sdist, no wheels" if sdist else "no installable files"
     if not admitted:
         spec = wheels[0].file.requires_python
-        return f"requires-python {spec} excludes Python {target.python_full_version}"
+        return REQUIRES_PYTHON, f"requires-python {spec} excludes Python {target.python_full_version}"
     ranks = target.tag_ranks()
     good_interpreters = {(t.interpreter, t.abi) for t in ranks}
     good_platforms = set(target.platform.compatible_tags) | {"any"}
@@ -103,13 +120,19 @@ def _why_no_wheel(wheels: list[_Parsed], admitted: list[_Parsed], sdist: DistFil
     if platform_fits and not abi_fits:
         abis = sorted({t.abi for t in all_tags if t.platform in good_platforms and t.abi.startswith("cp")},
                       key=_abi_sort_key)
-        return f"no wheel for cp{target.major}{target.minor} (wheels for {_span(abis)})" if abis else \
-            f"no wheel for cp{target.major}{target.minor}"
+        return NO_ABI, (f"no wheel for cp{target.major}{target.minor} (wheels for {_span(abis)})" if abis
+                        else f"no wheel for cp{target.major}{target.minor}")
     platforms = sorted({t.platform for t in all_tags
                         if (t.interpreter, t.abi) in good_interpreters})
     if platforms:
-        return f"no wheel for {target.platform.tag} (cp{target.major}{target.minor} wheels: {_span(platforms)})"
-    return f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
+        return NO_PLATFORM, (f"no wheel for {target.platform.tag} "
+                             f"(cp{target.major}{target.minor} wheels: {_span(platforms)})")
+    return NO_ABI, f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
+
+
+def _build_number(filename: str) -> int:
+    build = parse_wheel_filename(filename)[2]
+    return build[0] if build else -1
 
 
 def _abi_sort_key(abi: str) -> tuple[int, str]:

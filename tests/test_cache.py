@@ -1,0 +1,168 @@
+"""Behaviour of wheelpin.cache.CachedIndex: TTL'd project pages, content-addressed metadata, offline mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import diskcache
+import pytest
+
+from fakeindex import FakeIndex
+from wheelpin.cache import CachedIndex
+from wheelpin.errors import IndexUnavailable
+
+BIG_TTL = 3600.0
+Make = Callable[..., CachedIndex]
+
+
+@pytest.fixture
+def inner() -> FakeIndex:
+    index = FakeIndex()
+    index.add("foo", "1.0", requires=["bar>=1", 'baz; extra == "x"'], requires_python=">=3.8", extras=["x"])
+    index.add("foo", "2.0", sdist=True, yanked=True)
+    return index
+
+
+@pytest.fixture
+def opened() -> Iterator[list[CachedIndex]]:
+    caches: list[CachedIndex] = []
+    yield caches
+    for cache in caches:
+        cache.close()
+
+
+@pytest.fixture
+def make(tmp_path: Path, opened: list[CachedIndex]) -> Make:
+    def make(inner: FakeIndex, **kw: object) -> CachedIndex:
+        cache = CachedIndex(inner, tmp_path / "cache", **kw)  # type: ignore[arg-type]
+        opened.append(cache)
+        return cache
+
+    return make
+
+
+def test_a_page_is_served_from_the_cache_within_the_ttl(inner: FakeIndex, make: Make) -> None:
+    original = inner.project("foo")
+    inner.project_calls.clear()
+    cache = make(inner, ttl=BIG_TTL)
+    first = cache.project("foo")
+    second = cache.project("Foo")
+    assert first == original
+    assert second == original  # every field of every file survives the round trip
+    assert inner.project_calls == ["foo"]
+    # and across runs: a new CachedIndex on the same directory
+    assert make(inner, ttl=BIG_TTL).project("foo") == original
+    assert inner.project_calls == ["foo"]
+
+
+def test_a_page_is_fetched_again_after_the_ttl(inner: FakeIndex, make: Make) -> None:
+    cache = make(inner, ttl=0)
+    cache.project("foo")
+    cache.project("foo")
+    assert inner.project_calls == ["foo", "foo"]
+
+
+def test_refresh_fetches_pages_again(inner: FakeIndex, make: Make) -> None:
+    make(inner, ttl=BIG_TTL).project("foo")
+    inner.add("foo", "3.0")
+    page = make(inner, ttl=BIG_TTL, refresh=True).project("foo")
+    assert inner.project_calls == ["foo", "foo"]
+    assert "foo-3.0-py3-none-any.whl" in [f.filename for f in page.files]
+    # the refreshed page replaced the stored one
+    assert make(inner, ttl=BIG_TTL).project("foo") == page
+    assert len(inner.project_calls) == 2
+
+
+def test_pages_from_other_index_urls_are_not_reused(inner: FakeIndex, make: Make) -> None:
+    make(inner, ttl=BIG_TTL).project("foo")
+    other = FakeIndex(["https://mirror.example/simple/"])
+    other.add("foo", "1.0")
+    make(other, ttl=BIG_TTL).project("foo")
+    assert other.project_calls == ["foo"]
+
+
+def test_metadata_is_cached_by_sha256_forever(inner: FakeIndex, make: Make) -> None:
+    wheel = inner.files("foo")[0]
+    original = inner.metadata("foo", wheel)
+    inner.metadata_calls.clear()
+    cache = make(inner, ttl=0)
+    assert cache.metadata("foo", wheel) == original
+    assert cache.metadata("foo", wheel) == original  # every field survives the round trip
+    assert make(inner, ttl=0, refresh=True).metadata("foo", wheel) == original
+    assert inner.metadata_calls == [wheel.filename]
+
+
+def test_metadata_is_keyed_by_content_not_by_url(inner: FakeIndex, make: Make) -> None:
+    wheel = inner.files("foo")[0]
+    cache = make(inner)
+    cache.metadata("foo", wheel)
+    moved = dataclasses.replace(wheel, url="https://mirror.example/files/" + wheel.filename)
+    cache.metadata("foo", moved)
+    assert len(inner.metadata_calls) == 1
+    other = inner.files("foo")[1]  # another file, another sha256
+    cache.metadata("foo", other)
+    assert inner.metadata_calls == [wheel.filename, other.filename]
+
+
+def test_offline_with_a_cold_cache_names_the_project(inner: FakeIndex, make: Make) -> None:
+    with pytest.raises(IndexUnavailable) as caught:
+        make(inner, offline=True).project("foo")
+    assert "'foo'" in str(caught.value)
+    assert caught.value.exit_code == 3
+    assert inner.project_calls == []
+    with pytest.raises(IndexUnavailable) as caught:
+        make(inner, offline=True).metadata("foo", inner.files("foo")[0])
+    assert inner.files("foo")[0].filename in str(caught.value)
+    assert inner.metadata_calls == []
+
+
+def test_offline_with_a_warm_cache_works_after_the_ttl_even_if_the_index_fails(inner: FakeIndex,
+                                                                              make: Make) -> None:
+    warm = make(inner, ttl=BIG_TTL)
+    page = warm.project("foo")
+    meta = warm.metadata("foo", page.files[0])
+    inner.fail = IndexUnavailable("the network is down")
+    offline = make(inner, ttl=0, offline=True)
+    assert offline.project("foo") == page
+    assert offline.metadata("foo", page.files[0]) == meta
+    assert inner.project_calls == ["foo"]
+    assert len(inner.metadata_calls) == 1
+
+
+def corrupt_everything(directory: Path, value: str) -> int:
+    with diskcache.Cache(str(directory)) as raw:
+        keys = list(raw)
+        for key in keys:
+            raw.set(key, value)
+    return len(keys)
+
+
+def test_a_corrupted_entry_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, tmp_path: Path) -> None:
+    first = make(inner, ttl=BIG_TTL)
+    page = first.project("foo")
+    meta = first.metadata("foo", page.files[0])
+    first.close()
+    assert corrupt_everything(tmp_path / "cache", "not json") == 2
+    again = make(inner, ttl=BIG_TTL)
+    assert again.project("foo") == page
+    assert again.metadata("foo", page.files[0]) == meta
+    assert len(inner.project_calls) == 2 and len(inner.metadata_calls) == 2
+    # and the refetched entries replaced the damaged ones
+    assert make(inner, ttl=BIG_TTL).project("foo") == page
+    assert len(inner.project_calls) == 2
+
+
+@pytest.mark.parametrize("value", ['"a string"', "[1, 2, 3]", json.dumps([1e12, "not json"]), '{"bogus": 1}'])
+def test_an_entry_of_the_wrong_shape_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, tmp_path: Path,
+                                                           value: str) -> None:
+    first = make(inner, ttl=BIG_TTL)
+    page = first.project("foo")
+    meta = first.metadata("foo", page.files[0])
+    first.close()
+    corrupt_everything(tmp_path / "cache", value)
+    again = make(inner, ttl=BIG_TTL)
+    assert again.project("foo") == page
+    assert again.metadata("foo", page.files[0]) == meta

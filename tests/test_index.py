@@ -1,0 +1,540 @@
+"""Behaviour of wheelpin.index: HttpIndex over a mocked HTTP transport, sdist metadata, PrefetchingIndex."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tarfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from packaging.requirements import Requirement
+
+from fakeindex import FakeIndex
+from wheelpin.errors import IndexUnavailable, InputError, MetadataError
+from wheelpin.index import HttpIndex, PrefetchingIndex, ProjectNotFound, sdist_metadata
+from wheelpin.models import DistFile
+
+INDEX = "https://index.example/simple/"
+MIRROR = "https://mirror.example/simple/"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPE = "text/html"
+
+
+# -- a small HTTP server -------------------------------------------------------------------------------
+@dataclass
+class Server:
+    """Routes URL → handler; records every request and the body bytes it served."""
+
+    routes: dict[str, Callable[[httpx.Request], httpx.Response]] = field(default_factory=dict)
+    requests: list[httpx.Request] = field(default_factory=list)
+    served: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.requests.append(request)
+        route = self.routes.get(str(request.url))
+        response = route(request) if route else httpx.Response(404, text="not found")
+        with self.lock:
+            self.served[str(request.url)] = self.served.get(str(request.url), 0) + len(response.content)
+        return response
+
+    def index(self, urls: list[str] | None = None) -> HttpIndex:
+        client = httpx.Client(transport=httpx.MockTransport(self.handle))
+        return HttpIndex(urls or [INDEX], client=client)
+
+    def json_page(self, url: str, files: list[dict[str, object]], name: str = "foo") -> None:
+        body = json.dumps({"meta": {"api-version": "1.1"}, "name": name, "files": files})
+        self.routes[url] = lambda request: httpx.Response(200, headers={"Content-Type": JSON_TYPE}, text=body)
+
+    def html_page(self, url: str, html: str) -> None:
+        self.routes[url] = lambda request: httpx.Response(
+            200, headers={"Content-Type": f"{HTML_TYPE}; charset=utf-8"}, text=html)
+
+    def static(self, url: str, body: bytes, status: int = 200) -> None:
+        self.routes[url] = lambda request: httpx.Response(status, content=body)
+
+    def ranged(self, url: str, body: bytes) -> None:
+        """Serve ``body`` honoring single ``Range: bytes=-N`` and ``bytes=a-b`` requests with 206."""
+
+        def respond(request: httpx.Request) -> httpx.Response:
+            header = request.headers.get("Range")
+            if header is None:
+                return httpx.Response(200, content=body)
+            match = re.fullmatch(r"bytes=(\d*)-(\d*)", header)
+            assert match, header
+            total = len(body)
+            if match[1] == "":  # suffix range
+                start, end = max(0, total - int(match[2])), total - 1
+            else:
+                start = int(match[1])
+                end = min(total - 1, int(match[2])) if match[2] else total - 1
+            return httpx.Response(206, content=body[start:end + 1],
+                                  headers={"Content-Range": f"bytes {start}-{end}/{total}"})
+
+        self.routes[url] = respond
+
+    def urls(self) -> list[str]:
+        return [str(r.url) for r in self.requests]
+
+
+@pytest.fixture
+def server() -> Server:
+    return Server()
+
+
+def metadata_bytes(name: str = "foo", version: str = "1.0", requires: tuple[str, ...] = ("bar>=1",)) -> bytes:
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", "Requires-Python: >=3.8"]
+    lines += [f"Requires-Dist: {r}" for r in requires]
+    lines += ["Provides-Extra: cli", "", "A description body that is not a header.", ""]
+    return "\n".join(lines).encode()
+
+
+def build_wheel(name: str = "foo", version: str = "1.0", *, padding: int = 0, metadata_first: bool = True,
+                requires: tuple[str, ...] = ("bar>=1",)) -> bytes:
+    """A real wheel archive; ``padding`` bytes of incompressible data make it big."""
+    buffer = io.BytesIO()
+    dist_info = f"{name}-{version}.dist-info"
+    meta = metadata_bytes(name, version, requires)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        if metadata_first:
+            zf.writestr(f"{dist_info}/METADATA", meta)
+        zf.writestr(f"{name}/__init__.py", "")
+        if padding:
+            zf.writestr(zipfile.ZipInfo(f"{name}/blob.bin"), os.urandom(padding),
+                        compress_type=zipfile.ZIP_STORED)
+        if not metadata_first:
+            zf.writestr(f"{dist_info}/METADATA", meta)
+        zf.writestr(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nTag: py3-none-any\n")
+        zf.writestr(f"{dist_info}/RECORD", "")
+    return buffer.getvalue()
+
+
+def wheel_file(url: str, **kw: object) -> DistFile:
+    return DistFile(filename=url.rsplit("/", 1)[1], url=url, **kw)  # type: ignore[arg-type]
+
+
+# -- JSON project pages (PEP 691) ------------------------------------------------------------------------
+def test_json_page_parsing(server: Server) -> None:
+    server.json_page(INDEX + "foo/", [
+        {"filename": "foo-1.0-py3-none-any.whl", "url": "../../files/foo-1.0-py3-none-any.whl",
+         "hashes": {"sha256": "aa" * 32}, "requires-python": ">=3.8", "yanked": False,
+         "core-metadata": {"sha256": "bb" * 32}, "size": 1234},
+        {"filename": "foo-1.1-py3-none-any.whl", "url": "foo-1.1-py3-none-any.whl", "hashes": {},
+         "yanked": True, "core-metadata": True},
+        {"filename": "foo-1.2-py3-none-any.whl", "url": "https://files.example/foo-1.2-py3-none-any.whl",
+         "hashes": {"sha256": "cc" * 32}, "yanked": "broken build", "core-metadata": False},
+        {"filename": "foo-1.3.tar.gz", "url": "/other/foo-1.3.tar.gz", "hashes": {"sha256": "dd" * 32}},
+        {"filename": "foo-1.4-py3-none-any.whl", "url": "foo-1.4-py3-none-any.whl", "hashes": {},
+         "dist-info-metadata": {"sha256": "ee" * 32}},
+    ])
+    page = server.index().project("Foo")
+    assert page.name == "foo"
+    assert page.index_url == INDEX
+    a, b, c, d, e = page.files
+    assert a.filename == "foo-1.0-py3-none-any.whl"
+    assert a.url == "https://index.example/files/foo-1.0-py3-none-any.whl"
+    assert (a.sha256, a.requires_python, a.yanked, a.size) == ("aa" * 32, ">=3.8", False, 1234)
+    assert (a.core_metadata, a.core_metadata_sha256) == (True, "bb" * 32)
+    assert b.url == "https://index.example/simple/foo/foo-1.1-py3-none-any.whl"
+    assert (b.sha256, b.requires_python, b.yanked) == (None, None, True)
+    assert (b.core_metadata, b.core_metadata_sha256) == (True, None)
+    assert c.url == "https://files.example/foo-1.2-py3-none-any.whl"
+    assert (c.yanked, c.core_metadata, c.core_metadata_sha256) == (True, False, None)
+    assert d.url == "https://index.example/other/foo-1.3.tar.gz"
+    assert (d.yanked, d.core_metadata, d.is_wheel) == (False, None, False)
+    assert (e.core_metadata, e.core_metadata_sha256) == (True, "ee" * 32)
+
+
+def test_json_page_is_asked_for_with_the_simple_api_accept_header(server: Server) -> None:
+    server.json_page(INDEX + "foo/", [])
+    server.index().project("foo")
+    (request,) = server.requests
+    assert "application/vnd.pypi.simple.v1+json" in request.headers["Accept"]
+
+
+def test_project_names_are_normalized_in_the_url(server: Server) -> None:
+    server.json_page(INDEX + "zope-interface/", [])
+    page = server.index().project("Zope.Interface")
+    assert page.name == "zope-interface"
+    assert server.urls() == [INDEX + "zope-interface/"]
+
+
+def test_malformed_json_page_is_index_unavailable(server: Server) -> None:
+    server.routes[INDEX + "foo/"] = lambda r: httpx.Response(200, headers={"Content-Type": JSON_TYPE},
+                                                             text='{"name": "foo"}')
+    with pytest.raises(IndexUnavailable) as caught:
+        server.index().project("foo")
+    assert INDEX + "foo/" in str(caught.value)
+
+
+# -- HTML project pages (PEP 503) ------------------------------------------------------------------------
+HTML = """<!DOCTYPE html>
+<html><body>
+<h1>Links for foo</h1>
+<a href="../../files/foo-1.0-py3-none-any.whl#sha256={a}" data-requires-python="&gt;=3.8,&lt;4"
+   data-core-metadata="sha256={b}">foo-1.0-py3-none-any.whl</a><br/>
+<a href="foo-1.1-py3-none-any.whl#sha256={c}" data-yanked="">foo-1.1-py3-none-any.whl</a><br/>
+<a href="https://files.example/foo-1.2.tar.gz#md5=0123" data-yanked="bad release">foo-1.2.tar.gz</a><br/>
+<a href="foo-1.3-py3-none-any.whl" data-dist-info-metadata="true">foo-1.3-py3-none-any.whl</a><br/>
+</body></html>
+"""
+
+
+def test_html_page_parsing(server: Server) -> None:
+    server.html_page(INDEX + "foo/", HTML.format(a="aa" * 32, b="bb" * 32, c="cc" * 32))
+    a, b, c, d = server.index().project("foo").files
+    assert a.filename == "foo-1.0-py3-none-any.whl"
+    assert a.url == "https://index.example/files/foo-1.0-py3-none-any.whl"  # no fragment
+    assert a.sha256 == "aa" * 32
+    assert a.requires_python == ">=3.8,<4"
+    assert (a.yanked, a.core_metadata, a.core_metadata_sha256) == (False, True, "bb" * 32)
+    assert b.url == "https://index.example/simple/foo/foo-1.1-py3-none-any.whl"
+    assert (b.sha256, b.yanked, b.core_metadata) == ("cc" * 32, True, None)
+    assert (c.filename, c.url) == ("foo-1.2.tar.gz", "https://files.example/foo-1.2.tar.gz")
+    assert (c.sha256, c.yanked) == (None, True)
+    assert (d.core_metadata, d.core_metadata_sha256, d.sha256) == (True, None, None)
+
+
+# -- several indexes and failures ----------------------------------------------------------------------
+def entry(filename: str) -> dict[str, object]:
+    return {"filename": filename, "url": filename, "hashes": {}}
+
+
+def test_the_first_index_that_has_the_project_wins(server: Server) -> None:
+    server.json_page(INDEX + "foo/", [entry("foo-1.0-py3-none-any.whl")])
+    server.json_page(MIRROR + "foo/", [entry("foo-9.0-py3-none-any.whl")])
+    server.json_page(MIRROR + "bar/", [entry("bar-2.0-py3-none-any.whl")], name="bar")
+    index = server.index([INDEX, MIRROR])
+    foo = index.project("foo")
+    assert [f.filename for f in foo.files] == ["foo-1.0-py3-none-any.whl"]
+    assert foo.index_url == INDEX
+    assert MIRROR + "foo/" not in server.urls()
+    bar = index.project("bar")
+    assert [f.filename for f in bar.files] == ["bar-2.0-py3-none-any.whl"]
+    assert bar.index_url == MIRROR
+    assert bar.files[0].url == MIRROR + "bar/bar-2.0-py3-none-any.whl"
+
+
+def test_index_urls_without_trailing_slash_work(server: Server) -> None:
+    server.json_page(INDEX + "foo/", [])
+    assert server.index([INDEX.rstrip("/")]).project("foo").files == ()
+
+
+def test_a_project_no_index_has_is_project_not_found(server: Server) -> None:
+    with pytest.raises(ProjectNotFound) as caught:
+        server.index([INDEX, MIRROR]).project("no-such-thing")
+    error = caught.value
+    assert isinstance(error, InputError)
+    assert error.exit_code == 2
+    assert "no-such-thing" in str(error)
+    assert sorted(server.urls()) == sorted([INDEX + "no-such-thing/", MIRROR + "no-such-thing/"])
+
+
+def test_http_500_is_index_unavailable_naming_the_url(server: Server) -> None:
+    server.static(INDEX + "foo/", b"oops", status=500)
+    with pytest.raises(IndexUnavailable) as caught:
+        server.index().project("foo")
+    assert caught.value.exit_code == 3
+    assert INDEX + "foo/" in str(caught.value)
+    assert "500" in str(caught.value)
+
+
+def test_a_connection_error_is_index_unavailable(server: Server) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    server.routes[INDEX + "foo/"] = refuse
+    with pytest.raises(IndexUnavailable) as caught:
+        server.index().project("foo")
+    assert caught.value.exit_code == 3
+    assert INDEX + "foo/" in str(caught.value)
+
+
+# -- wheel metadata: PEP 658 .metadata files -----------------------------------------------------------
+WHEEL_URL = "https://files.example/packages/foo-1.0-py3-none-any.whl"
+
+
+def test_advertised_metadata_is_used_without_touching_the_wheel(server: Server) -> None:
+    meta = metadata_bytes(requires=("bar>=1", 'colorama; extra == "cli"'))
+    server.static(WHEEL_URL + ".metadata", meta)
+    server.static(WHEEL_URL, build_wheel())
+    file = wheel_file(WHEEL_URL, core_metadata=True, core_metadata_sha256=hashlib.sha256(meta).hexdigest())
+    result = server.index().metadata("foo", file)
+    assert (result.name, result.version) == ("foo", "1.0")
+    assert result.requires_dist == ("bar>=1", 'colorama; extra == "cli"')
+    assert result.requires_python == ">=3.8"
+    assert result.provides_extra == ("cli",)
+    assert server.urls() == [WHEEL_URL + ".metadata"]
+
+
+def test_metadata_with_the_wrong_sha256_is_a_metadata_error(server: Server) -> None:
+    server.static(WHEEL_URL + ".metadata", metadata_bytes())
+    file = wheel_file(WHEEL_URL, core_metadata=True, core_metadata_sha256="00" * 32)
+    with pytest.raises(MetadataError) as caught:
+        server.index().metadata("foo", file)
+    assert caught.value.exit_code == 3
+    assert "foo-1.0-py3-none-any.whl" in str(caught.value)
+
+
+def test_metadata_sha256_is_compared_case_insensitively(server: Server) -> None:
+    meta = metadata_bytes()
+    server.static(WHEEL_URL + ".metadata", meta)
+    digest = hashlib.sha256(meta).hexdigest().upper()
+    file = wheel_file(WHEEL_URL, core_metadata=True, core_metadata_sha256=digest)
+    assert server.index().metadata("foo", file).name == "foo"
+
+
+def test_metadata_without_name_is_a_metadata_error(server: Server) -> None:
+    server.static(WHEEL_URL + ".metadata", b"Metadata-Version: 2.1\nVersion: 1.0\n\n")
+    with pytest.raises(MetadataError):
+        server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=True))
+
+
+# -- wheel metadata: range requests ----------------------------------------------------------------------
+def test_range_requests_read_metadata_when_the_metadata_file_is_missing(server: Server) -> None:
+    wheel = build_wheel(padding=400_000)  # METADATA first, then a big blob: the tail holds only the directory
+    server.ranged(WHEEL_URL, wheel)  # no .metadata route: 404
+    result = server.index().metadata("foo", wheel_file(WHEEL_URL))
+    assert (result.name, result.version, result.requires_dist) == ("foo", "1.0", ("bar>=1",))
+    wheel_requests = [r for r in server.requests if str(r.url) == WHEEL_URL]
+    assert wheel_requests, "the wheel was never asked for"
+    assert all("Range" in r.headers for r in wheel_requests), "the whole wheel was requested"
+    assert any(re.fullmatch(r"bytes=-\d+", r.headers["Range"]) for r in wheel_requests)
+    assert any(re.fullmatch(r"bytes=\d+-\d+", r.headers["Range"]) for r in wheel_requests)
+    assert server.served[WHEEL_URL] < len(wheel) // 4
+
+
+def test_range_requests_are_used_when_the_index_says_there_is_no_metadata_file(server: Server) -> None:
+    server.ranged(WHEEL_URL, build_wheel(padding=200_000, metadata_first=False))
+    result = server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False))
+    assert result.requires_dist == ("bar>=1",)
+    assert WHEEL_URL + ".metadata" not in server.urls()
+    assert server.served[WHEEL_URL] < 200_000
+
+
+def test_range_requests_on_a_wheel_smaller_than_the_first_range(server: Server) -> None:
+    server.ranged(WHEEL_URL, build_wheel())
+    assert server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False)).version == "1.0"
+
+
+def test_a_server_that_ignores_range_still_works(server: Server) -> None:
+    wheel = build_wheel(padding=200_000)
+    server.static(WHEEL_URL, wheel)  # always 200 with the whole body
+    result = server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False))
+    assert (result.name, result.requires_dist) == ("foo", ("bar>=1",))
+
+
+def test_a_wheel_without_metadata_is_a_metadata_error(server: Server) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("foo/__init__.py", "")
+    server.static(WHEEL_URL, buffer.getvalue())
+    with pytest.raises(MetadataError):
+        server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False))
+
+
+def test_an_unadvertised_index_stops_guessing_metadata_files(server: Server) -> None:
+    index = server.index()
+    wheel = build_wheel()
+    urls = [f"https://files.example/packages/foo-1.{i}-py3-none-any.whl" for i in range(12)]
+    for url in urls:
+        server.ranged(url, wheel)
+    for url in urls:
+        assert index.metadata("foo", wheel_file(url)).name == "foo"  # core_metadata=None: index is silent
+    guesses = [u for u in server.urls() if u.endswith(".metadata")]
+    assert 1 <= len(guesses) <= 5
+
+
+def test_an_unadvertised_index_that_serves_metadata_files_keeps_being_asked(server: Server) -> None:
+    index = server.index()
+    urls = [f"https://files.example/packages/foo-1.{i}-py3-none-any.whl" for i in range(8)]
+    for url in urls:
+        server.static(url + ".metadata", metadata_bytes())
+    for url in urls:
+        assert index.metadata("foo", wheel_file(url)).name == "foo"
+    assert [u for u in server.urls() if not u.endswith(".metadata")] == []
+
+
+# -- sdist metadata --------------------------------------------------------------------------------------
+def sdist(files: dict[str, str], root: str = "foo-1.0") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{root}/{name}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+PKG_INFO_22 = """Metadata-Version: 2.2
+Name: foo
+Version: 1.0
+Requires-Python: >=3.9
+Requires-Dist: bar>=1
+Requires-Dist: baz; extra == "x"
+Provides-Extra: x
+
+"""
+
+PKG_INFO_21 = """Metadata-Version: 2.1
+Name: foo
+Version: 1.0
+
+"""
+
+PYPROJECT_STATIC = """
+[project]
+name = "foo"
+version = "1.0"
+requires-python = ">=3.9"
+dependencies = ["bar>=1", "tomli; python_version < '3.11'"]
+
+[project.optional-dependencies]
+cli = ["click>=8", "colorama; sys_platform == 'win32' or os_name == 'nt'"]
+"""
+
+
+def evaluate(line: str, extra: str = "", **env: str) -> bool:
+    marker = Requirement(line).marker
+    if marker is None:
+        return True
+    return marker.evaluate({"python_version": "3.11", "sys_platform": "linux", "os_name": "posix", **env,
+                            "extra": extra})
+
+
+def test_sdist_pkg_info_2_2_with_static_deps_is_accepted() -> None:
+    meta = sdist_metadata(sdist({"PKG-INFO": PKG_INFO_22, "setup.py": "raise SystemExit"}), "foo-1.0.tar.gz")
+    assert (meta.name, meta.version, meta.requires_python) == ("foo", "1.0", ">=3.9")
+    assert meta.requires_dist == ("bar>=1", 'baz; extra == "x"')
+
+
+def test_sdist_pkg_info_2_1_with_a_static_pyproject_is_accepted() -> None:
+    archive = sdist({"PKG-INFO": PKG_INFO_21, "pyproject.toml": PYPROJECT_STATIC})
+    meta = sdist_metadata(archive, "foo-1.0.tar.gz")
+    assert (meta.name, meta.version) == ("foo", "1.0")
+    by_name = {Requirement(line).name: line for line in meta.requires_dist}
+    assert set(by_name) == {"bar", "tomli", "click", "colorama"}
+    # Plain dependencies keep their own markers and apply without an extra.
+    assert evaluate(by_name["bar"]) and evaluate(by_name["tomli"], python_version="3.10")
+    assert not evaluate(by_name["tomli"], python_version="3.12")
+    # Optional dependencies apply only with their extra, and their own marker still counts.
+    assert not evaluate(by_name["click"]) and evaluate(by_name["click"], extra="cli")
+    assert not evaluate(by_name["click"], extra="other")
+    assert not evaluate(by_name["colorama"], extra="cli")  # linux
+    assert evaluate(by_name["colorama"], extra="cli", sys_platform="win32")
+    assert not evaluate(by_name["colorama"], extra="", sys_platform="win32", os_name="nt")
+    assert set(meta.provides_extra) == {"cli"}
+
+
+def test_sdist_in_a_zip_is_read() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("foo-1.0/PKG-INFO", PKG_INFO_22)
+    assert sdist_metadata(buffer.getvalue(), "foo-1.0.zip").requires_dist[0] == "bar>=1"
+
+
+@pytest.mark.parametrize("files", [
+    {"PKG-INFO": PKG_INFO_21, "pyproject.toml": '[project]\nname = "foo"\nversion = "1.0"\n'
+                                                'dynamic = ["dependencies"]\n'},
+    {"PKG-INFO": PKG_INFO_22.replace("Provides-Extra: x", "Provides-Extra: x\nDynamic: Requires-Dist")},
+    {"PKG-INFO": PKG_INFO_21, "setup.py": "from setuptools import setup; setup()"},
+], ids=["pyproject-dynamic", "pkg-info-dynamic", "setup-py-only"])
+def test_sdist_with_dynamic_dependencies_is_a_metadata_error(files: dict[str, str]) -> None:
+    with pytest.raises(MetadataError) as caught:
+        sdist_metadata(sdist(files), "foo-1.0.tar.gz")
+    message = str(caught.value)
+    assert "foo-1.0.tar.gz" in message
+    assert "build backend" in message and "never" in message
+
+
+def test_sdist_with_dynamic_version_but_static_dependencies_is_accepted() -> None:
+    pyproject = PYPROJECT_STATIC.replace('version = "1.0"', 'dynamic = ["version"]')
+    meta = sdist_metadata(sdist({"PKG-INFO": PKG_INFO_21, "pyproject.toml": pyproject}), "foo-1.0.tar.gz")
+    assert {Requirement(line).name for line in meta.requires_dist} >= {"bar", "tomli"}
+
+
+def test_a_damaged_sdist_is_a_metadata_error() -> None:
+    with pytest.raises(MetadataError):
+        sdist_metadata(b"this is not a tarball", "foo-1.0.tar.gz")
+
+
+def test_http_index_reads_sdist_metadata_from_the_archive(server: Server) -> None:
+    url = "https://files.example/packages/foo-1.0.tar.gz"
+    server.static(url, sdist({"PKG-INFO": PKG_INFO_22}))
+    meta = server.index().metadata("foo", DistFile(filename="foo-1.0.tar.gz", url=url))
+    assert meta.requires_dist == ("bar>=1", 'baz; extra == "x"')
+
+
+# -- PrefetchingIndex --------------------------------------------------------------------------------------
+class SlowIndex(FakeIndex):
+    def project(self, name: str):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return super().project(name)
+
+    def metadata(self, name: str, file: DistFile):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return super().metadata(name, file)
+
+
+def hammer(call: Callable[[], object], threads: int = 24) -> list[object]:
+    results: list[object] = [None] * threads
+    barrier = threading.Barrier(threads)
+
+    def work(i: int) -> None:
+        barrier.wait()
+        results[i] = call()
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return results
+
+
+def test_prefetching_index_fetches_a_page_once_for_many_threads() -> None:
+    inner = SlowIndex()
+    inner.add("foo", "1.0")
+    index = PrefetchingIndex(inner)
+    try:
+        pages = hammer(lambda: index.project("Foo"))
+        index.prefetch_projects(["foo", "FOO"])
+        assert index.project("foo") == pages[0]
+    finally:
+        index.close()
+    assert inner.project_calls == ["foo"]
+    assert all(page == pages[0] for page in pages)
+
+
+def test_prefetching_index_fetches_metadata_once_for_many_threads() -> None:
+    inner = SlowIndex()
+    (file,) = inner.add("foo", "1.0", requires=["bar"])
+    index = PrefetchingIndex(inner)
+    try:
+        index.prefetch_metadata("foo", file, version="1.0")
+        results = hammer(lambda: index.metadata("foo", file, version="1.0"))
+    finally:
+        index.close()
+    assert inner.metadata_calls == [file.filename]
+    assert all(r is not None and r.requires_dist == ("bar",) for r in results)  # type: ignore[attr-defined]
+
+
+def test_prefetching_index_passes_errors_through() -> None:
+    inner = FakeIndex()
+    index = PrefetchingIndex(inner)
+    try:
+        with pytest.raises(ProjectNotFound):
+            index.project("missing")
+    finally:
+        index.close()

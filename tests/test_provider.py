@@ -1,0 +1,368 @@
+"""Behaviour of wheelpin.provider.resolve: wheel-only resolution against an in-memory index."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from fakeindex import LINUX_311, WIN_311, FakeIndex, sdist_name
+from wheelpin.errors import NoWheelSolution
+from wheelpin.index import PrefetchingIndex
+from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
+from wheelpin.provider import Resolution, resolve
+from wheelpin.target import make_target
+
+Run = Callable[..., Resolution]
+
+
+@pytest.fixture
+def fake() -> FakeIndex:
+    return FakeIndex()
+
+
+@pytest.fixture
+def opened() -> Iterator[list[PrefetchingIndex]]:
+    indexes: list[PrefetchingIndex] = []
+    yield indexes
+    for index in indexes:
+        index.close()
+
+
+@pytest.fixture
+def run(fake: FakeIndex, opened: list[PrefetchingIndex]) -> Run:
+    def run(*requirements: str, python: str = "3.11", platform: str = "manylinux", pre: bool = False,
+            constraints: Sequence[str] = (), allow_source: Sequence[str] = ()) -> Resolution:
+        inputs = parse_requirement_strings(requirements)
+        if constraints:
+            limits = parse_requirement_strings(constraints, source="constraints.txt")
+            inputs = dataclasses.replace(inputs, constraints=limits.requirements)
+        if pre:
+            inputs = dataclasses.replace(inputs, pre=True)
+        index = PrefetchingIndex(fake)
+        opened.append(index)
+        return resolve(inputs, make_target(python, platform), index, allow_source=allow_source)
+
+    return run
+
+
+def versions(resolution: Resolution) -> dict[str, str]:
+    return {pin.name: str(pin.version) for pin in resolution.pins}
+
+
+# -- choosing a version ---------------------------------------------------------------------------------
+def test_newest_wheel_bearing_version_is_chosen(fake: FakeIndex, run: Run) -> None:
+    for v in ("1.0", "1.2", "2.0", "1.10"):
+        fake.add("foo", v)
+    assert versions(run("foo")) == {"foo": "2.0"}
+
+
+def test_specifier_limits_the_version(fake: FakeIndex, run: Run) -> None:
+    for v in ("1.0", "1.5", "2.0"):
+        fake.add("foo", v)
+    assert versions(run("foo<2")) == {"foo": "1.5"}
+
+
+def test_newer_version_without_a_compatible_wheel_is_held_back(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", wheels=[LINUX_311])
+    fake.add("foo", "2.0", wheels=[WIN_311], sdist=True)
+    resolution = run("foo")
+    assert versions(resolution) == {"foo": "1.0"}
+    pin = resolution.pin("foo")
+    assert pin is not None and not pin.from_source
+    assert [f.filename for f in pin.files] == ["foo-1.0-" + LINUX_311 + ".whl"]
+
+
+def test_the_target_decides_which_wheels_count_not_the_host(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", wheels=[LINUX_311])
+    fake.add("foo", "2.0", wheels=[WIN_311])
+    assert versions(run("foo", platform="windows")) == {"foo": "2.0"}
+    assert versions(run("foo", platform="manylinux")) == {"foo": "1.0"}
+
+
+def test_pin_files_are_only_the_targets_wheels(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", wheels=[LINUX_311, WIN_311], sdist=True)
+    pin = run("foo").pin("foo")
+    assert pin is not None
+    assert [f.filename for f in pin.files] == ["foo-1.0-" + LINUX_311 + ".whl"]
+
+
+# -- pre-releases ---------------------------------------------------------------------------------------
+def test_pre_releases_are_excluded_by_default(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0")
+    fake.add("foo", "2.0b1")
+    assert versions(run("foo")) == {"foo": "1.0"}
+
+
+def test_pre_releases_are_allowed_with_pre(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0")
+    fake.add("foo", "2.0b1")
+    assert versions(run("foo", pre=True)) == {"foo": "2.0b1"}
+
+
+def test_a_specifier_naming_a_pre_release_allows_pre_releases(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0")
+    fake.add("foo", "2.0b1")
+    fake.add("foo", "2.0b2")
+    assert versions(run("foo>=2.0b1")) == {"foo": "2.0b2"}
+
+
+def test_pre_releases_are_used_when_there_is_nothing_else(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0a1")
+    fake.add("foo", "1.0rc1")
+    assert versions(run("foo")) == {"foo": "1.0rc1"}
+
+
+def test_a_pre_release_dependency_is_excluded_for_a_transitive_requirement(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0", requires=["lib>=1"])
+    fake.add("lib", "1.0")
+    fake.add("lib", "1.1.dev1")
+    assert versions(run("app")) == {"app": "1.0", "lib": "1.0"}
+
+
+# -- yanked releases ------------------------------------------------------------------------------------
+def test_yanked_releases_are_skipped(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0")
+    fake.add("foo", "1.1", yanked=True)
+    assert versions(run("foo")) == {"foo": "1.0"}
+    assert versions(run("foo>=1.0")) == {"foo": "1.0"}
+
+
+def test_a_yanked_release_pinned_with_double_equals_is_used(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0")
+    fake.add("foo", "1.1", yanked=True)
+    assert versions(run("foo==1.1")) == {"foo": "1.1"}
+
+
+# -- requires-python ------------------------------------------------------------------------------------
+def test_requires_python_of_the_files_is_respected(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", requires_python=">=3.8")
+    fake.add("foo", "2.0", requires_python=">=3.12")
+    assert versions(run("foo", python="3.11")) == {"foo": "1.0"}
+    assert versions(run("foo", python="3.12")) == {"foo": "2.0"}
+
+
+# -- extras ---------------------------------------------------------------------------------------------
+def test_an_extra_pulls_its_dependencies_and_the_base_package(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", requires=["core", 'xdep; extra == "x"', 'ydep; extra == "y"'], extras=["x", "y"])
+    for name in ("core", "xdep", "ydep"):
+        fake.add(name, "3.0")
+    assert versions(run("foo[x]")) == {"foo": "1.0", "core": "3.0", "xdep": "3.0"}
+    assert versions(run("foo")) == {"foo": "1.0", "core": "3.0"}
+
+
+def test_extra_names_are_normalized(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", requires=['xdep; extra == "Fast_Path"'], extras=["Fast_Path"])
+    fake.add("xdep", "1.0")
+    resolution = run("foo[fast-path]")
+    assert versions(resolution) == {"foo": "1.0", "xdep": "1.0"}
+    xdep = resolution.pin("xdep")
+    assert xdep is not None and xdep.via == ("foo",)
+
+
+def test_two_extras_never_pick_two_versions(fake: FakeIndex, run: Run) -> None:
+    # Only foo 1.x is allowed by the [y] requirement, so foo[x] must use 1.x too: its x-deps then say bar<2.
+    fake.add("foo", "1.0", requires=['bar<2; extra == "x"', 'baz; extra == "y"'], extras=["x", "y"])
+    fake.add("foo", "2.0", requires=['bar>=2; extra == "x"', 'baz; extra == "y"'], extras=["x", "y"])
+    for v in ("1.5", "2.5"):
+        fake.add("bar", v)
+    fake.add("baz", "1.0")
+    assert versions(run("foo[x]", "foo[y]<2")) == {"foo": "1.0", "bar": "1.5", "baz": "1.0"}
+
+
+def test_extra_marker_combined_with_a_platform_marker(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", extras=["x"],
+             requires=['winonly; extra == "x" and sys_platform == "win32"', 'all; extra == "x"'])
+    fake.add("winonly", "1.0")
+    fake.add("all", "1.0")
+    assert versions(run("foo[x]")) == {"foo": "1.0", "all": "1.0"}
+    assert versions(run("foo[x]", platform="windows")) == {"foo": "1.0", "all": "1.0", "winonly": "1.0"}
+
+
+# -- markers are evaluated for the target ---------------------------------------------------------------
+def test_platform_markers_are_evaluated_for_the_target(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", requires=['pywin32; sys_platform == "win32"', "common"])
+    fake.add("pywin32", "306", wheels=[WIN_311])
+    fake.add("common", "1.0")
+    assert versions(run("foo", platform="manylinux")) == {"foo": "1.0", "common": "1.0"}
+    assert versions(run("foo", platform="win_amd64")) == {"foo": "1.0", "common": "1.0", "pywin32": "306"}
+
+
+def test_python_version_markers_are_evaluated_for_the_target(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", requires=['tomli; python_version < "3.12"'])
+    fake.add("tomli", "2.0")
+    assert versions(run("foo", python="3.11")) == {"foo": "1.0", "tomli": "2.0"}
+    assert versions(run("foo", python="3.13")) == {"foo": "1.0"}
+
+
+def test_markers_on_the_users_requirements_are_evaluated_for_the_target(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0")
+    fake.add("pywin32", "306", wheels=[WIN_311])
+    assert versions(run("foo", 'pywin32; sys_platform == "win32"')) == {"foo": "1.0"}
+    assert versions(run("foo", 'pywin32; sys_platform == "win32"', platform="windows")) == {
+        "foo": "1.0", "pywin32": "306"}
+
+
+# -- constraints ----------------------------------------------------------------------------------------
+def test_constraints_limit_versions(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0", requires=["lib"])
+    for v in ("1.0", "2.0", "3.0"):
+        fake.add("lib", v)
+    assert versions(run("app", constraints=["lib<3"])) == {"app": "1.0", "lib": "2.0"}
+
+
+def test_constraints_never_add_packages(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0")
+    fake.add("other", "1.0")
+    assert versions(run("app", constraints=["other==1.0"])) == {"app": "1.0"}
+
+
+# -- failures -------------------------------------------------------------------------------------------
+def test_a_transitive_pin_to_a_version_without_wheels_names_package_version_and_parent(
+        fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0", requires=["lib==2.0"])
+    fake.add("lib", "1.0")
+    fake.add("lib", "2.0", wheels=[], sdist=True)
+    with pytest.raises(NoWheelSolution) as caught:
+        run("app")
+    error = caught.value
+    assert error.exit_code == 1
+    assert "lib" in str(error)
+    rows = [row for row in error.blockers if row[0].startswith("lib")]
+    assert rows, error.blockers
+    name, detail = rows[0]
+    assert "2.0" in name
+    assert "app 1.0" in detail
+    assert "sdist" in detail  # the reason: only an sdist
+    assert "no release matches" not in detail
+
+
+def test_a_release_with_wheels_only_for_another_platform_explains_why(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0", requires=["lib==2.0"])
+    fake.add("lib", "2.0", wheels=[WIN_311])
+    with pytest.raises(NoWheelSolution) as caught:
+        run("app")
+    (name, detail), = [row for row in caught.value.blockers if row[0].startswith("lib")]
+    assert "==2.0" in name
+    assert "app 1.0" in detail
+    assert "manylinux" in detail and "win_amd64" in detail
+
+
+def test_a_requirement_no_release_matches_gets_a_different_reason(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0", requires=["lib>=5"])
+    fake.add("lib", "1.0")
+    fake.add("lib", "2.0")
+    with pytest.raises(NoWheelSolution) as caught:
+        run("app")
+    (name, detail), = [row for row in caught.value.blockers if row[0].startswith("lib")]
+    assert ">=5" in name
+    assert "app 1.0" in detail
+    assert "no release matches" in detail
+    assert "sdist" not in detail
+
+
+def test_two_requirements_that_cannot_both_hold_are_reported_as_a_conflict(fake: FakeIndex, run: Run) -> None:
+    fake.add("a", "1.0", requires=["lib<2"])
+    fake.add("b", "1.0", requires=["lib>=2"])
+    fake.add("lib", "1.0")
+    fake.add("lib", "2.0")
+    with pytest.raises(NoWheelSolution) as caught:
+        run("a", "b")
+    details = " | ".join(detail for name, detail in caught.value.blockers if name.startswith("lib"))
+    assert "conflict" in details
+    assert "no release matches" not in details
+
+
+def test_an_sdist_only_project_fails_without_allow_source(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", wheels=[], sdist=True)
+    with pytest.raises(NoWheelSolution) as caught:
+        run("foo")
+    assert any(name.startswith("foo") and "command line" in detail for name, detail in caught.value.blockers)
+
+
+# -- --allow-source -------------------------------------------------------------------------------------
+def test_allow_source_makes_an_sdist_only_package_a_candidate(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", wheels=[], sdist=True, requires=["bar"])
+    fake.add("bar", "1.0")
+    resolution = run("foo", allow_source=["Foo"])
+    assert versions(resolution) == {"foo": "1.0", "bar": "1.0"}
+    pin = resolution.pin("foo")
+    assert pin is not None and pin.from_source
+    assert [f.filename for f in pin.files] == [sdist_name("foo", "1.0")]
+    assert sdist_name("foo", "1.0") in fake.metadata_calls  # its deps came from the sdist's metadata
+    bar = resolution.pin("bar")
+    assert bar is not None and not bar.from_source
+
+
+def test_allow_source_for_one_package_does_not_open_others(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", wheels=[], sdist=True)
+    fake.add("bar", "1.0", wheels=[], sdist=True)
+    with pytest.raises(NoWheelSolution):
+        run("foo", "bar", allow_source=["foo"])
+
+
+# -- via ------------------------------------------------------------------------------------------------
+def test_via_records_parents(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0", requires=["lib", "util"])
+    fake.add("tool", "1.0", requires=["lib"])
+    fake.add("lib", "1.0")
+    fake.add("util", "1.0")
+    resolution = run("app", "tool")
+    lib, util = resolution.pin("lib"), resolution.pin("util")
+    assert lib is not None and util is not None
+    assert lib.via == ("app", "tool")
+    assert util.via == ("app",)
+
+
+def test_via_names_the_requirements_file(fake: FakeIndex, opened: list[PrefetchingIndex],
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("requirements.txt").write_text("# app\napp\n", encoding="utf-8")
+    fake.add("app", "1.0", requires=["lib"])
+    fake.add("lib", "1.0")
+    index = PrefetchingIndex(fake)
+    opened.append(index)
+    resolution = resolve(parse_requirements_file("requirements.txt"), make_target("3.11", "manylinux"), index)
+    app, lib = resolution.pin("app"), resolution.pin("lib")
+    assert app is not None and lib is not None
+    assert app.via == ("-r requirements.txt",)
+    assert lib.via == ("app",)
+
+
+def test_via_of_a_command_line_requirement_is_not_a_requirements_file(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0")
+    pin = run("app").pin("app")
+    assert pin is not None
+    assert pin.via == ("command line",)
+
+
+# -- backtracking ---------------------------------------------------------------------------------------
+def test_backtracks_to_an_older_parent_when_the_newest_needs_wheelless_b(fake: FakeIndex, run: Run) -> None:
+    fake.add("a", "1.0", requires=["b>=1"])
+    fake.add("a", "2.0", requires=["b>=2"])
+    fake.add("b", "1.0")
+    fake.add("b", "2.0", wheels=[], sdist=True)
+    fake.add("b", "2.1", wheels=[WIN_311])
+    assert versions(run("a")) == {"a": "1.0", "b": "1.0"}
+
+
+def test_backtracking_across_two_levels(fake: FakeIndex, run: Run) -> None:
+    fake.add("top", "1.0", requires=["mid"])
+    fake.add("mid", "1.0", requires=["leaf<2"])
+    fake.add("mid", "2.0", requires=["leaf>=2"])
+    fake.add("leaf", "1.0")
+    fake.add("leaf", "2.0", wheels=[WIN_311])
+    resolution = run("top")
+    assert versions(resolution) == {"top": "1.0", "mid": "1.0", "leaf": "1.0"}
+    assert resolution.pin("leaf").version == Version("1.0")  # type: ignore[union-attr]
+
+
+def test_pins_are_sorted_by_name_and_each_project_appears_once(fake: FakeIndex, run: Run) -> None:
+    fake.add("zeta", "1.0", requires=["Alpha_Pkg"])
+    fake.add("alpha-pkg", "1.0", requires=['mid; extra == "x"'], extras=["x"])
+    fake.add("mid", "1.0")
+    resolution = run("zeta", "alpha.pkg[x]")
+    assert [p.name for p in resolution.pins] == ["alpha-pkg", "mid", "zeta"]
