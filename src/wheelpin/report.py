@@ -1,0 +1,284 @@
+"""The Python-version matrix: which Pythons need no source build, what blocks the rest, how to fix it.
+
+For each Python: a strict resolution (wheels only).  When that fails, a permissive one, in which releases
+without a wheel are a last resort, names *every* blocker at once; for each blocker the chain of requirements
+that forces it, and the smallest change to the direct requirement that brings a wheel-bearing release in,
+verified by resolving again.  One shared, memoizing index serves every Python, so each page and each metadata
+file is fetched once per run.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from wheelpin.errors import MetadataError, NoWheelSolution
+from wheelpin.index import PrefetchingIndex
+from wheelpin.inputs import InputRequirement, Inputs
+from wheelpin.provider import Resolution, WheelProvider, resolve
+from wheelpin.pythons import PythonRelease
+from wheelpin.target import Target
+from wheelpin.wheels import VersionChoice
+
+SCHEMA_VERSION = 1
+# How many releases of a direct requirement the fix search tries before giving up.
+MAX_FIX_TRIES = 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Blocker:
+    name: NormalizedName
+    version: str  # the release the requirements force
+    kind: str  # wheelpin.wheels.BLOCK_KINDS, or "conflict"
+    reason: str
+    chain: tuple[str, ...]  # ("pydantic==2.9.2", "pydantic-core==2.23.4")
+    fix: str | None  # "pydantic>=2.12.0", verified; None when no release of the direct requirement helps
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeldBack:
+    name: NormalizedName
+    newest: str
+    chosen: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PythonVerdict:
+    python: str
+    target: Target
+    ok: bool
+    pins: dict[str, str]
+    blockers: tuple[Blocker, ...] = ()
+    held_back: tuple[HeldBack, ...] = ()
+    fixed_by_all: bool | None = None  # with every fix applied together, does a wheel-only lock exist?
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    platform: str
+    pythons: tuple[PythonVerdict, ...]
+    recommended: PythonRelease | None
+
+    @property
+    def ok(self) -> bool:
+        return any(v.ok for v in self.pythons)
+
+
+def build_report(inputs: Inputs, targets: Sequence[Target], index: PrefetchingIndex,
+                 releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = ()) -> Report:
+    index.prefetch_projects(r.requirement.name for r in inputs.requirements)
+    verdicts = [python_verdict(inputs, target, index, allow_source=allow_source) for target in targets]
+    clean = [v for v in verdicts if v.ok]
+    recommended = None
+    if clean:
+        best = max(clean, key=lambda v: (v.target.major, v.target.minor))
+        known = {r.minor: r for r in releases}
+        recommended = known.get(best.target.minor, PythonRelease(minor=best.target.minor, newest_patch=None))
+        if best.target.patch is not None:
+            recommended = PythonRelease(minor=best.target.minor, newest_patch=best.target.patch)
+    return Report(platform=targets[0].platform.tag if targets else "", pythons=tuple(verdicts),
+                  recommended=recommended)
+
+
+def python_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, *,
+                   allow_source: Sequence[str] = ()) -> PythonVerdict:
+    python = target.python_version if target.patch is None else target.python_full_version
+    try:
+        resolution = resolve(inputs, target, index, allow_source=allow_source)
+    except NoWheelSolution as strict_failure:
+        return _blocked_verdict(inputs, target, index, python, strict_failure, allow_source)
+    # Only holds caused by missing wheels: an older release chosen because a newer one dropped this Python
+    # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
+    held = tuple(HeldBack(name=p.name, newest=p.held_back[0], chosen=str(p.version), reason=p.held_back[1])
+                 for p in resolution.pins if p.held_back and not p.held_back[1].startswith("requires-python"))
+    return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held)
+
+
+def _blocked_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, python: str,
+                     strict_failure: NoWheelSolution, allow_source: Sequence[str]) -> PythonVerdict:
+    try:
+        permissive = resolve(inputs, target, index, allow_source=allow_source, permissive=True)
+    except NoWheelSolution:
+        # Even ignoring wheels the requirements conflict: report what the strict run saw.
+        blockers = tuple(Blocker(name=canonicalize_name(req.split("=")[0].split("<")[0].split(">")[0]),
+                                 version="", kind="conflict", reason=why, chain=(req,), fix=None)
+                         for req, why in strict_failure.blockers)
+        return PythonVerdict(python=python, target=target, ok=False, pins={}, blockers=blockers)
+    blocked = [p for p in permissive.pins if p.blocked]
+    blockers = tuple(Blocker(name=p.name, version=str(p.version), kind=p.choice.kind or "no-wheel",
+                             reason=p.choice.reason or "no wheel", chain=_chain(permissive, p.name, inputs),
+                             fix=None) for p in blocked)
+    with_fixes = tuple(replace(b, fix=find_fix(inputs, target, index, b, allow_source)) for b in blockers)
+    fixed_by_all = None
+    fixes = [b.fix for b in with_fixes if b.fix]
+    if fixes:
+        fixed_by_all = _resolves(_apply_fixes(inputs, fixes), target, index, allow_source)
+    return PythonVerdict(python=python, target=target, ok=False, pins=permissive.as_dict(),
+                         blockers=with_fixes, fixed_by_all=fixed_by_all)
+
+
+def _chain(resolution: Resolution, name: str, inputs: Inputs) -> tuple[str, ...]:
+    """The shortest path from a direct requirement to ``name``, as pins: ('pydantic==2.9.2', …)."""
+    pins = {p.name: p for p in resolution.pins}
+    start = pins[canonicalize_name(name)]
+    previous: dict[str, str | None] = {start.name: None}
+    queue = deque([start.name])
+    root = start.name
+    while queue:
+        current = queue.popleft()
+        if pins[current].direct:
+            root = current
+            break
+        for parent in pins[current].via:
+            if parent in pins and parent not in previous:
+                previous[parent] = current
+                queue.append(parent)
+    chain: list[str] = []
+    node: str | None = root
+    while node is not None:
+        chain.append(f"{node}=={pins[node].version}")
+        node = previous.get(node)
+    return tuple(chain)
+
+
+def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: Blocker,
+             allow_source: Sequence[str] = ()) -> str | None:
+    """The lowest release R of the chain's direct requirement such that ``R>=v`` unblocks ``blocker``.
+
+    Candidates are tried oldest first; each is verified by a permissive resolution in which the blocker's
+    package then has a wheel.  Returns the requirement to write, e.g. ``pydantic>=2.12.0``.
+    """
+    root_name = canonicalize_name(blocker.chain[0].split("==")[0])
+    root_version = Version(blocker.chain[0].split("==")[1])
+    provider = WheelProvider(index=index, target=target)
+    later = sorted((c for c in provider.choices(root_name)
+                    if c.version > root_version and c.has_wheel and not c.yanked
+                    and not c.version.is_prerelease), key=lambda c: c.version)
+    for choice in later[:MAX_FIX_TRIES]:
+        index.prefetch_metadata(root_name, choice.wheels[0], version=str(choice.version))
+    for choice in later[:MAX_FIX_TRIES]:
+        if root_name != blocker.name and not _may_unblock(provider, root_name, choice, blocker.name):
+            continue
+        fix = f"{root_name}>={choice.version}"
+        if _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source):
+            return fix
+    return None
+
+
+def _may_unblock(provider: WheelProvider, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:
+    """Cheap pre-check from metadata alone: does this release's requirement on ``blocked`` (if direct) admit a
+    release with a wheel?  Deeper chains always go to the full check."""
+    try:
+        meta = provider.index.metadata(root, choice.wheels[0], version=str(choice.version))
+    except MetadataError:
+        return False
+    environment = {**provider.environment, "extra": ""}
+    for line in meta.requires_dist:
+        requirement = Requirement(line)
+        if canonicalize_name(requirement.name) != blocked:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate(environment):
+            continue
+        admitted = provider.admitted_versions(canonicalize_name(blocked), [requirement.specifier])
+        return any(c.has_wheel for c in admitted)
+    return True
+
+
+def _apply_fixes(inputs: Inputs, fixes: Sequence[str]) -> Inputs:
+    """``inputs`` with each fixed package's direct requirement replaced by the fix (extras and markers kept)."""
+    wanted = {canonicalize_name(Requirement(f).name): Requirement(f) for f in fixes}
+    changed: list[InputRequirement] = []
+    for item in inputs.requirements:
+        fix = wanted.get(canonicalize_name(item.requirement.name))
+        if fix is None:
+            changed.append(item)
+            continue
+        requirement = Requirement(str(item.requirement))
+        requirement.specifier = SpecifierSet(str(fix.specifier))
+        changed.append(replace(item, requirement=requirement, source=f"{item.source} (fixed)"))
+    return replace(inputs, requirements=tuple(changed))
+
+
+def _unblocks(inputs: Inputs, target: Target, index: PrefetchingIndex, name: str,
+              allow_source: Sequence[str]) -> bool:
+    try:
+        resolution = resolve(inputs, target, index, allow_source=allow_source, permissive=True)
+    except NoWheelSolution:
+        return False
+    pin = resolution.pin(name)
+    return pin is None or not pin.blocked
+
+
+def _resolves(inputs: Inputs, target: Target, index: PrefetchingIndex, allow_source: Sequence[str]) -> bool:
+    try:
+        resolve(inputs, target, index, allow_source=allow_source)
+    except NoWheelSolution:
+        return False
+    return True
+
+
+# -- renderers: each yields lines and knows nothing of where they go ------------------------------------
+def report_json(report: Report) -> dict[str, object]:
+    """The versioned JSON document (schema: docs/report.schema.json)."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "platform": report.platform,
+        "pythons": [{
+            "python": v.python,
+            "ok": v.ok,
+            "pins": v.pins,
+            "blockers": [{"name": b.name, "version": b.version, "kind": b.kind, "reason": b.reason,
+                          "chain": list(b.chain), "fix": b.fix} for b in v.blockers],
+            "held_back": [{"name": h.name, "newest": h.newest, "chosen": h.chosen, "reason": h.reason}
+                          for h in v.held_back],
+            "fixed_by_all": v.fixed_by_all,
+        } for v in report.pythons],
+        "recommended": None if report.recommended is None else {
+            "python": report.recommended.version, "patch": report.recommended.full_version},
+    }
+
+
+def runtime_file_text(filename: str, release: PythonRelease) -> str:
+    """runtime.txt wants ``python-3.13.9``; .python-version (and anything else) wants ``3.13``."""
+    if filename.endswith("runtime.txt"):
+        return f"python-{release.full_version or release.version}\n"
+    return f"{release.version}\n"
+
+
+def markdown_lines(report: Report) -> Iterator[str]:
+    yield f"### wheelpin: wheel-only installs on {report.platform}"
+    yield ""
+    yield "| Python | wheel-only | packages | blockers |"
+    yield "| --- | --- | --- | --- |"
+    for v in report.pythons:
+        blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
+        yield f"| {v.python} | {'✅ yes' if v.ok else '❌ no'} | {len(v.pins)} | {blockers} |"
+    yield ""
+    for v in report.pythons:
+        for b in v.blockers:
+            fix = f" Fix: `{b.fix}`." if b.fix else " No release of the direct requirement fixes it."
+            yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}"
+        for h in v.held_back:
+            yield f"- {v.python}: {held_back_text(h)}"
+    yield ""
+    yield recommendation_line(report)
+
+
+def held_back_text(held: HeldBack) -> str:
+    return f"{held.name} {held.newest}: {held.reason}; chose {held.chosen}"
+
+
+def recommendation_line(report: Report) -> str:
+    if report.recommended is None:
+        return "No requested Python installs with wheels only; apply the fixes above."
+    patch = report.recommended.full_version
+    runtime = f"python-{patch}" if patch else f"python-{report.recommended.version}"
+    return (f"Recommended: Python {report.recommended.version} — runtime.txt `{runtime}`, "
+            f".python-version `{report.recommended.version}`.")
