@@ -6,6 +6,7 @@ if any, and — when no wheel fits — one sentence saying why, for the report's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,6 +59,7 @@ class ParsedFile:
     file: DistFile
     version: Version
     tags: frozenset[Tag] | None  # None for an sdist
+    build: int = -1  # the wheel's build number; -1 when it has none
 
 
 def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list[ParsedFile]]:
@@ -74,8 +76,8 @@ def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list
 def _parse(file: DistFile, project: NormalizedName) -> ParsedFile | None:
     try:
         if file.is_wheel:
-            wheel_name, version, _build, tags = parse_wheel_filename(file.filename)
-            return ParsedFile(file, version, tags) if wheel_name == project else None
+            wheel_name, version, build, tags = parse_wheel_filename(file.filename)
+            return ParsedFile(file, version, tags, build[0] if build else -1) if wheel_name == project else None
         sdist_name, version = parse_sdist_filename(file.filename)
         return ParsedFile(file, version, None) if sdist_name == project else None
     except (InvalidWheelFilename, InvalidSdistFilename):
@@ -93,8 +95,8 @@ def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> 
     sdists = [p.file for p in files if p.tags is None]
     admitted = [p for p in wheels if target.admits(p.file.requires_python)]
     # Best tag first; among equal tags the higher build number wins, as in pip.
-    fitting = [(min(ranks[t] for t in p.tags if t in ranks), -_build_number(p.file.filename), p.file)
-               for p in admitted if p.tags and not p.tags.isdisjoint(ranks)]
+    fitting = [(min(ranks[t] for t in p.tags if t in ranks), -p.build, p.file)
+               for p in admitted if p.tags and any(t in ranks for t in p.tags)]
     fitting.sort(key=lambda row: row[:2])
     best = tuple(row[2] for row in fitting)
     sdist = sdists[0] if sdists else None
@@ -111,8 +113,7 @@ def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: D
     if not admitted:
         spec = wheels[0].file.requires_python
         return REQUIRES_PYTHON, f"requires-python {spec} excludes Python {target.python_full_version}"
-    ranks = target.tag_ranks()
-    good_interpreters = {(t.interpreter, t.abi) for t in ranks}
+    good_interpreters = _interpreter_abis(target)
     good_platforms = set(target.platform.compatible_tags) | {"any"}
     all_tags = [t for p in admitted if p.tags for t in p.tags]
     abi_fits = any((t.interpreter, t.abi) in good_interpreters for t in all_tags)
@@ -130,9 +131,9 @@ def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: D
     return NO_ABI, f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
 
 
-def _build_number(filename: str) -> int:
-    build = parse_wheel_filename(filename)[2]
-    return build[0] if build else -1
+@functools.lru_cache(maxsize=64)
+def _interpreter_abis(target: Target) -> frozenset[tuple[str, str]]:
+    return frozenset((t.interpreter, t.abi) for t in target.tag_ranks())
 
 
 def _abi_sort_key(abi: str) -> tuple[int, str]:
