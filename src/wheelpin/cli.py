@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
@@ -17,12 +18,22 @@ from wheelpin import __version__
 from wheelpin.cache import DEFAULT_TTL, CachedIndex, default_cache_dir
 from wheelpin.check import check_lock
 from wheelpin.config import index_urls
-from wheelpin.errors import NoWheelSolution, WheelpinError
+from wheelpin.errors import InputError, NoWheelSolution, WheelpinError
 from wheelpin.index import HttpIndex, PrefetchingIndex
 from wheelpin.inputs import Inputs, load_inputs, parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic
 from wheelpin.platforms import PRESETS
 from wheelpin.provider import resolve
+from wheelpin.pythons import default_pythons, known_releases, parse_python_list
+from wheelpin.report import (
+    Report,
+    build_report,
+    held_back_text,
+    markdown_lines,
+    recommendation_line,
+    report_json,
+    runtime_file_text,
+)
 from wheelpin.target import Target, make_target
 
 PYTHON_HELP = (
@@ -49,21 +60,31 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Resolve requirements to a pinned, hashed lock that installs with "
                                           "wheels only on the target. Exit 0: lock written; 1: no wheel-only "
                                           "solution; 2: bad input; 3: the index could not be read.")
-    res.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
-                     help="requirement strings (e.g. 'fastapi>=0.110') or a pyproject.toml path")
-    res.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
-                     help="a requirements.txt (repeatable; a pyproject.toml path also works)")
-    res.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
-                     help="a constraints file (repeatable)")
-    res.add_argument("--extra", action="append", default=[], metavar="NAME",
-                     help="include this optional-dependency group of the pyproject.toml (repeatable)")
-    res.add_argument("-o", "--output-file", metavar="FILE", help="write the lock here (default: stdout)")
-    res.add_argument("--pre", action="store_true", help="consider pre-releases")
-    res.add_argument("--allow-source", action="append", default=[], metavar="NAME",
-                     help="let this package fall back to its sdist when no wheel fits (repeatable); its "
-                          "dependencies must be static metadata, nothing is ever built")
-    _target_options(res)
+    _input_options(res)
+    res.add_argument("-o", "--output-file", metavar="FILE",
+                     help="write the lock here (default: stdout); with several Pythons, a pattern containing "
+                          "{python}, e.g. 'requirements-{python}.txt'")
+    _target_options(res, python_help=PYTHON_HELP + " A list (3.11,3.13) or range (3.11-3.13) writes one lock "
+                     "per Python; -o must then contain {python}.")
     _index_options(res)
+
+    rep = commands.add_parser("report", help="which Pythons install with wheels only, what blocks the rest",
+                              description="For each Python: can the requirements install with wheels only? "
+                                          "If not, every blocker, the chain that forces it and the smallest "
+                                          "verified fix. Exit 0: at least one Python is clean; 1: none; 2: bad "
+                                          "input; 3: the index could not be read.")
+    _input_options(rep)
+    rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
+                     help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
+                          "(schema in docs/report.schema.json)")
+    rep.add_argument("--write-runtime", metavar="FILE",
+                     help="write the recommended Python to FILE: runtime.txt gets python-3.X.Y, "
+                          ".python-version (or any other name) gets 3.X")
+    _target_options(rep, python_default=None, python_help=(
+        "Pythons to check: a list (3.11,3.13) or range (3.10-3.15); default: every CPython from the oldest "
+        "still supported to the newest stable release (per 'uv python list'). " + PYTHON_HELP.split(", e.g.")[0]
+        + "s without a patch stand for X.Y.0 in requires-python checks."))
+    _index_options(rep)
 
     chk = commands.add_parser("check", help="does this lock install on the target with wheels only?",
                               description="Check that every pin of a lock has a wheel for the target. "
@@ -75,8 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--python", default=f"{sys.version_info[0]}.{sys.version_info[1]}", help=PYTHON_HELP)
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
+                        help="requirement strings (e.g. 'fastapi>=0.110') or a pyproject.toml path")
+    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                        help="a requirements.txt (repeatable; a pyproject.toml path also works)")
+    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                        help="a constraints file (repeatable)")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
+                        help="include this optional-dependency group of the pyproject.toml (repeatable)")
+    parser.add_argument("--pre", action="store_true", help="consider pre-releases")
+    parser.add_argument("--allow-source", action="append", default=[], metavar="NAME",
+                        help="let this package fall back to its sdist when no wheel fits (repeatable); its "
+                             "dependencies must be static metadata, nothing is ever built")
+
+
+_HOST_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _target_options(parser: argparse.ArgumentParser, *, python_default: str | None = _HOST_PYTHON,
+                    python_help: str = PYTHON_HELP) -> None:
+    parser.add_argument("--python", default=python_default, help=python_help)
     parser.add_argument("--platform", default="manylinux", help=PLATFORM_HELP)
 
 
@@ -101,11 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "resolve":
             return run_resolve(args, argv, err)
+        if args.command == "report":
+            return run_report(args, err)
         return run_check(args, err)
     except WheelpinError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        if isinstance(exc, NoWheelSolution) and exc.blockers:
-            _print_rows(err, "blocked", ("requirement", "why"), [tuple(b) for b in exc.blockers])
+        _report_error(err, exc)
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -119,7 +159,7 @@ def _gather_inputs(args: argparse.Namespace) -> Inputs:
     for item in args.requirements:
         (pyprojects if item.endswith(".toml") and Path(item).is_file() else strings).append(item)
     if len(pyprojects) > 1:
-        raise WheelpinError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
+        raise InputError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
     return load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
                        requirement_args=strings, pyproject=pyprojects[0] if pyprojects else None,
                        extras=args.extra)
@@ -156,17 +196,85 @@ def _open_index(args: argparse.Namespace, inputs: Inputs | None, err: Console) -
 
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
     inputs = _gather_inputs(args)
-    target = make_target(args.python, args.platform)
-    with _open_index(args, inputs, err) as index:
-        resolution = resolve(inputs, target, index, allow_source=args.allow_source)
+    targets = [make_target(p, args.platform) for p in parse_python_list(args.python, [])]
+    if len(targets) > 1 and "{python}" not in (args.output_file or ""):
+        raise InputError(
+            f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
+            "{python} placeholder, e.g. -o 'requirements-{python}.txt'."
+        )
     command = "wheelpin " + shlex.join(list(argv if argv is not None else sys.argv[1:]))
-    lines = lock_lines(resolution, command=command)
-    if args.output_file:
-        write_atomic(args.output_file, lines)
-        err.print(f"wrote {args.output_file}: {len(resolution.pins)} packages, wheels only for {target}")
+    failed = 0
+    with _open_index(args, inputs, err) as index:
+        for target in targets:
+            try:
+                resolution = resolve(inputs, target, index, allow_source=args.allow_source)
+            except NoWheelSolution as exc:
+                if len(targets) == 1:
+                    raise
+                failed += 1
+                _report_error(err, exc)
+                continue
+            lines = lock_lines(resolution, command=command)
+            if args.output_file:
+                path = args.output_file.replace("{python}", target.python_version if target.patch is None
+                                                else target.python_full_version)
+                write_atomic(path, lines)
+                err.print(f"wrote {path}: {len(resolution.pins)} packages, wheels only for {target}")
+            else:
+                sys.stdout.write("".join(f"{line}\n" for line in lines))
+    return 1 if failed else 0
+
+
+def run_report(args: argparse.Namespace, err: Console) -> int:
+    inputs = _gather_inputs(args)
+    releases = known_releases()
+    pythons = (parse_python_list(args.python, releases) if args.python
+               else [r.version for r in default_pythons(releases)])
+    targets = [make_target(p, args.platform) for p in pythons]
+    with _open_index(args, inputs, err) as index:
+        report = build_report(inputs, targets, index, releases, allow_source=args.allow_source)
+    out = Console(highlight=False, soft_wrap=True)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write("".join(f"{line}\n" for line in markdown_lines(report)))
     else:
-        sys.stdout.write("".join(f"{line}\n" for line in lines))
-    return 0
+        _print_report(out, report)
+    if args.write_runtime:
+        if report.recommended is None:
+            err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only.")
+        else:
+            write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, report.recommended).strip()])
+            err.print(f"wrote {args.write_runtime}")
+    return 0 if report.ok else 1
+
+
+def _print_report(console: Console, report: Report) -> None:
+    table = Table(title=f"wheel-only installs on {report.platform}")
+    for column in ("Python", "wheel-only", "packages", "blocked by"):
+        table.add_column(column)
+    for v in report.pythons:
+        verdict = "[green]yes[/]" if v.ok else "[red]no[/]"
+        blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
+        table.add_row(v.python, verdict, str(len(v.pins)), blockers)
+    console.print(table)
+    for v in report.pythons:
+        for b in v.blockers:
+            fix = f"fix: {b.fix}" if b.fix else "no release of the direct requirement fixes it"
+            console.print(f"  {v.python}: {escape(b.name)}=={b.version}: {escape(b.reason)}; via "
+                          f"{escape(' -> '.join(b.chain))}; {escape(fix)}")
+        if v.fixed_by_all is not None:
+            console.print(f"  {v.python}: with every fix applied: "
+                          f"{'a wheel-only lock exists' if v.fixed_by_all else 'still blocked'}")
+        for h in v.held_back:
+            console.print(f"  {v.python}: {escape(held_back_text(h))}")
+    console.print(escape(recommendation_line(report)))
+
+
+def _report_error(err: Console, exc: WheelpinError) -> None:
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
+    if isinstance(exc, NoWheelSolution) and exc.blockers:
+        _print_rows(err, "blocked", ("requirement", "why"), [tuple(b) for b in exc.blockers])
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
