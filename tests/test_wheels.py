@@ -218,6 +218,7 @@ def test_legacy_and_foreign_filenames_are_skipped_without_error() -> None:
         dist("weird-name.zip"),
         dist("foo-latest.tar.gz"),
         dist("foo-1.0-py3-none.whl"),  # too few tag parts
+        dist("foo-1.0-py36+-none-any.whl"),  # an interpreter tag packaging rejects (seen on old uploads)
         dist("foo-1.0.whl"),
         dist("bar-1.0-py3-none-any.whl"),  # another project in the same list
         dist("foo_bar-1.0.tar.gz"),  # the project foo-bar, not foo 'bar-1.0'

@@ -14,11 +14,11 @@ import json
 import tarfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.parser import BytesHeaderParser
 from html.parser import HTMLParser
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urldefrag, urljoin
 
 import httpx
@@ -36,6 +36,7 @@ SIMPLE_ACCEPT = (
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 # Bytes asked for first when reading a wheel by ranges: enough for the central directory of most wheels.
 TAIL_BYTES = 64 * 1024
+T = TypeVar("T")
 
 
 class ProjectNotFound(InputError):
@@ -450,32 +451,50 @@ class PrefetchingIndex:
         self._pages: dict[str, Future[ProjectPage]] = {}
         self._metadata: dict[str, Future[CoreMetadata]] = {}
         self._groups: dict[str, dict[Version, list[ParsedFile]]] = {}
-        self._choices: dict[tuple[str, Target], list[VersionChoice]] = {}
+        self._choices: dict[tuple[str, Version, Target], VersionChoice] = {}
+        self._derived: dict[Hashable, object] = {}
 
     def project(self, name: str) -> ProjectPage:
         return self._page_future(canonicalize_name(name)).result()
 
-    def choices(self, name: str, target: Target) -> list[VersionChoice]:
-        """Every release of a project, newest first, judged for ``target``.
-
-        Parsing thousands of wheel filenames is the resolver's main CPU cost, so a project's files are parsed
-        once per run and judged once per target, however many resolutions (a report makes dozens) ask.
-        """
+    def releases(self, name: str) -> dict[Version, list[ParsedFile]]:
+        """A project's files parsed and grouped by version, newest first (parsed once per run)."""
         normalized = canonicalize_name(name)
-        with self._lock:
-            cached = self._choices.get((normalized, target))
-        if cached is not None:
-            return cached
-        page = self.project(normalized)
         with self._lock:
             groups = self._groups.get(normalized)
         if groups is None:
-            groups = group_by_version(normalized, page.files)
-        choices = [choose_files(v, groups[v], target) for v in sorted(groups, reverse=True)]
+            parsed = group_by_version(normalized, self.project(normalized).files)
+            groups = {v: parsed[v] for v in sorted(parsed, reverse=True)}
+            with self._lock:
+                self._groups[normalized] = groups
+        return groups
+
+    def choice(self, name: str, version: Version, target: Target) -> VersionChoice:
+        """One release judged for ``target``; judged lazily, once per run, because resolutions only ever look
+        at the few releases their specifiers admit."""
+        normalized = canonicalize_name(name)
+        key = (normalized, version, target)
         with self._lock:
-            self._groups[normalized] = groups
-            self._choices[(normalized, target)] = choices
-        return choices
+            cached = self._choices.get(key)
+        if cached is None:
+            cached = choose_files(version, self.releases(normalized)[version], target)
+            with self._lock:
+                self._choices[key] = cached
+        return cached
+
+    def choices(self, name: str, target: Target) -> list[VersionChoice]:
+        """Every release of a project, newest first, judged for ``target``."""
+        return [self.choice(name, version, target) for version in self.releases(name)]
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A per-run memo for values derived from pages and metadata (they never change within a run)."""
+        with self._lock:
+            if key in self._derived:
+                return self._derived[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._derived[key] = value
+        return value
 
     def metadata(self, name: str, file: DistFile, *, version: str = "") -> CoreMetadata:
         """Memoized per (project, version, wheel-or-sdist): metadata is the same for every target."""

@@ -7,6 +7,7 @@ Only versions with a wheel for the target are candidates (plus sdists of package
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,13 +201,13 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
             deps.append(Req(name=candidate.name, specifier=SpecifierSet(f"=={candidate.version}"),
                             text=f"{candidate.name}=={candidate.version}"))
         for line in meta.requires_dist:
-            try:
-                requirement = Requirement(line)
-            except InvalidRequirement:
+            dep = _parse_dependency(line)
+            if dep is None:
                 self.warnings.append(f"{candidate}: ignored an invalid Requires-Dist line {line!r}")
                 continue
+            requirement, req = dep
             if self._wanted(requirement.marker, candidate.extras):
-                deps.append(_req(requirement))
+                deps.append(req)
         self.index.prefetch_projects(d.name for d in deps)
         return deps
 
@@ -216,14 +217,21 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         return self.index.choices(name, self.target)
 
     def admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
-        """Releases the specifiers admit — wheel or not — under the pre-release and yank rules."""
-        choices = self.choices(name)
+        """Releases the specifiers admit — wheel or not — under the pre-release and yank rules.
+
+        Memoized per run: resolvelib asks the same question many times while backtracking, and a report
+        asks it again in every resolution."""
+        key = (name, self.target, self.pre, tuple(sorted(str(s) for s in specifiers)))
+        return self.index.memo(key, lambda: self._admitted_versions(name, specifiers))
+
+    def _admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
+        releases = self.index.releases(name)
         pins = set().union(*(_specifier_pins(s) for s in specifiers)) if specifiers else set()
         allow_pre = (self.pre or any(s.prereleases for s in specifiers)
-                     or all(c.version.is_prerelease for c in choices))
-        return [c for c in choices
-                if all(s.contains(c.version, prereleases=allow_pre) for s in specifiers)
-                and (not c.yanked or c.version in pins)]
+                     or all(v.is_prerelease for v in releases))
+        admitted = [v for v in releases if all(s.contains(v, prereleases=allow_pre) for s in specifiers)]
+        choices = [self.index.choice(name, v, self.target) for v in admitted]
+        return [c for c in choices if not c.yanked or c.version in pins]
 
     def _installable(self, name: NormalizedName, choice: VersionChoice) -> bool:
         if choice.has_wheel:
@@ -238,6 +246,16 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
             return marker.evaluate({**self.environment, "extra": ""})
         return any(marker.evaluate({**self.environment, "extra": extra}) for extra in extras) and not \
             marker.evaluate({**self.environment, "extra": ""})
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_dependency(line: str) -> tuple[Requirement, Req] | None:
+    """A Requires-Dist line, parsed once per run however many resolutions read it."""
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return None
+    return requirement, _req(requirement)
 
 
 def _req(requirement: Requirement, source: str = "") -> Req:

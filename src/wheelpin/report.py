@@ -150,26 +150,41 @@ def _chain(resolution: Resolution, name: str, inputs: Inputs) -> tuple[str, ...]
 
 def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: Blocker,
              allow_source: Sequence[str] = ()) -> str | None:
-    """The lowest release R of the chain's direct requirement such that ``R>=v`` unblocks ``blocker``.
+    """The lowest release v of the chain's direct requirement R such that ``R>=v`` unblocks ``blocker``.
 
-    Candidates are tried oldest first; each is verified by a permissive resolution in which the blocker's
-    package then has a wheel.  Returns the requirement to write, e.g. ``pydantic>=2.12.0``.
+    Every answer is verified by a permissive resolution in which the blocker's package has a wheel.  The
+    search is cheap where it can be: no search at all when no release of the blocked package has a wheel for
+    the target; a metadata-only pre-check when R depends on the blocker directly; the newest R first (if even
+    that does not help, nothing will); then a bisection over the remaining releases, oldest to newest.
+    Returns the requirement to write, e.g. ``pydantic>=2.12.0``.
     """
+    provider = WheelProvider(index=index, target=target)
+    if not any(c.has_wheel for c in provider.choices(blocker.name)):
+        return None
     root_name = canonicalize_name(blocker.chain[0].split("==")[0])
     root_version = Version(blocker.chain[0].split("==")[1])
-    provider = WheelProvider(index=index, target=target)
     later = sorted((c for c in provider.choices(root_name)
                     if c.version > root_version and c.has_wheel and not c.yanked
-                    and not c.version.is_prerelease), key=lambda c: c.version)
-    for choice in later[:MAX_FIX_TRIES]:
+                    and not c.version.is_prerelease), key=lambda c: c.version)[-MAX_FIX_TRIES:]
+    for choice in later:
         index.prefetch_metadata(root_name, choice.wheels[0], version=str(choice.version))
-    for choice in later[:MAX_FIX_TRIES]:
-        if root_name != blocker.name and not _may_unblock(provider, root_name, choice, blocker.name):
-            continue
+    if root_name != blocker.name:
+        later = [c for c in later if _may_unblock(provider, root_name, c, blocker.name)]
+
+    def works(choice: VersionChoice) -> bool:
         fix = f"{root_name}>={choice.version}"
-        if _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source):
-            return fix
-    return None
+        return _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source)
+
+    if not later or not works(later[-1]):
+        return None
+    low, high = 0, len(later) - 1  # later[high] works; find the first that does
+    while low < high:
+        middle = (low + high) // 2
+        if works(later[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return f"{root_name}>={later[high].version}"
 
 
 def _may_unblock(provider: WheelProvider, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:

@@ -53,13 +53,7 @@ class Target:
 
     def admits(self, requires_python: str | None) -> bool:
         """Whether a requires-python specifier admits this target's interpreter."""
-        if not requires_python:
-            return True
-        try:
-            spec = _specifier_set(requires_python)
-        except ValueError:
-            return True  # installers ignore an unparsable requires-python; so do we
-        return spec.contains(self.version, prereleases=True)
+        return not requires_python or _admits(self, requires_python)
 
     def marker_environment(self) -> dict[str, str]:
         """The PEP 508 marker values an installer on this target would see."""
@@ -108,9 +102,14 @@ def make_target(python: str, platform: str) -> Target:
     return Target(major=major, minor=minor, patch=patch, platform=parse_platform(platform))
 
 
-@functools.lru_cache(maxsize=256)
-def _specifier_set(text: str) -> SpecifierSet:
-    return SpecifierSet(text)
+@functools.lru_cache(maxsize=4096)
+def _admits(target: Target, requires_python: str) -> bool:
+    # Thousands of files share a few dozen requires-python strings: judge each string once per target.
+    try:
+        spec = SpecifierSet(requires_python)
+    except ValueError:
+        return True  # installers ignore an unparsable requires-python; so do we
+    return spec.contains(target.version, prereleases=True)
 
 
 @functools.lru_cache(maxsize=64)

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from packaging.tags import Tag
+from packaging.tags import InvalidTag, Tag, parse_tag
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -76,14 +76,41 @@ def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list
 def _parse(file: DistFile, project: NormalizedName) -> ParsedFile | None:
     try:
         if file.is_wheel:
-            wheel_name, version, build, tags = parse_wheel_filename(file.filename)
-            return ParsedFile(file, version, tags, build[0] if build else -1) if wheel_name == project else None
+            wheel_name, version, build, tags = _parse_wheel_filename(file.filename)
+            return ParsedFile(file, version, tags, build) if wheel_name == project else None
         sdist_name, version = parse_sdist_filename(file.filename)
         return ParsedFile(file, version, None) if sdist_name == project else None
     except (InvalidWheelFilename, InvalidSdistFilename):
         # Legacy uploads (.exe, .egg, .zip, names with odd versions) are not installable by a modern
         # installer; skipping them is what pip and uv do.
         return None
+
+
+def _parse_wheel_filename(filename: str) -> tuple[NormalizedName, Version, int, frozenset[Tag]]:
+    """packaging's parse_wheel_filename, split in two memoized halves.
+
+    A big project lists tens of thousands of wheels that share a few hundred name-version prefixes and a few
+    hundred tag triples; parsing each distinct half once makes reading a page ten times faster.
+    """
+    parts = filename[:-4].split("-")
+    if len(parts) not in (5, 6):
+        raise InvalidWheelFilename(f"invalid wheel filename: {filename!r}")
+    name, version, build = _parse_wheel_prefix("-".join(parts[:-3]))
+    return name, version, build, _parse_tags("-".join(parts[-3:]))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_wheel_prefix(prefix: str) -> tuple[NormalizedName, Version, int]:
+    name, version, build, _tags = parse_wheel_filename(f"{prefix}-py3-none-any.whl")
+    return name, version, build[0] if build else -1
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_tags(triple: str) -> frozenset[Tag]:
+    try:
+        return parse_tag(triple)
+    except InvalidTag as exc:  # e.g. 'py36+-none-any' on an old upload
+        raise InvalidWheelFilename(str(exc)) from None
 
 
 def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> VersionChoice:
