@@ -34,6 +34,12 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("wheelpin"))
 
 
+def _metadata_from_json(data: dict[str, Any]) -> CoreMetadata:
+    return CoreMetadata(name=str(data["name"]), version=str(data["version"]),
+                        requires_dist=tuple(data["requires_dist"]), requires_python=data["requires_python"],
+                        provides_extra=tuple(data["provides_extra"]), dynamic=tuple(data["dynamic"]))
+
+
 class CachedIndex:
     """An Index that answers from disk when it can and fills the disk from ``inner`` when it must."""
 
@@ -72,8 +78,7 @@ class CachedIndex:
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         key = f"meta/{SCHEMA}/{file.sha256 or file.url}"
-        cached = self._decode(key, lambda data: CoreMetadata(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}))
+        cached = self._decode(key, _metadata_from_json)
         if cached is not None:
             self.hits += 1
             return cached

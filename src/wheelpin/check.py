@@ -11,7 +11,7 @@ from wheelpin.errors import InputError
 from wheelpin.index import Index
 from wheelpin.inputs import Inputs
 from wheelpin.target import Target
-from wheelpin.wheels import choices_for
+from wheelpin.wheels import VersionChoice, choices_for
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,7 +74,7 @@ def _hashes_by_line(inputs: Inputs) -> dict[str, set[str]]:
     return {item.source: set(item.hashes) for item in inputs.requirements if item.hashes}
 
 
-def _nearest(version: Version, choices: list) -> Version | None:  # type: ignore[type-arg]
+def _nearest(version: Version, choices: list[VersionChoice]) -> Version | None:
     """The wheel-bearing, non-yanked final release closest to ``version`` in release order; newer wins ties."""
     ordered = sorted((c for c in choices if c.has_wheel and not c.yanked and not c.version.is_prerelease),
                      key=lambda c: c.version)

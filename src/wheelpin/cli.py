@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _gather_inputs(args: argparse.Namespace) -> Inputs:
     requirement_files = [f for f in args.requirement if not f.endswith(".toml")]
     pyprojects = [f for f in args.requirement if f.endswith(".toml")]
-    strings = []
+    strings: list[str] = []
     for item in args.requirements:
         (pyprojects if item.endswith(".toml") and Path(item).is_file() else strings).append(item)
     if len(pyprojects) > 1:
@@ -294,7 +294,8 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     return 1
 
 
-def _print_rows(console: Console, title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def _print_rows(console: Console, title: str, headers: tuple[str, ...],
+                rows: Sequence[tuple[str, ...]]) -> None:
     """A rich table on a terminal; plain lines (one per row, easy to grep in CI logs) otherwise."""
     if console.is_terminal:
         table = Table(title=title)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.parser import BytesHeaderParser
 from html.parser import HTMLParser
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 from urllib.parse import urldefrag, urljoin
 
 import httpx
@@ -490,7 +490,7 @@ class PrefetchingIndex:
         """A per-run memo for values derived from pages and metadata (they never change within a run)."""
         with self._lock:
             if key in self._derived:
-                return self._derived[key]  # type: ignore[no-any-return]
+                return cast(T, self._derived[key])
         value = compute()
         with self._lock:
             self._derived[key] = value

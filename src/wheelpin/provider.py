@@ -8,7 +8,7 @@ Only versions with a wheel for the target are candidates (plus sdists of package
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -340,7 +340,7 @@ def _root_source(source: str) -> str:
 
 
 def explain(provider: WheelProvider,
-            causes: Sequence[RequirementInformation[Req, Candidate]]) -> list[Blocker]:
+            causes: Collection[RequirementInformation[Req, Candidate]]) -> list[Blocker]:
     """Turn resolvelib's causes into blockers: which requirement found no wheel-bearing version, and why."""
     blockers: dict[tuple[str, str], Blocker] = {}
     for cause in causes:

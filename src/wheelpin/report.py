@@ -21,7 +21,7 @@ from packaging.version import Version
 from wheelpin.errors import MetadataError, NoWheelSolution
 from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import InputRequirement, Inputs
-from wheelpin.provider import Resolution, WheelProvider, resolve
+from wheelpin.provider import Pin, Resolution, WheelProvider, resolve
 from wheelpin.pythons import PythonRelease
 from wheelpin.target import Target
 from wheelpin.wheels import VersionChoice
@@ -126,10 +126,10 @@ def _blocked_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, py
 
 def _chain(resolution: Resolution, name: str, inputs: Inputs) -> tuple[str, ...]:
     """The shortest path from a direct requirement to ``name``, as pins: ('pydantic==2.9.2', …)."""
-    pins = {p.name: p for p in resolution.pins}
+    pins: dict[str, Pin] = {p.name: p for p in resolution.pins}
     start = pins[canonicalize_name(name)]
     previous: dict[str, str | None] = {start.name: None}
-    queue = deque([start.name])
+    queue: deque[str] = deque([start.name])
     root = start.name
     while queue:
         current = queue.popleft()

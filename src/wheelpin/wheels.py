@@ -24,7 +24,6 @@ from packaging.version import Version
 from wheelpin.models import DistFile
 from wheelpin.target import Target
 
-
 # Why a release has no wheel for a target, for reports and JSON.
 SDIST_ONLY = "sdist-only"
 REQUIRES_PYTHON = "requires-python"

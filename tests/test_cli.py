@@ -1,0 +1,197 @@
+"""End-to-end tests of the command line against the recorded index on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wheeloracle import compatible_wheel_hashes
+from wheelpin.cli import main
+from wheelpin.inputs import parse_requirements_file
+
+ROOT = Path(__file__).parent.parent
+FASTAPI = ROOT / "examples" / "render-fastapi" / "requirements.txt"
+LLM = ROOT / "examples" / "llm-app" / "requirements.txt"
+
+
+@pytest.fixture
+def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
+    """Run the CLI in-process against the fixture index: returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str, index: str | None = None) -> tuple[int, str, str]:
+        argv = [*args, "--index-url", index or index_url, "--cache-dir", str(cache_dir)]
+        code = main(argv)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def pins_of(lock: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    parsed = parse_requirements_file(lock)
+    return {item.requirement.name: (str(next(iter(item.requirement.specifier)).version), item.hashes)
+            for item in parsed.requirements}
+
+
+def test_resolve_render_fastapi_for_311_writes_a_lock_hashed_with_the_targets_wheels(run, tmp_path):
+    lock = tmp_path / "requirements-lock.txt"
+    code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.11", "--platform", "manylinux",
+                          "-o", str(lock))
+    assert code == 0, err
+    pins = pins_of(lock)
+    assert pins["fastapi"][0] == "0.115.0"
+    assert pins["pydantic"][0] == "2.9.2"
+    assert pins["pydantic-core"][0] == "2.23.4"
+    assert {"uvicorn", "uvloop", "httptools", "argon2-cffi", "cryptography", "six"} <= set(pins)
+    for name, (version, hashes) in pins.items():
+        expected = compatible_wheel_hashes(name, version, minor=11)
+        assert expected, f"{name}=={version} has no 3.11 wheel in the fixture"
+        assert set(hashes) == expected, name
+    text = lock.read_text()
+    assert "--python 3.11" in text.splitlines()[3]
+    assert "# via pydantic" in text
+
+
+def test_resolve_for_314_fails_naming_pydantic_core_and_writes_nothing(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    lock.write_text("previous lock\n")
+    code, out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.14", "-o", str(lock))
+    assert code == 1
+    assert "pydantic-core==2.23.4" in err
+    assert "pydantic 2.9.2" in err
+    assert "cp314" in err
+    assert len(err.splitlines()) < 15  # a short table, not a derivation
+    assert lock.read_text() == "previous lock\n"
+    assert out == ""
+
+
+def test_resolve_prints_the_lock_without_output_file(run):
+    code, out, _err = run("resolve", "fastapi==0.115.0", "--python", "3.12")
+    assert code == 0
+    assert "fastapi==0.115.0 \\" in out
+    assert "# via command line" in out
+
+
+def test_resolve_several_pythons_writes_one_lock_each(run, tmp_path):
+    pattern = str(tmp_path / "requirements-{python}.txt")
+    code, _out, err = run("resolve", "-r", str(LLM), "--python", "3.11-3.12", "-o", pattern)
+    assert code == 0, err
+    assert pins_of(tmp_path / "requirements-3.11.txt")["tiktoken"][0] == "0.6.0"
+    assert pins_of(tmp_path / "requirements-3.12.txt")["tiktoken"][0] == "0.6.0"
+
+
+def test_resolve_several_pythons_needs_a_placeholder(run, tmp_path):
+    code, _out, err = run("resolve", "-r", str(LLM), "--python", "3.11,3.12", "-o", str(tmp_path / "x.txt"))
+    assert code == 2
+    assert "{python}" in err
+
+
+def test_check_passes_a_fresh_lock_and_catches_tiktoken_060_on_313(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "-r", str(LLM), "--python", "3.11", "-o", str(lock))[0] == 0
+    code, out, _err = run("check", str(lock), "--python", "3.11")
+    assert code == 0
+    assert "ok" in out
+    pinned = tmp_path / "pinned.txt"
+    pinned.write_text("tiktoken==0.6.0\n")
+    code, out, _err = run("check", str(pinned), "--python", "3.13", "--platform", "manylinux_2_17_x86_64")
+    assert code == 1
+    assert "tiktoken==0.6.0" in out
+    assert "cp313" in out
+    assert "nearest version with a wheel: 0.8.0" in out
+
+
+def test_check_flags_a_lock_hashed_for_another_python(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "pydantic-core==2.23.4", "--python", "3.11", "-o", str(lock))[0] == 0
+    code, out, _err = run("check", str(lock), "--python", "3.12")
+    assert code == 1
+    assert "another target" in out
+
+
+def test_pyproject_with_extra(run, tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "app"\nversion = "1"\ndependencies = ["fastapi==0.115.0"]\n'
+                         '[project.optional-dependencies]\nserver = ["gunicorn"]\n')
+    code, out, _err = run("resolve", str(pyproject), "--extra", "server", "--python", "3.12")
+    assert code == 0
+    assert "gunicorn==" in out
+    assert "fastapi==0.115.0" in out
+
+
+def test_metadata_read_through_range_requests_only(run, index_server):
+    code, _out, err = run("resolve", "python-jose[cryptography]", "--python", "3.12")
+    assert code == 0, err
+    six = [r for r in index_server.log if r.path.startswith("/files/six-")]
+    wheel_reads = [r for r in six if r.path.endswith(".whl")]
+    assert wheel_reads, "six's metadata should come from its wheel"
+    assert all("range" in {k.lower() for k in r.headers} for r in wheel_reads)
+
+
+def test_offline_uses_the_warm_cache_and_fails_cleanly_when_cold(run, index_server, tmp_path):
+    assert run("resolve", "fastapi==0.115.0", "--python", "3.12")[0] == 0
+    index_server.fail_paths = {"/": 500}
+    code, out, _err = run("resolve", "fastapi==0.115.0", "--python", "3.12", "--offline")
+    assert code == 0
+    assert "starlette==" in out
+    code, _out, err = run("resolve", "fastapi==0.115.0", "--python", "3.12", "--offline", "--cache-dir",
+                          str(tmp_path / "cold"))
+    assert code == 3
+    assert "--offline" in err
+
+
+def test_corrupted_metadata_is_refused(run, index_server):
+    index_server.corrupt_metadata = {"fastapi"}
+    code, _out, err = run("resolve", "fastapi==0.115.0", "--python", "3.12")
+    assert code == 3
+    assert "sha256" in err
+    assert "fastapi" in err
+
+
+def test_server_error_is_exit_3(run, index_server):
+    index_server.fail_paths = {"/simple/fastapi/": 500}
+    code, _out, err = run("resolve", "fastapi==0.115.0", "--python", "3.12")
+    assert code == 3
+    assert "HTTP 500" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["resolve", "-r", "no-such-file.txt"], 2, ["no-such-file.txt"]),
+        (["resolve", "fastapi===="], 2, ["fastapi===="]),
+        (["resolve", "surely-not-a-project-wheelpin"], 2, ["surely-not-a-project-wheelpin"]),
+        (["resolve", "fastapi", "--platform", "manylinux_9_99_sparc"], 2, ["manylinux_9_99_sparc"]),
+        (["resolve", "fastapi", "--python", "2.7"], 2, ["2.7"]),
+        (["resolve", "fastapi", "--python", "three"], 2, ["three"]),
+        (["check", "no-such-lock.txt"], 2, ["no-such-lock.txt"]),
+    ],
+)
+def test_bad_input_is_one_paragraph_and_exit_2(run, args, code, words):
+    got, _out, err = run(*args)
+    assert got == code
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err
+
+
+def test_bad_line_in_a_requirements_file_names_file_and_line(run, tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("fastapi==0.115.0\nuvicorn[standard===0.32\n")
+    code, _out, err = run("resolve", "-r", str(requirements))
+    assert code == 2
+    assert "requirements.txt, line 2" in err
+
+
+def test_unreachable_index_is_exit_3_without_traceback(tmp_path, clean_env):
+    result = subprocess.run(
+        [sys.executable, "-m", "wheelpin", "resolve", "fastapi", "--python", "3.12",
+         "--index-url", "http://127.0.0.1:9/simple/", "--cache-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    assert "127.0.0.1:9" in result.stderr

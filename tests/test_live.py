@@ -1,0 +1,54 @@
+"""Against the real package index (make test-live). Assertions stay true when new releases appear."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wheelpin.cli import main
+from wheelpin.inputs import parse_requirements_file
+
+pytestmark = pytest.mark.live
+ROOT = Path(__file__).parent.parent
+FASTAPI = ROOT / "examples" / "render-fastapi" / "requirements.txt"
+
+
+def test_render_fastapi_locks_for_312_and_pip_installs_it_wheels_only(tmp_path, capsys):
+    lock = tmp_path / "lock.txt"
+    assert main(["resolve", "-r", str(FASTAPI), "--python", "3.12", "-o", str(lock),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    pins = {i.requirement.name: i for i in parse_requirements_file(lock).requirements}
+    assert str(pins["pydantic"].requirement.specifier) == "==2.9.2"  # pinned by the example
+    assert all(item.hashes for item in pins.values())
+    python312 = shutil.which("python3.12")
+    if python312 is None:
+        pytest.skip("no python3.12 to check the install")
+    result = subprocess.run([python312, "-m", "pip", "install", "--only-binary", ":all:", "--require-hashes",
+                             "--dry-run", "--ignore-installed", "-q", "-r", str(lock)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_pydantic_292_never_installs_on_314(tmp_path, capsys):
+    code = main(["resolve", "pydantic==2.9.2", "--python", "3.14", "--cache-dir", str(tmp_path)])
+    assert code == 1
+    assert "pydantic-core==2.23.4" in capsys.readouterr().err
+
+
+def test_check_catches_tiktoken_060_on_313(tmp_path, capsys):
+    lock = tmp_path / "lock.txt"
+    lock.write_text("tiktoken==0.6.0\n")
+    assert main(["check", str(lock), "--python", "3.13", "--cache-dir", str(tmp_path)]) == 1
+    assert main(["check", str(lock), "--python", "3.11", "--cache-dir", str(tmp_path)]) == 0
+
+
+def test_report_finds_a_fix_for_314(tmp_path, capsys):
+    code = main(["report", "pydantic==2.9.2", "--python", "3.13,3.14", "--format", "json",
+                 "--cache-dir", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert '"pydantic-core"' in out
+    assert '"fix": "pydantic>=' in out

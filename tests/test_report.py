@@ -1,0 +1,136 @@
+"""The Python-version report, on the recorded index."""
+
+from __future__ import annotations
+
+import json
+import re
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+from wheeloracle import DATA, compatible_wheel_hashes, page
+from wheelpin.cli import main
+from wheelpin.index import HttpIndex, PrefetchingIndex
+from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
+from wheelpin.pythons import PythonRelease
+from wheelpin.report import build_report, report_json, runtime_file_text
+from wheelpin.target import make_target
+
+ROOT = Path(__file__).parent.parent
+FASTAPI = ROOT / "examples" / "render-fastapi" / "requirements.txt"
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+RELEASES = [PythonRelease(minor=m, newest_patch=p) for m, p in [(11, 14), (12, 12), (13, 9), (14, 2)]]
+
+
+@pytest.fixture
+def index(index_url: str):
+    http = HttpIndex([index_url])
+    prefetching = PrefetchingIndex(http)
+    yield prefetching
+    prefetching.close()
+    http.client.close()
+
+
+def first_pydantic_with_cp314_core() -> str:
+    """Independently of wheelpin: the lowest recorded pydantic > 2.9.2 whose pinned pydantic-core has a
+    cp314 manylinux wheel."""
+    versions = sorted({Version(f["filename"].split("-")[1]) for f in page("pydantic")["files"]
+                       if f["filename"].endswith(".whl") and "core-metadata" in f})
+    for version in versions:
+        if version <= Version("2.9.2") or version.is_prerelease:
+            continue
+        raw = (DATA / "metadata" / "pydantic" / f"{version}.metadata").read_bytes()
+        for line in BytesHeaderParser().parsebytes(raw).get_all("Requires-Dist") or []:
+            requirement = Requirement(line)
+            if requirement.name.replace("_", "-") == "pydantic-core" and requirement.marker is None:
+                core = next(iter(requirement.specifier)).version
+                if compatible_wheel_hashes("pydantic-core", core, minor=14):
+                    return str(version)
+    raise AssertionError("the fixture holds no pydantic whose pydantic-core has cp314 wheels")
+
+
+def test_render_fastapi_clean_on_311_to_313_blocked_on_314_with_a_verified_fix(index):
+    inputs = parse_requirements_file(FASTAPI)
+    targets = [make_target(p, "manylinux") for p in ("3.11", "3.12", "3.13", "3.14")]
+    report = build_report(inputs, targets, index, RELEASES)
+    verdicts = {v.python: v for v in report.pythons}
+    assert [verdicts[p].ok for p in ("3.11", "3.12", "3.13", "3.14")] == [True, True, True, False]
+    (blocker,) = verdicts["3.14"].blockers
+    assert (blocker.name, blocker.version) == ("pydantic-core", "2.23.4")
+    assert blocker.kind == "no-wheel-for-python"
+    assert blocker.chain == ("pydantic==2.9.2", "pydantic-core==2.23.4")
+    assert blocker.fix == f"pydantic>={first_pydantic_with_cp314_core()}"
+    assert verdicts["3.14"].fixed_by_all is True
+    assert report.recommended is not None and report.recommended.full_version == "3.13.9"
+
+
+def test_two_independent_blockers_are_both_listed(index):
+    inputs = parse_requirement_strings(["tiktoken==0.6.0", "pydantic==2.9.2"])
+    report = build_report(inputs, [make_target("3.14", "manylinux")], index, RELEASES)
+    (verdict,) = report.pythons
+    assert not verdict.ok
+    assert {(b.name, b.version) for b in verdict.blockers} == {("tiktoken", "0.6.0"),
+                                                                ("pydantic-core", "2.23.4")}
+    tiktoken = next(b for b in verdict.blockers if b.name == "tiktoken")
+    assert tiktoken.chain == ("tiktoken==0.6.0",)
+    assert tiktoken.fix is not None and tiktoken.fix.startswith("tiktoken>=")
+    fixed = Version(tiktoken.fix.split(">=")[1])
+    assert compatible_wheel_hashes("tiktoken", str(fixed), minor=14)
+    assert report.recommended is None
+
+
+def test_requires_python_blocker_is_told_apart_from_a_missing_wheel(index):
+    numpy_versions = sorted(Version(f["filename"].split("-")[1]) for f in page("numpy")["files"]
+                            if f["filename"].endswith(".whl") and (f.get("requires-python") or "").startswith(">=3.11"))
+    assert numpy_versions, "fixture needs a numpy release that requires Python >= 3.11"
+    pinned = numpy_versions[0]
+    inputs = parse_requirement_strings([f"numpy=={pinned}"])
+    report = build_report(inputs, [make_target("3.10", "manylinux")], index, RELEASES)
+    (blocker,) = report.pythons[0].blockers
+    assert blocker.kind == "requires-python"
+    assert "requires-python" in blocker.reason
+    assert blocker.fix is None  # no later numpy supports 3.10 again
+
+
+def test_json_validates_against_the_schema(index):
+    inputs = parse_requirements_file(FASTAPI)
+    targets = [make_target(p, "manylinux") for p in ("3.13", "3.14")]
+    document = report_json(build_report(inputs, targets, index, RELEASES))
+    jsonschema.validate(document, SCHEMA)
+    assert document["recommended"] == {"python": "3.13", "patch": "3.13.9"}
+
+
+def test_runtime_file_formats():
+    release = PythonRelease(minor=13, newest_patch=9)
+    assert runtime_file_text("runtime.txt", release) == "python-3.13.9\n"
+    assert runtime_file_text("deploy/runtime.txt", release) == "python-3.13.9\n"
+    assert runtime_file_text(".python-version", release) == "3.13\n"
+    assert runtime_file_text("runtime.txt", PythonRelease(minor=13, newest_patch=None)) == "python-3.13\n"
+
+
+def test_cli_report_writes_runtime_files_and_json(index_url, tmp_path, capsys, clean_env):
+    common = ["-r", str(FASTAPI), "--python", "3.12-3.14", "--index-url", index_url,
+              "--cache-dir", str(tmp_path / "cache")]
+    assert main(["report", *common, "--write-runtime", str(tmp_path / "runtime.txt")]) == 0
+    assert re.fullmatch(r"python-3\.13\.\d+\n", (tmp_path / "runtime.txt").read_text())
+    assert main(["report", *common, "--write-runtime", str(tmp_path / ".python-version")]) == 0
+    assert (tmp_path / ".python-version").read_text() == "3.13\n"
+    capsys.readouterr()
+    assert main(["report", *common, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, SCHEMA)
+    assert [p["ok"] for p in document["pythons"]] == [True, True, False]
+
+
+def test_cli_report_markdown_and_exit_1_when_nothing_is_clean(index_url, tmp_path, capsys, clean_env):
+    code = main(["report", "pydantic==2.9.2", "--python", "3.14", "--format", "markdown",
+                 "--index-url", index_url, "--cache-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "| 3.14 | ❌ no |" in out
+    assert "`pydantic-core==2.23.4`" in out
+    assert "Fix: `pydantic>=" in out
