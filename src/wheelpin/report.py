@@ -130,7 +130,7 @@ def _chain(resolution: Resolution, name: str, inputs: Inputs) -> tuple[str, ...]
     start = pins[canonicalize_name(name)]
     previous: dict[str, str | None] = {start.name: None}
     queue: deque[str] = deque([start.name])
-    root = start.name
+    root: str = start.name
     while queue:
         current = queue.popleft()
         if pins[current].direct:
