@@ -16,7 +16,7 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 from resolvelib.structs import RequirementInformation
 
@@ -128,7 +128,14 @@ def _identifier(name: str, extras: Iterable[str]) -> str:
 
 
 def _specifier_pins(specifier: SpecifierSet) -> set[Version]:
-    return {Version(s.version) for s in specifier if s.operator in ("==", "===") and "*" not in s.version}
+    pins = set()
+    for spec in specifier:
+        if spec.operator in ("==", "===") and "*" not in spec.version:
+            try:
+                pins.add(Version(spec.version))
+            except InvalidVersion:  # '===foo' pins a string no release can carry
+                continue
+    return pins
 
 
 class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
