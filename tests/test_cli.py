@@ -197,3 +197,11 @@ def test_unreachable_index_is_exit_3_without_traceback(tmp_path, clean_env):
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert "127.0.0.1:9" in result.stderr
+
+
+def test_a_package_without_any_wheel_for_the_target_is_named_quickly(run):
+    """motor needs pymongo, which has no musllinux wheel in any release: say so, don't backtrack for minutes."""
+    code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.12", "--platform", "musllinux")
+    assert code == 1
+    assert "no release of pymongo has a wheel" in err
+    assert "motor" in err

@@ -167,7 +167,10 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         infos = list(information[identifier])
         pinned = any(_specifier_pins(info.requirement.specifier) for info in infos)
         direct = any(info.parent is None for info in infos)
+        # As pip does: work on the packages involved in the last conflict (and their parents) first, so a
+        # dead end is found, and backjumped over, in few rounds.
         causes = {cause.requirement.name for cause in backtrack_causes}
+        causes |= {cause.parent.name for cause in backtrack_causes if cause.parent is not None}
         return (identifier.split("[")[0] not in causes, not pinned, not direct, identifier)
 
     def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
@@ -348,27 +351,40 @@ def _root_source(source: str) -> str:
 
 def explain(provider: WheelProvider,
             causes: Collection[RequirementInformation[Req, Candidate]]) -> list[Blocker]:
-    """Turn resolvelib's causes into blockers: which requirement found no wheel-bearing version, and why."""
-    blockers: dict[tuple[str, str], Blocker] = {}
+    """Turn resolvelib's causes into one blocker per package: what found no wheel-bearing release, and why.
+
+    resolvelib reports one cause per requirement it tried (motor 1.3 … 3.7 each requiring pymongo); the
+    user needs the package and the reason once, with the requirers summarised.
+    """
+    by_package: dict[NormalizedName, list[RequirementInformation[Req, Candidate]]] = {}
     for cause in causes:
-        req, parent = cause.requirement, cause.parent
+        by_package.setdefault(cause.requirement.name, []).append(cause)
+    blockers = []
+    for name, package_causes in by_package.items():
+        package_causes.sort(key=lambda c: c.parent.version if c.parent is not None else Version("0"),
+                            reverse=True)
+        req, parent = package_causes[0].requirement, package_causes[0].parent
+        every_release = provider.admitted_versions(req.name, provider.constraints.get(req.name, []))
         specifiers = [req.specifier, *provider.constraints.get(req.name, [])]
         admitted = provider.admitted_versions(req.name, specifiers)
-        installable = [c for c in admitted if provider._installable(req.name, c)]
-        if not admitted:
+        wanted = str(req.specifier)
+        if every_release and not any(provider._installable(name, c) for c in every_release):
+            reason = (f"no release of {name} has a wheel for {provider.target} "
+                      f"(newest, {every_release[0].version}: {every_release[0].reason})")
+        elif not admitted:
             reason = f"no release matches {req.specifier or 'any version'}"
             if provider.constraints.get(req.name):
                 reason += " together with the constraints"
-        elif installable:
-            reason = (f"its wheel-bearing versions ({_versions(installable)}) conflict with other "
-                      "requirements")
+        elif installable := [c for c in admitted if provider._installable(name, c)]:
+            reason = f"its wheel-bearing versions ({_versions(installable)}) conflict with other requirements"
         else:
             reason = admitted[0].reason or "no wheel"
         by = f"{parent.name} {parent.version}" if parent is not None else (req.source or "command line")
-        key = (req.name, str(req.specifier))
-        blockers.setdefault(key, Blocker(name=req.name, wanted=str(req.specifier) or "", required_by=by,
-                                         versions=tuple(str(c.version) for c in admitted[:5]), reason=reason))
-    return list(blockers.values())
+        if len(package_causes) > 1:
+            by += f" (and {len(package_causes) - 1} other requirement{'s' if len(package_causes) > 2 else ''})"
+        blockers.append(Blocker(name=req.name, wanted=wanted, required_by=by,
+                                versions=tuple(str(c.version) for c in admitted[:5]), reason=reason))
+    return blockers
 
 
 def _versions(choices: Sequence[VersionChoice]) -> str:

@@ -1,0 +1,69 @@
+"""Shared fixtures: the recorded package index on 127.0.0.1, a cache directory, a clean environment.
+
+Tests never reach the real index: they pass ``--index-url`` (the ``index_url`` fixture) explicitly, and
+``clean_env`` removes the machine's PIP_*/UV_*/WHEELPIN_* settings for tests that read the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+
+import pytest
+
+from indexserver import IndexServer
+
+# Variables whose prefixes configure an index, a cache or a config file for wheelpin, pip or uv.
+_ISOLATED_PREFIXES = ("PIP_", "UV_", "WHEELPIN_")
+
+
+@pytest.fixture(scope="session")
+def index_server() -> Iterator[IndexServer]:
+    """The recorded index (tests/data/index) served on 127.0.0.1 for the whole session."""
+    with IndexServer() as server:
+        yield server
+
+
+@pytest.fixture
+def index_url(index_server: IndexServer) -> Iterator[str]:
+    """The fixture server's simple-API URL, with its request log cleared and no faults injected.
+
+    Faults a test injects (``fail_paths``, ``corrupt_metadata``, ``ignore_ranges``) are undone after it.
+    """
+    index_server.reset()
+    yield index_server.url
+    index_server.reset()
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    """An empty wheelpin cache directory of the test's own."""
+    path = tmp_path / "cache"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def clean_env() -> Iterator[MutableMapping[str, str]]:
+    """os.environ without PIP_*/UV_*/WHEELPIN_* for the duration of the test (restored afterwards).
+
+    On top of that it isolates from the machine's own configuration: pip's config files are not read
+    (PIP_CONFIG_FILE=os.devnull), nor uv's (UV_NO_CONFIG=1); uv never downloads an interpreter
+    (UV_PYTHON_DOWNLOADS=never); and 127.0.0.1 bypasses any proxy.  Yields os.environ.
+    """
+    saved = dict(os.environ)
+    for key in list(os.environ):
+        if key.upper().startswith(_ISOLATED_PREFIXES):
+            del os.environ[key]
+    os.environ["PIP_CONFIG_FILE"] = os.devnull
+    os.environ["UV_NO_CONFIG"] = "1"
+    os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+    for key in ("NO_PROXY", "no_proxy"):
+        existing = [h for h in os.environ.get(key, "").split(",") if h]
+        os.environ[key] = ",".join([*existing, *(h for h in ("127.0.0.1", "localhost") if h not in existing)])
+    try:
+        yield os.environ
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
