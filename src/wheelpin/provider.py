@@ -8,7 +8,7 @@ Only versions with a wheel for the target are candidates (plus sdists of package
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +155,7 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         self.allow_source = {canonicalize_name(n) for n in allow_source}
         self.pre = pre
         self.warnings: list[str] = []
+        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
 
     # -- resolvelib interface ------------------------------------------------------------------------
     def identify(self, requirement_or_candidate: Req | Candidate) -> str:
@@ -174,26 +175,40 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         return (identifier.split("[")[0] not in causes, not pinned, not direct, identifier)
 
     def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
-                     incompatibilities: Mapping[str, Iterator[Candidate]]) -> list[Candidate]:
+                     incompatibilities: Mapping[str, Iterator[Candidate]]) -> Callable[[], Iterator[Candidate]]:
         reqs = list(requirements[identifier])
         name, extras = reqs[0].name, reqs[0].extras
         specifiers = [r.specifier for r in reqs] + self.constraints.get(name, [])
         excluded = {c.version for c in incompatibilities[identifier]}
-        admitted = [c for c in self.admitted_versions(name, specifiers) if c.version not in excluded]
-        found = [Candidate(name=name, version=choice.version, extras=extras, choice=choice,
-                           from_source=not choice.has_wheel)
-                 for choice in admitted if self._installable(name, choice)]
-        if self.permissive:
-            found += [Candidate(name=name, version=choice.version, extras=extras, choice=choice)
-                      for choice in admitted if not self._installable(name, choice)
-                      and (choice.any_wheel or choice.sdist)]
-        if found:
-            best = found[0]
-            self.index.prefetch_metadata(name, best.metadata_file, version=str(best.version))
-        return found
+        releases = [v for v in self.admitted_releases(name, specifiers) if v not in excluded]
+
+        # Lazy, as pip's FoundCandidates: a release is judged for the target only when resolvelib reaches it,
+        # which is usually the first one.  resolvelib calls the factory again whenever it iterates anew.
+        def candidates() -> Iterator[Candidate]:
+            blocked = []
+            for version in releases:
+                choice = self.index.choice(name, version, self.target)
+                if self._installable(name, choice):
+                    yield Candidate(name=name, version=version, extras=extras, choice=choice,
+                                    from_source=not choice.has_wheel)
+                elif self.permissive and (choice.any_wheel or choice.sdist):
+                    blocked.append(Candidate(name=name, version=version, extras=extras, choice=choice))
+            yield from blocked
+
+        first = next(candidates(), None)
+        if first is not None:
+            self.index.prefetch_metadata(name, first.metadata_file, version=str(first.version))
+        return candidates
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        # resolvelib asks this tens of thousands of times while backtracking, mostly the same questions, and
+        # hashing a SpecifierSet costs more than the answer: key on the object itself (kept alive by the entry).
+        key = (id(requirement.specifier), candidate.version)
+        known = self._satisfied.get(key)
+        if known is None or known[0] is not requirement.specifier:
+            known = self._satisfied[key] = (requirement.specifier,
+                                            requirement.specifier.contains(candidate.version, prereleases=True))
+        return known[1]
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
         try:
@@ -226,22 +241,24 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         """Every release of ``name``, newest first, judged for the target (memoized)."""
         return self.index.choices(name, self.target)
 
-    def admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
-        """Releases the specifiers admit — wheel or not — under the pre-release and yank rules.
+    def admitted_releases(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[Version]:
+        """Versions the specifiers admit, newest first, under the pre-release and yank rules — whatever their
+        wheels.  The same for every target, so memoized across a report's Pythons."""
+        key = ("admitted", name, self.pre, tuple(sorted(str(s) for s in specifiers)))
+        return self.index.memo(key, lambda: self._admitted_releases(name, specifiers))
 
-        Memoized per run: resolvelib asks the same question many times while backtracking, and a report
-        asks it again in every resolution."""
-        key = (name, self.target, self.pre, tuple(sorted(str(s) for s in specifiers)))
-        return self.index.memo(key, lambda: self._admitted_versions(name, specifiers))
-
-    def _admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
+    def _admitted_releases(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[Version]:
         releases = self.index.releases(name)
         pins = set().union(*(_specifier_pins(s) for s in specifiers)) if specifiers else set()
         allow_pre = (self.pre or any(s.prereleases for s in specifiers)
                      or all(v.is_prerelease for v in releases))
-        admitted = [v for v in releases if all(s.contains(v, prereleases=allow_pre) for s in specifiers)]
-        choices = [self.index.choice(name, v, self.target) for v in admitted]
-        return [c for c in choices if not c.yanked or c.version in pins]
+        return [v for v, files in releases.items()
+                if all(s.contains(v, prereleases=allow_pre) for s in specifiers)
+                and (v in pins or not all(f.file.yanked for f in files))]
+
+    def admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
+        """The admitted releases judged for the target (for explanations; resolving stays lazy)."""
+        return [self.index.choice(name, v, self.target) for v in self.admitted_releases(name, specifiers)]
 
     def _installable(self, name: NormalizedName, choice: VersionChoice) -> bool:
         if choice.has_wheel:
@@ -329,9 +346,10 @@ def _resolution(result: Any, target: Target, provider: WheelProvider) -> Resolut
     for candidate in result.mapping.values():
         if candidate.name in pins:
             continue
-        admitted = provider.admitted_versions(candidate.name, specifiers.get(candidate.name, []) +
+        admitted = provider.admitted_releases(candidate.name, specifiers.get(candidate.name, []) +
                                               provider.constraints.get(candidate.name, []))
-        newer = [c for c in admitted if c.version > candidate.version and not c.has_wheel]
+        newer = [choice for choice in (provider.index.choice(candidate.name, v, target) for v in admitted
+                                       if v > candidate.version) if not choice.has_wheel][:1]
         pins[candidate.name] = Pin(name=candidate.name, version=candidate.version, choice=candidate.choice,
                                    from_source=candidate.from_source,
                                    via=tuple(sorted(via.get(candidate.name, ()))),

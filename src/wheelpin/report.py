@@ -154,8 +154,9 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
 
     Every answer is verified by a permissive resolution in which the blocker's package has a wheel.  The
     search is cheap where it can be: no search at all when no release of the blocked package has a wheel for
-    the target; a metadata-only pre-check when R depends on the blocker directly; the newest R first (if even
-    that does not help, nothing will); then a bisection over the remaining releases, oldest to newest.
+    the target; a metadata-only pre-check when R depends on the blocker directly; then the oldest remaining
+    release (usually the answer), the newest (if even that does not help, nothing will), and a bisection
+    between them.
     Returns the requirement to write, e.g. ``pydantic>=2.12.0``.
     """
     provider = WheelProvider(index=index, target=target)
@@ -175,9 +176,13 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
         fix = f"{root_name}>={choice.version}"
         return _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source)
 
-    if not later or not works(later[-1]):
+    if not later:
         return None
-    low, high = 0, len(later) - 1  # later[high] works; find the first that does
+    if works(later[0]):  # the usual case once the metadata pre-check has filtered the list
+        return f"{root_name}>={later[0].version}"
+    if len(later) == 1 or not works(later[-1]):
+        return None
+    low, high = 1, len(later) - 1  # later[0] fails and later[high] works: find the first that does
     while low < high:
         middle = (low + high) // 2
         if works(later[middle]):
