@@ -203,6 +203,14 @@ def corrupt(data: bytes) -> bytes:
         else data + b"X-Tampered: yes\n"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-response (a resolver exiting with prefetches in flight) are not errors."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class IndexServer:
     """A threaded HTTP index on 127.0.0.1 (port 0 picks a free one) serving recorded data.
 
@@ -226,7 +234,7 @@ class IndexServer:
         if self._httpd is not None:
             return self
         handler = type("Handler", (_Handler,), {"index": self})
-        httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        httpd = _QuietServer((self.host, self.port), handler)
         httpd.daemon_threads = True
         self._httpd = httpd
         self.port = httpd.server_address[1]

@@ -455,7 +455,7 @@ class PrefetchingIndex:
         self._derived: dict[Hashable, object] = {}
 
     def project(self, name: str) -> ProjectPage:
-        return self._page_future(canonicalize_name(name)).result()
+        return self.page_future(canonicalize_name(name)).result()
 
     def releases(self, name: str) -> dict[Version, list[ParsedFile]]:
         """A project's files parsed and grouped by version, newest first (parsed once per run)."""
@@ -498,26 +498,28 @@ class PrefetchingIndex:
 
     def metadata(self, name: str, file: DistFile, *, version: str = "") -> CoreMetadata:
         """Memoized per (project, version, wheel-or-sdist): metadata is the same for every target."""
-        return self._metadata_future(name, file, version).result()
+        return self.metadata_future(name, file, version).result()
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in names:
-            self._page_future(canonicalize_name(name))
+            self.page_future(canonicalize_name(name))
 
     def prefetch_metadata(self, name: str, file: DistFile, *, version: str = "") -> None:
-        self._metadata_future(name, file, version)
+        self.metadata_future(name, file, version)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _page_future(self, name: str) -> Future[ProjectPage]:
+    def page_future(self, name: str) -> Future[ProjectPage]:
+        """The (possibly still running) fetch of a project page; started if new."""
         with self._lock:
             future = self._pages.get(name)
             if future is None:
                 future = self._pages[name] = self._pool.submit(self.inner.project, name)
             return future
 
-    def _metadata_future(self, name: str, file: DistFile, version: str) -> Future[CoreMetadata]:
+    def metadata_future(self, name: str, file: DistFile, version: str) -> Future[CoreMetadata]:
+        """The (possibly still running) fetch of a release's metadata; started if new."""
         key = f"{canonicalize_name(name)}=={version}:{file.is_wheel}" if version else file.url
         with self._lock:
             future = self._metadata.get(key)

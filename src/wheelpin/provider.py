@@ -7,8 +7,11 @@ Only versions with a wheel for the target are candidates (plus sdists of package
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +26,7 @@ from resolvelib.structs import RequirementInformation
 from wheelpin.errors import MetadataError, NoWheelSolution
 from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import InputRequirement, Inputs
-from wheelpin.models import DistFile
+from wheelpin.models import CoreMetadata, DistFile
 from wheelpin.target import Target
 from wheelpin.wheels import VersionChoice
 
@@ -127,6 +130,12 @@ def _identifier(name: str, extras: Iterable[str]) -> str:
     return f"{name}[{','.join(extras)}]" if extras else name
 
 
+# Speculative prefetching (see WheelProvider._speculate): how many requirements at most, and how many releases
+# of each are judged while looking for the one the resolver will likely pick.
+MAX_SPECULATION = 2000
+SPECULATION_DEPTH = 5
+
+
 def _specifier_pins(specifier: SpecifierSet) -> set[Version]:
     pins = set()
     for spec in specifier:
@@ -156,6 +165,8 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         self.pre = pre
         self.warnings: list[str] = []
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
+        self._speculation_lock = threading.Lock()
+        self._speculated: set[tuple[str, str, frozenset[NormalizedName]]] = set()
 
     # -- resolvelib interface ------------------------------------------------------------------------
     def identify(self, requirement_or_candidate: Req | Candidate) -> str:
@@ -233,8 +244,45 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
             requirement, req = dep
             if self._wanted(requirement.marker, candidate.extras):
                 deps.append(req)
-        self.index.prefetch_projects(d.name for d in deps)
+        for wanted in deps:
+            self.speculate(wanted)
         return deps
+
+    # -- speculation ---------------------------------------------------------------------------------
+    def speculate(self, req: Req) -> None:
+        """Walk ahead of the resolver: fetch the page of ``req``, then the metadata of the release the
+        resolver will most likely pick (the newest one with a wheel that the specifier admits), then the same
+        for its dependencies — all in the fetch pool, chained by callbacks so that no worker ever waits on
+        another.  A wrong guess costs a request; a right one turns the resolver's sequential walk into a
+        parallel crawl.  Failures are ignored here: the resolver meets them again and reports them."""
+        key = (req.name, str(req.specifier), req.extras)
+        with self._speculation_lock:
+            if key in self._speculated or len(self._speculated) >= MAX_SPECULATION:
+                return
+            self._speculated.add(key)
+        with contextlib.suppress(RuntimeError):  # the pool is shut down: the run is over
+            self.index.page_future(req.name).add_done_callback(lambda _page: self._speculate_page(req))
+
+    def _speculate_page(self, req: Req) -> None:
+        try:
+            for version in self.admitted_releases(req.name, [req.specifier])[:SPECULATION_DEPTH]:
+                choice = self.index.choice(req.name, version, self.target)
+                if choice.has_wheel:
+                    future = self.index.metadata_future(req.name, choice.wheels[0], str(version))
+                    future.add_done_callback(lambda done: self._speculate_metadata(req, done))
+                    return
+        except Exception:  # noqa: BLE001 - speculation must never break the run
+            return
+
+    def _speculate_metadata(self, req: Req, done: Future[CoreMetadata]) -> None:
+        try:
+            meta = done.result()
+            for line in meta.requires_dist:
+                dep = _parse_dependency(line)
+                if dep is not None and (dep[0].marker is None or self._wanted(dep[0].marker, req.extras)):
+                    self.speculate(dep[1])
+        except Exception:  # noqa: BLE001 - speculation must never break the run
+            return
 
     # -- helpers -------------------------------------------------------------------------------------
     def choices(self, name: NormalizedName) -> list[VersionChoice]:
@@ -310,9 +358,10 @@ def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_so
     which is how the report finds every blocker at once.
     """
     requirements, constraints = root_requirements(inputs, target)
-    index.prefetch_projects(r.name for r in requirements)
     provider = WheelProvider(index=index, target=target, constraints=constraints,
                              allow_source=allow_source, pre=inputs.pre, permissive=permissive)
+    for requirement in requirements:
+        provider.speculate(requirement)
     resolver: Resolver[Req, Candidate, str] = Resolver(provider, BaseReporter())
     try:
         result = resolver.resolve(requirements, max_rounds=max_rounds)

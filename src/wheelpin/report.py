@@ -29,6 +29,8 @@ from wheelpin.wheels import VersionChoice
 SCHEMA_VERSION = 1
 # How many releases of a direct requirement the fix search tries before giving up.
 MAX_FIX_TRIES = 60
+# How many releases ahead the fix search fetches metadata while it walks them oldest first.
+PRECHECK_WINDOW = 8
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,19 +169,26 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
     later = sorted((c for c in provider.choices(root_name)
                     if c.version > root_version and c.has_wheel and not c.yanked
                     and not c.version.is_prerelease), key=lambda c: c.version)[-MAX_FIX_TRIES:]
-    for choice in later:
-        index.prefetch_metadata(root_name, choice.wheels[0], version=str(choice.version))
-    if root_name != blocker.name:
-        later = [c for c in later if _may_unblock(provider, root_name, c, blocker.name)]
+    def prechecked() -> Iterator[VersionChoice]:
+        # Oldest first, fetching metadata a few releases ahead: the answer is usually near the start, so a
+        # cold cache need not fetch the metadata of every later release.
+        for position, choice in enumerate(later):
+            for ahead in later[position:position + PRECHECK_WINDOW]:
+                index.prefetch_metadata(root_name, ahead.wheels[0], version=str(ahead.version))
+            if root_name == blocker.name or _may_unblock(provider, root_name, choice, blocker.name):
+                yield choice
 
     def works(choice: VersionChoice) -> bool:
         fix = f"{root_name}>={choice.version}"
         return _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source)
 
-    if not later:
+    candidates = prechecked()
+    first = next(candidates, None)
+    if first is None:
         return None
-    if works(later[0]):  # the usual case once the metadata pre-check has filtered the list
-        return f"{root_name}>={later[0].version}"
+    if works(first):  # the usual case once the metadata pre-check has filtered the list
+        return f"{root_name}>={first.version}"
+    later = [first, *candidates]
     if len(later) == 1 or not works(later[-1]):
         return None
     low, high = 1, len(later) - 1  # later[0] fails and later[high] works: find the first that does

@@ -57,12 +57,21 @@ class VersionChoice:
 class ParsedFile:
     file: DistFile
     version: Version
-    tags: frozenset[Tag] | None  # None for an sdist
+    triple: str | None  # the wheel's tag triple ('cp311-cp311-manylinux_2_17_x86_64'); None for an sdist
     build: int = -1  # the wheel's build number; -1 when it has none
+
+    @property
+    def tags(self) -> frozenset[Tag] | None:
+        """The wheel's tags (empty when packaging rejects them); None for an sdist."""
+        return None if self.triple is None else _parse_tags(self.triple)
 
 
 def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list[ParsedFile]]:
-    """Files grouped by the version their filename carries; names that do not parse are skipped."""
+    """Files grouped by the version their filename carries; names that do not parse are skipped.
+
+    Only the name-version prefix is parsed here (memoized: a big project's tens of thousands of wheels share
+    a few hundred); tags are parsed when a release is judged for a target, and most never are.
+    """
     project = canonicalize_name(name)
     groups: dict[Version, list[ParsedFile]] = {}
     for file in files:
@@ -73,34 +82,29 @@ def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list
 
 
 def _parse(file: DistFile, project: NormalizedName) -> ParsedFile | None:
+    filename = file.filename
+    if filename.endswith(".whl"):
+        parts = filename[:-4].rsplit("-", 3)
+        prefix = _parse_wheel_prefix(parts[0]) if len(parts) == 4 else None
+        if prefix is None or prefix[0] != project:
+            return None
+        return ParsedFile(file, prefix[1], f"{parts[1]}-{parts[2]}-{parts[3]}", prefix[2])
     try:
-        if file.is_wheel:
-            wheel_name, version, build, tags = _parse_wheel_filename(file.filename)
-            return ParsedFile(file, version, tags, build) if wheel_name == project else None
-        sdist_name, version = parse_sdist_filename(file.filename)
-        return ParsedFile(file, version, None) if sdist_name == project else None
-    except (InvalidWheelFilename, InvalidSdistFilename):
+        sdist_name, version = parse_sdist_filename(filename)
+    except InvalidSdistFilename:
         # Legacy uploads (.exe, .egg, .zip, names with odd versions) are not installable by a modern
         # installer; skipping them is what pip and uv do.
         return None
-
-
-def _parse_wheel_filename(filename: str) -> tuple[NormalizedName, Version, int, frozenset[Tag]]:
-    """packaging's parse_wheel_filename, split in two memoized halves.
-
-    A big project lists tens of thousands of wheels that share a few hundred name-version prefixes and a few
-    hundred tag triples; parsing each distinct half once makes reading a page ten times faster.
-    """
-    parts = filename[:-4].split("-")
-    if len(parts) not in (5, 6):
-        raise InvalidWheelFilename(f"invalid wheel filename: {filename!r}")
-    name, version, build = _parse_wheel_prefix("-".join(parts[:-3]))
-    return name, version, build, _parse_tags("-".join(parts[-3:]))
+    return ParsedFile(file, version, None) if sdist_name == project else None
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_wheel_prefix(prefix: str) -> tuple[NormalizedName, Version, int]:
-    name, version, build, _tags = parse_wheel_filename(f"{prefix}-py3-none-any.whl")
+def _parse_wheel_prefix(prefix: str) -> tuple[NormalizedName, Version, int] | None:
+    """'name-version[-build]' of a wheel filename, validated by packaging; None when it does not parse."""
+    try:
+        name, version, build, _tags = parse_wheel_filename(f"{prefix}-py3-none-any.whl")
+    except InvalidWheelFilename:
+        return None
     return name, version, build[0] if build else -1
 
 
@@ -108,8 +112,8 @@ def _parse_wheel_prefix(prefix: str) -> tuple[NormalizedName, Version, int]:
 def _parse_tags(triple: str) -> frozenset[Tag]:
     try:
         return parse_tag(triple)
-    except InvalidTag as exc:  # e.g. 'py36+-none-any' on an old upload
-        raise InvalidWheelFilename(str(exc)) from None
+    except InvalidTag:  # e.g. 'py36+-none-any' on an old upload: no installer can match it
+        return frozenset()
 
 
 def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> VersionChoice:
@@ -117,8 +121,8 @@ def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> 
     ranks = target.tag_ranks()
     files = [p for p in parsed if not p.file.yanked] or parsed
     yanked = all(p.file.yanked for p in parsed)
-    wheels = [p for p in files if p.tags is not None]
-    sdists = [p.file for p in files if p.tags is None]
+    wheels = [p for p in files if p.tags]
+    sdists = [p.file for p in files if p.triple is None]
     admitted = [p for p in wheels if target.admits(p.file.requires_python)]
     # Best tag first; among equal tags the higher build number wins, as in pip.
     fitting = [(min(ranks[t] for t in p.tags if t in ranks), -p.build, p.file)
