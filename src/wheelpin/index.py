@@ -211,7 +211,7 @@ def _json_file(entry: dict[str, object], base: str) -> DistFile:
     requires_python = entry.get("requires-python")
     return DistFile(
         filename=str(entry["filename"]),
-        url=urljoin(base, str(entry["url"])),
+        url=_absolute(base, str(entry["url"])),
         sha256=hashes.get("sha256"),
         requires_python=str(requires_python) if requires_python else None,
         yanked=bool(yanked),
@@ -220,6 +220,11 @@ def _json_file(entry: dict[str, object], base: str) -> DistFile:
         core_metadata_sha256=core_sha,
         size=size if isinstance(size, int) else None,
     )
+
+
+def _absolute(base: str, url: str) -> str:
+    # urljoin costs more than the rest of a file entry; most indexes give absolute URLs.
+    return url if url.startswith(("https://", "http://")) else urljoin(base, url)
 
 
 class _AnchorParser(HTMLParser):

@@ -21,7 +21,7 @@ from packaging.version import Version
 from wheelpin.errors import MetadataError, NoWheelSolution
 from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import InputRequirement, Inputs
-from wheelpin.provider import Pin, Resolution, WheelProvider, resolve
+from wheelpin.provider import Pin, Resolution, WheelProvider, resolve, root_requirements
 from wheelpin.pythons import PythonRelease
 from wheelpin.target import Target
 from wheelpin.wheels import VersionChoice
@@ -75,7 +75,12 @@ class Report:
 
 def build_report(inputs: Inputs, targets: Sequence[Target], index: PrefetchingIndex,
                  releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = ()) -> Report:
-    index.prefetch_projects(r.requirement.name for r in inputs.requirements)
+    # Start every Python's crawl at once: the versions they pick differ, and so does the metadata they need.
+    for target in targets:
+        requirements, _constraints = root_requirements(inputs, target)
+        speculator = WheelProvider(index=index, target=target, pre=inputs.pre)
+        for requirement in requirements:
+            speculator.speculate(requirement)
     verdicts = [python_verdict(inputs, target, index, allow_source=allow_source) for target in targets]
     clean = [v for v in verdicts if v.ok]
     recommended = None
