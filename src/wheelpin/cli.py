@@ -38,8 +38,9 @@ from wheelpin.target import Target, make_target
 
 PYTHON_HELP = (
     "target CPython version, e.g. 3.11 or 3.11.9 (default: the running interpreter's X.Y). A version without "
-    "a patch number stands for X.Y.0 when checking requires-python and python_full_version markers, as uv "
-    "does; give X.Y.Z to pin it."
+    "a patch number stands for X.Y.0 when checking requires-python and python_full_version markers (as pip's "
+    "and uv's --python-version do); give X.Y.Z to check the patch you deploy, e.g. when a project excludes "
+    "early patches with requires-python '!=3.9.0,!=3.9.1'."
 )
 PLATFORM_HELP = (
     "target platform: a preset (" + ", ".join(f"{k}={v}" for k, v in PRESETS.items()) + ") or a wheel "
@@ -82,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                           ".python-version (or any other name) gets 3.X")
     _target_options(rep, python_default=None, python_help=(
         "Pythons to check: a list (3.11,3.13) or range (3.10-3.15); default: every CPython from the oldest "
-        "still supported to the newest stable release (per 'uv python list'). " + PYTHON_HELP.split(", e.g.")[0]
-        + "s without a patch stand for X.Y.0 in requires-python checks."))
+        "still supported to the newest stable release (per 'uv python list'). Versions without a patch stand for "
+        "X.Y.0 in requires-python checks."))
     _index_options(rep)
 
     chk = commands.add_parser("check", help="does this lock install on the target with wheels only?",
