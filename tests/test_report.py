@@ -134,3 +134,20 @@ def test_cli_report_markdown_and_exit_1_when_nothing_is_clean(index_url, tmp_pat
     assert "| 3.14 | ❌ no |" in out
     assert "`pydantic-core==2.23.4`" in out
     assert "Fix: `pydantic>=" in out
+
+
+def test_a_release_held_back_for_lack_of_wheels_is_reported(index):
+    """tiktoken's newest releases ship manylinux_2_28 wheels only: a glibc 2.17 target gets an older one."""
+    report = build_report(parse_requirement_strings(["tiktoken>=0.7,<1"]),
+                          [make_target("3.12", "manylinux_2_17_x86_64")], index, RELEASES)
+    (verdict,) = report.pythons
+    assert verdict.ok
+    (held,) = [h for h in verdict.held_back if h.name == "tiktoken"]
+    wheels = [f["filename"] for f in page("tiktoken")["files"] if f["filename"].endswith(".whl")]
+    newest = max(Version(filename.split("-")[1]) for filename in wheels)
+    assert held.newest == str(newest)
+    assert "manylinux_2_17_x86_64" in held.reason
+    chosen = verdict.pins["tiktoken"]
+    assert held.chosen == chosen
+    assert compatible_wheel_hashes("tiktoken", chosen, minor=12, glibc_minor=17)
+    assert not compatible_wheel_hashes("tiktoken", str(newest), minor=12, glibc_minor=17)
