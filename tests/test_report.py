@@ -151,3 +151,16 @@ def test_a_release_held_back_for_lack_of_wheels_is_reported(index):
     assert held.chosen == chosen
     assert compatible_wheel_hashes("tiktoken", chosen, minor=12, glibc_minor=17)
     assert not compatible_wheel_hashes("tiktoken", str(newest), minor=12, glibc_minor=17)
+
+
+def test_a_blocker_no_release_can_fix_says_why(index):
+    report = build_report(parse_requirements_file(FASTAPI), [make_target("3.15", "manylinux")], index, RELEASES)
+    (verdict,) = report.pythons
+    blockers = {b.name: b for b in verdict.blockers}
+    assert blockers["pydantic-core"].fix is not None and blockers["pydantic-core"].note == ""
+    pyyaml = blockers["pyyaml"]
+    assert pyyaml.fix is None
+    assert "no release of pyyaml has a wheel" in pyyaml.note
+    assert not any(compatible_wheel_hashes("pyyaml", str(v), minor=15) for v in
+                   {f["filename"].split("-")[1] for f in page("pyyaml")["files"] if f["filename"].endswith(".whl")})
+    assert verdict.fixed_by_all is False

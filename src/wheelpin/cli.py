@@ -261,7 +261,7 @@ def _print_report(console: Console, report: Report) -> None:
     console.print(table)
     for v in report.pythons:
         for b in v.blockers:
-            fix = f"fix: {b.fix}" if b.fix else "no release of the direct requirement fixes it"
+            fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
             console.print(f"  {v.python}: {escape(b.name)}=={b.version}: {escape(b.reason)}; via "
                           f"{escape(' -> '.join(b.chain))}; {escape(fix)}")
         if v.fixed_by_all is not None:

@@ -41,6 +41,7 @@ class Blocker:
     reason: str
     chain: tuple[str, ...]  # ("pydantic==2.9.2", "pydantic-core==2.23.4")
     fix: str | None  # "pydantic>=2.12.0", verified; None when no release of the direct requirement helps
+    note: str = ""  # when there is no fix, why not
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,7 +123,7 @@ def _blocked_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, py
     blockers = tuple(Blocker(name=p.name, version=str(p.version), kind=p.choice.kind or "no-wheel",
                              reason=p.choice.reason or "no wheel", chain=_chain(permissive, p.name, inputs),
                              fix=None) for p in blocked)
-    with_fixes = tuple(replace(b, fix=find_fix(inputs, target, index, b, allow_source)) for b in blockers)
+    with_fixes = tuple(_with_fix(inputs, target, index, b, allow_source) for b in blockers)
     fixed_by_all = None
     fixes = [b.fix for b in with_fixes if b.fix]
     if fixes:
@@ -153,6 +154,18 @@ def _chain(resolution: Resolution, name: str, inputs: Inputs) -> tuple[str, ...]
         chain.append(f"{node}=={pins[node].version}")
         node = previous.get(node)
     return tuple(chain)
+
+
+def _with_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: Blocker,
+              allow_source: Sequence[str]) -> Blocker:
+    fix = find_fix(inputs, target, index, blocker, allow_source)
+    if fix is not None:
+        return replace(blocker, fix=fix)
+    if not any(c.has_wheel for c in index.choices(blocker.name, target)):
+        note = f"no release of {blocker.name} has a wheel for {target} yet"
+    else:
+        note = f"no later release of {blocker.chain[0].split('==')[0]} brings a {blocker.name} with a wheel"
+    return replace(blocker, note=note)
 
 
 def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: Blocker,
@@ -269,7 +282,7 @@ def report_json(report: Report) -> dict[str, object]:
             "ok": v.ok,
             "pins": v.pins,
             "blockers": [{"name": b.name, "version": b.version, "kind": b.kind, "reason": b.reason,
-                          "chain": list(b.chain), "fix": b.fix} for b in v.blockers],
+                          "chain": list(b.chain), "fix": b.fix, "note": b.note} for b in v.blockers],
             "held_back": [{"name": h.name, "newest": h.newest, "chosen": h.chosen, "reason": h.reason}
                           for h in v.held_back],
             "fixed_by_all": v.fixed_by_all,
@@ -297,7 +310,7 @@ def markdown_lines(report: Report) -> Iterator[str]:
     yield ""
     for v in report.pythons:
         for b in v.blockers:
-            fix = f" Fix: `{b.fix}`." if b.fix else " No release of the direct requirement fixes it."
+            fix = f" Fix: `{b.fix}`." if b.fix else f" No fix: {b.note}." if b.note else ""
             yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}"
         for h in v.held_back:
             yield f"- {v.python}: {held_back_text(h)}"
