@@ -16,6 +16,19 @@ ROOT = Path(__file__).parent.parent
 FASTAPI = ROOT / "examples" / "render-fastapi" / "requirements.txt"
 
 
+def find_python(version: str) -> str | None:
+    """A working pythonX.Y: on PATH, or installed by pyenv (whose shims exist even for versions not selected)."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        candidates += sorted(str(p) for p in Path(root).glob(f"versions/{version}.*/bin/python"))
+    for candidate in candidates:
+        if candidate and subprocess.run([candidate, "--version"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
 def test_render_fastapi_locks_for_312_and_pip_installs_it_wheels_only(tmp_path, capsys):
     lock = tmp_path / "lock.txt"
     assert main(["resolve", "-r", str(FASTAPI), "--python", "3.12", "-o", str(lock),
@@ -23,7 +36,7 @@ def test_render_fastapi_locks_for_312_and_pip_installs_it_wheels_only(tmp_path, 
     pins = {i.requirement.name: i for i in parse_requirements_file(lock).requirements}
     assert str(pins["pydantic"].requirement.specifier) == "==2.9.2"  # pinned by the example
     assert all(item.hashes for item in pins.values())
-    python312 = shutil.which("python3.12")
+    python312 = find_python("3.12")
     if python312 is None:
         pytest.skip("no python3.12 to check the install")
     result = subprocess.run([python312, "-m", "pip", "install", "--only-binary", ":all:", "--require-hashes",
