@@ -205,3 +205,41 @@ def test_a_package_without_any_wheel_for_the_target_is_named_quickly(run):
     assert code == 1
     assert "no release of pymongo has a wheel" in err
     assert "motor" in err
+
+
+def test_pre_flag_admits_pre_releases(run):
+    """lxml's newest releases in the recorded index are 7.0 pre-releases."""
+    code, out, _err = run("resolve", "lxml", "--python", "3.12")
+    assert code == 0
+    stable = next(line for line in out.splitlines() if line.startswith("lxml=="))
+    code, out, _err = run("resolve", "lxml", "--python", "3.12", "--pre")
+    assert code == 0
+    pre = next(line for line in out.splitlines() if line.startswith("lxml=="))
+    assert stable.startswith("lxml==6.") and pre.startswith("lxml==7.0.0")
+
+
+def test_credentials_in_the_index_url_never_reach_the_lock_or_messages(run, index_url, tmp_path):
+    with_password = index_url.replace("http://", "http://alice:s3cret@")
+    lock = tmp_path / "lock.txt"
+    code, _out, err = run("resolve", "six", "--python", "3.12", "-o", str(lock), index=with_password)
+    assert code == 0
+    assert "s3cret" not in lock.read_text()
+    assert "alice:****@" in lock.read_text()
+    code, _out, err = run("resolve", "surely-not-a-project-wheelpin", index=with_password)
+    assert code == 2
+    assert "s3cret" not in err
+
+
+def test_unwritable_output_is_an_input_error(run, tmp_path):
+    code, _out, err = run("resolve", "six", "--python", "3.12", "-o", str(tmp_path / "missing" / "lock.txt"))
+    assert code == 2
+    assert "missing" in err
+    assert "Traceback" not in err
+
+
+def test_check_refuses_an_empty_lock(run, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing pinned\n")
+    code, _out, err = run("check", str(empty))
+    assert code == 2
+    assert "empty.txt" in err

@@ -12,6 +12,7 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from wheelpin.errors import InputError
 from wheelpin.inputs import parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic
 from wheelpin.models import DistFile
@@ -291,14 +292,30 @@ def test_write_atomic_keeps_the_old_file_when_the_lines_fail(tmp_path: Path) -> 
     assert leftovers(tmp_path, path.name) == []
 
 
-def test_write_atomic_cleans_up_when_the_rename_fails(tmp_path: Path) -> None:
+def test_write_atomic_cleans_up_when_the_rename_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "lock.txt"
-    target.mkdir()  # a directory in the way: the replace fails
-    (target / "inside").write_text("keep")
-    with pytest.raises(OSError):
+    target.write_text("old\n")
+
+    def refuse(src: str, dst: str) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(InputError, match="lock.txt"):
         write_atomic(target, ["x==1"])
     assert leftovers(tmp_path, target.name) == []
-    assert (target / "inside").read_text() == "keep"
+    assert target.read_text() == "old\n"
+
+
+def test_write_atomic_refuses_a_directory_and_a_missing_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "lock.txt"
+    directory.mkdir()
+    (directory / "inside").write_text("keep")
+    with pytest.raises(InputError, match="directory"):
+        write_atomic(directory, ["x==1"])
+    assert (directory / "inside").read_text() == "keep"
+    with pytest.raises(InputError, match="no-such-dir"):
+        write_atomic(tmp_path / "no-such-dir" / "lock.txt", ["x==1"])
+    assert leftovers(tmp_path, "lock.txt") == []
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")

@@ -366,3 +366,31 @@ def test_pins_are_sorted_by_name_and_each_project_appears_once(fake: FakeIndex, 
     fake.add("mid", "1.0")
     resolution = run("zeta", "alpha.pkg[x]")
     assert [p.name for p in resolution.pins] == ["alpha-pkg", "mid", "zeta"]
+
+
+def test_metadata_requires_python_is_honoured_when_the_page_is_silent(fake: FakeIndex, run: Run) -> None:
+    fake.add("lib", "1.0")
+    (new,) = fake.add("lib", "2.0")
+    meta = fake.metadata("lib", new)
+    fake._metadata[new.filename] = dataclasses.replace(meta, requires_python=">=3.12")
+    assert run("lib", python="3.11").as_dict() == {"lib": "1.0"}
+    assert run("lib", python="3.12").as_dict() == {"lib": "2.0"}
+
+
+def test_a_dependency_missing_from_the_index_makes_the_resolver_backtrack(fake: FakeIndex, run: Run) -> None:
+    fake.add("app", "1.0")
+    fake.add("app", "2.0", requires=["gone>=1"])
+    assert run("app").as_dict() == {"app": "1.0"}
+    with pytest.raises(NoWheelSolution) as caught:
+        run("app==2.0")
+    assert any("no such project" in detail for _name, detail in caught.value.blockers)
+
+
+def test_held_back_is_reported_for_a_package_asked_with_extras(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0", extras=["x"], requires=['bar; extra == "x"'])
+    fake.add("foo", "2.0", wheels=[WIN_311], extras=["x"], requires=['bar; extra == "x"'])
+    fake.add("bar", "1.0")
+    for requirement in ("foo", "foo[x]"):
+        pin = run(requirement).pin("foo")
+        assert pin is not None and pin.held_back is not None, requirement
+        assert pin.held_back[0] == "2.0"

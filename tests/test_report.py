@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from email.parser import BytesHeaderParser
@@ -164,3 +165,40 @@ def test_a_blocker_no_release_can_fix_says_why(index):
     assert not any(compatible_wheel_hashes("pyyaml", str(v), minor=15) for v in
                    {f["filename"].split("-")[1] for f in page("pyyaml")["files"] if f["filename"].endswith(".whl")})
     assert verdict.fixed_by_all is False
+
+
+def test_fix_for_a_deep_chain_is_the_lowest_release_that_really_unblocks():
+    """app 1.0 → mid 1.0 → core 1.0 (no cp312 wheel). app 2.0 still needs mid 1.0; app 3.0 needs mid 2.0,
+    whose core 2.0 has one. The fix is app>=3.0, not the first later release."""
+    from fakeindex import LINUX_311, LINUX_312, FakeIndex
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", requires=["mid==1.0"])
+    fake.add("app", "2.0", requires=["mid==1.0"])
+    fake.add("app", "3.0", requires=["mid==2.0"])
+    fake.add("app", "4.0", requires=["mid==2.0"])
+    fake.add("mid", "1.0", requires=["core==1.0"])
+    fake.add("mid", "2.0", requires=["core==2.0"])
+    fake.add("core", "1.0", wheels=[LINUX_311])
+    fake.add("core", "2.0", wheels=[LINUX_311, LINUX_312])
+    index = PrefetchingIndex(fake)
+    try:
+        report = build_report(parse_requirement_strings(["app==1.0"]), [make_target("3.12", "manylinux")], index,
+                              RELEASES)
+    finally:
+        index.close()
+    (blocker,) = report.pythons[0].blockers
+    assert blocker.chain == ("app==1.0", "mid==1.0", "core==1.0")
+    assert blocker.fix == "app>=3.0"
+    assert report.pythons[0].fixed_by_all is True
+
+
+def test_a_constraint_that_forces_the_blocker_is_relaxed_by_the_fix(index, tmp_path):
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("pydantic==2.9.2\n")
+    inputs = parse_requirement_strings(["pydantic"])
+    inputs = dataclasses.replace(inputs, constraints=parse_requirements_file(constraints).requirements)
+    report = build_report(inputs, [make_target("3.14", "manylinux")], index, RELEASES)
+    (blocker,) = report.pythons[0].blockers
+    assert blocker.fix == f"pydantic>={first_pydantic_with_cp314_core()}"
+    assert "constraint" in blocker.note

@@ -7,8 +7,10 @@ go stale).  diskcache writes through SQLite transactions, so an interrupted run 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +20,7 @@ import diskcache
 import platformdirs
 from packaging.utils import canonicalize_name
 
-from wheelpin.errors import IndexUnavailable
+from wheelpin.errors import IndexUnavailable, InputError
 from wheelpin.index import HttpIndex, page_from_json, page_to_json
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 
@@ -50,8 +52,8 @@ class CachedIndex:
         self.ttl, self.refresh, self.offline = ttl, refresh, offline
         try:
             self._cache = diskcache.Cache(str(self.directory), size_limit=2**31)
-        except OSError as exc:
-            raise IndexUnavailable(
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(
                 f"the cache directory {self.directory} cannot be used ({exc}): pass a writable --cache-dir or "
                 "set WHEELPIN_CACHE_DIR."
             ) from None
@@ -73,7 +75,7 @@ class CachedIndex:
             )
         self.misses += 1
         page = self.inner.project(name)
-        self._cache.set(key, json.dumps([time.time(), page_to_json(page)]))
+        self._store(key, json.dumps([time.time(), page_to_json(page)]))
         return page
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
@@ -89,7 +91,7 @@ class CachedIndex:
             )
         self.misses += 1
         meta = self.inner.metadata(name, file)
-        self._cache.set(key, json.dumps({
+        self._store(key, json.dumps({
             "name": meta.name, "version": meta.version, "requires_dist": meta.requires_dist,
             "requires_python": meta.requires_python, "provides_extra": meta.provides_extra,
             "dynamic": meta.dynamic,
@@ -99,10 +101,18 @@ class CachedIndex:
     def close(self) -> None:
         self._cache.close()
 
+    def _store(self, key: str, value: str) -> None:
+        # A cache that cannot be written only makes the next run slower.
+        with contextlib.suppress(OSError, sqlite3.Error):
+            self._cache.set(key, value)
+
     def _decode(self, key: str, build: Callable[[Any], T]) -> T | None:
         """The entry under ``key`` rebuilt by ``build``; a missing, damaged or old-shaped entry is a miss
         (the next store replaces it), never a crash."""
-        raw = self._cache.get(key)
+        try:
+            raw = self._cache.get(key)
+        except (OSError, sqlite3.Error):
+            return None  # an unreadable cache is a cold cache
         if not isinstance(raw, str):
             return None
         try:

@@ -8,6 +8,7 @@ import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -17,7 +18,7 @@ from rich.table import Table
 from wheelpin import __version__
 from wheelpin.cache import DEFAULT_TTL, CachedIndex, default_cache_dir
 from wheelpin.check import check_lock
-from wheelpin.config import index_urls
+from wheelpin.config import index_urls, redact_text
 from wheelpin.errors import InputError, NoWheelSolution, WheelpinError
 from wheelpin.index import HttpIndex, PrefetchingIndex
 from wheelpin.inputs import Inputs, load_inputs, parse_requirements_file
@@ -161,9 +162,10 @@ def _gather_inputs(args: argparse.Namespace) -> Inputs:
         (pyprojects if item.endswith(".toml") and Path(item).is_file() else strings).append(item)
     if len(pyprojects) > 1:
         raise InputError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
-    return load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
-                       requirement_args=strings, pyproject=pyprojects[0] if pyprojects else None,
-                       extras=args.extra)
+    inputs = load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
+                         requirement_args=strings, pyproject=pyprojects[0] if pyprojects else None,
+                         extras=args.extra)
+    return replace(inputs, pre=inputs.pre or args.pre)
 
 
 @contextmanager
@@ -203,7 +205,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
             f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
             "{python} placeholder, e.g. -o 'requirements-{python}.txt'."
         )
-    command = "wheelpin " + shlex.join(list(argv if argv is not None else sys.argv[1:]))
+    command = redact_text("wheelpin " + shlex.join(list(argv if argv is not None else sys.argv[1:])))
     failed = 0
     with _open_index(args, inputs, err) as index:
         for target in targets:
@@ -283,6 +285,11 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     target: Target = make_target(args.python, args.platform)
     with _open_index(args, lock, err) as index:
         results = check_lock(lock, target, index)
+    if not results:
+        raise InputError(
+            f"{args.lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
+            "file and the --python/--platform given."
+        )
     failures = [r for r in results if not r.ok]
     out = Console(highlight=False, soft_wrap=True)
     if not failures:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
@@ -34,8 +36,26 @@ def index_urls(*, cli_index_url: str | None, cli_extra: Sequence[str] = (), file
         if url.startswith(("http://", "https://")) and url not in urls:
             urls.append(url)
     if not urls:
-        raise InputError(f"the index URL {primary!r} is not an http(s) URL: pass --index-url https://…/simple.")
+        raise InputError(f"the index URL {redact_url(primary)!r} is not an http(s) URL: pass --index-url "
+                         "https://…/simple.")
     return urls
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password (or token given as user name) replaced by ****, for messages and lock headers."""
+    parts = urlsplit(url)
+    if not parts.username and not parts.password:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:****" if parts.password else "****"
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+def redact_text(text: str) -> str:
+    """Every URL with credentials in ``text`` redacted (for a command line kept in a lock's header)."""
+    return re.sub(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"]+", lambda m: redact_url(m.group(0)), text)
 
 
 def pip_default_index() -> str:

@@ -6,6 +6,8 @@ file, line, package or URL involved and says what to do.  ``exit_code`` is what 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class WheelpinError(Exception):
     """Base class: a problem reported to the user as one paragraph, never as a traceback."""
@@ -41,11 +43,14 @@ class MetadataError(WheelpinError):
 class NoWheelSolution(WheelpinError):
     """No set of versions with wheels for the target satisfies the requirements.  Exit code 1.
 
-    ``blockers`` holds ``(name, detail)`` pairs for the short table the CLI prints.
+    ``blockers`` holds ``(name, detail)`` pairs for the short table the CLI prints; ``details`` the same
+    blockers as structured objects, for callers such as the report.
     """
 
     exit_code = 1
 
-    def __init__(self, message: str, blockers: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, message: str, blockers: list[tuple[str, str]] | None = None,
+                 details: Sequence[object] = ()) -> None:
         super().__init__(message)
         self.blockers = blockers or []
+        self.details = tuple(details)

@@ -8,23 +8,26 @@ and only when the server ignores ranges from the whole wheel.  Nothing downloade
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import tarfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from email.parser import BytesHeaderParser
 from html.parser import HTMLParser
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urldefrag, urljoin
 
 import httpx
 from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
 from packaging.version import InvalidVersion, Version
 
+from wheelpin.config import redact_text, redact_url
 from wheelpin.errors import IndexUnavailable, InputError, MetadataError
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 from wheelpin.target import Target
@@ -37,6 +40,7 @@ USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 # Bytes asked for first when reading a wheel by ranges: enough for the central directory of most wheels.
 TAIL_BYTES = 64 * 1024
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class ProjectNotFound(InputError):
@@ -86,7 +90,7 @@ class HttpIndex:
             self._event("page", normalized)
             return ProjectPage(name=normalized, index_url=index_url,
                                files=tuple(parse_project_page(response)))
-        where = " or ".join(self.index_urls)
+        where = " or ".join(redact_url(u) for u in self.index_urls)
         raise ProjectNotFound(
             f"no project named {name!r} on {where}: check the spelling of the requirement, or point "
             "--index-url at an index that has it."
@@ -134,11 +138,17 @@ class HttpIndex:
     def _metadata_by_ranges(self, file: DistFile) -> bytes:
         response = self._get(file.url, headers={"Range": f"bytes=-{TAIL_BYTES}"})
         assert response is not None
-        if response.status_code == 206:
-            total = _content_range_total(response)
-            lazy = _RangeReader(self, file.url, total, response.content)
-            return _wheel_metadata_member(zipfile.ZipFile(lazy), file.filename)
-        return _wheel_metadata_member(zipfile.ZipFile(io.BytesIO(response.content)), file.filename)
+        try:
+            if response.status_code == 206:
+                total = _content_range_total(response)
+                lazy = _RangeReader(self, file.url, total, response.content)
+                return _wheel_metadata_member(zipfile.ZipFile(lazy), file.filename)
+            return _wheel_metadata_member(zipfile.ZipFile(io.BytesIO(response.content)), file.filename)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            raise MetadataError(
+                f"{file.filename} could not be read as a zip archive ({exc}): the server or a proxy returned "
+                "something else, or mishandles range requests; retry with --refresh, or use another --index-url."
+            ) from None
 
     def _download(self, url: str) -> httpx.Response:
         response = self._get(url)
@@ -154,7 +164,8 @@ class HttpIndex:
             response = self.client.get(url, headers=headers)
         except httpx.HTTPError as exc:
             raise IndexUnavailable(
-                f"could not reach the package index at {url} ({type(exc).__name__}: {exc}): check the "
+                f"could not reach the package index at {redact_url(url)} ({type(exc).__name__}: "
+                f"{redact_text(str(exc))}): check the "
                 "network and --index-url (or WHEELPIN_INDEX_URL / PIP_INDEX_URL), or run with --offline to "
                 "use only the cache."
             ) from None
@@ -162,7 +173,7 @@ class HttpIndex:
             return None
         if response.status_code >= 400:
             raise IndexUnavailable(
-                f"the package index answered HTTP {response.status_code} for {url}: check --index-url and "
+                f"the package index answered HTTP {response.status_code} for {redact_url(url)}: check --index-url and "
                 "any credentials it needs, or retry later."
             )
         return response
@@ -193,7 +204,7 @@ def parse_project_page(response: httpx.Response) -> list[DistFile]:
             return [_json_file(entry, base) for entry in data["files"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable(
-                f"the project page {base} is not valid PEP 691 JSON ({exc}): the index is misbehaving; "
+                f"the project page {redact_url(base)} is not valid PEP 691 JSON ({exc}): the index is misbehaving; "
                 "retry, or use another --index-url."
             ) from None
     parser = _AnchorParser(base)
@@ -296,7 +307,8 @@ def _content_range_total(response: httpx.Response) -> int:
         return int(value.rsplit("/", 1)[1])
     except (IndexError, ValueError):
         raise IndexUnavailable(
-            f"{response.url} answered a range request without a usable Content-Range header ({value!r})."
+            f"{redact_url(str(response.url))} answered a range request without a usable Content-Range header "
+            f"({value!r}): the server or a proxy mishandles ranges; retry later or use another --index-url."
         ) from None
 
 
@@ -458,6 +470,7 @@ class PrefetchingIndex:
         self._groups: dict[str, dict[Version, list[ParsedFile]]] = {}
         self._choices: dict[tuple[str, Version, Target], VersionChoice] = {}
         self._derived: dict[Hashable, object] = {}
+        self._closed = False
 
     def project(self, name: str) -> ProjectPage:
         return self.page_future(canonicalize_name(name)).result()
@@ -512,25 +525,63 @@ class PrefetchingIndex:
     def prefetch_metadata(self, name: str, file: DistFile, *, version: str = "") -> None:
         self.metadata_future(name, file, version)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
+        """Stop fetching: queued fetches are dropped, and whatever still waits on one is told so."""
+        with self._lock:
+            self._closed = True
+            futures: list[Future[Any]] = [*self._pages.values(), *self._metadata.values()]
+            pending = [f for f in futures if not f.done()]
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for future in pending:
+            _settle(future, IndexUnavailable("the run ended before this fetch finished"))
 
     def page_future(self, name: str) -> Future[ProjectPage]:
         """The (possibly still running) fetch of a project page; started if new."""
-        with self._lock:
-            future = self._pages.get(name)
-            if future is None:
-                future = self._pages[name] = self._pool.submit(self.inner.project, name)
-            return future
+        return self._start(self._pages, name, self.inner.project, name)
 
     def metadata_future(self, name: str, file: DistFile, version: str) -> Future[CoreMetadata]:
         """The (possibly still running) fetch of a release's metadata; started if new."""
         key = f"{canonicalize_name(name)}=={version}:{file.is_wheel}" if version else file.url
+        return self._start(self._metadata, key, self.inner.metadata, name, file)
+
+    def _start(self, table: dict[str, Future[R]], key: str, fetch: Callable[..., R], *args: Any) -> Future[R]:
+        # The future is registered under the lock, but the pool is only touched outside it: callbacks run
+        # by workers (and close()) take this lock too, and holding it across submit() could deadlock.
         with self._lock:
-            future = self._metadata.get(key)
-            if future is None:
-                future = self._metadata[key] = self._pool.submit(self.inner.metadata, name, file)
+            future = table.get(key)
+            if future is not None:
+                return future
+            future = table[key] = Future()
+            closed = self._closed
+        if closed:
+            _settle(future, IndexUnavailable("the run is over; nothing more is fetched"))
             return future
+        try:
+            self._pool.submit(_run_into, future, fetch, *args)
+        except RuntimeError:  # shut down between the check and the submit
+            _settle(future, IndexUnavailable("the run is over; nothing more is fetched"))
+        return future
+
+
+def _run_into(future: Future[R], fetch: Callable[..., R], *args: Any) -> None:
+    if future.done():
+        return
+    try:
+        result = fetch(*args)
+    except BaseException as exc:  # handed to whoever waits on the future
+        _settle(future, exc)
+    else:
+        with contextlib.suppress(InvalidStateError):
+            future.set_result(result)
+
+
+def _settle(future: Future[Any], exc: BaseException) -> None:
+    with contextlib.suppress(InvalidStateError):  # already settled by a racing thread
+        future.set_exception(exc)
 
 
 def page_to_json(page: ProjectPage) -> str:

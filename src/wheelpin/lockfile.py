@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from wheelpin import __version__
+from wheelpin.errors import InputError
 from wheelpin.provider import Resolution
 
 
@@ -72,7 +73,14 @@ def write_atomic(path: str | os.PathLike[str], lines: Iterable[str]) -> None:
     text = "".join(f"{line}\n" for line in lines)
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    if target.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory; give a file name, e.g. {target / 'lock.txt'}.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {path} ({exc.strerror or exc}): write it into an existing directory you can write to."
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -82,6 +90,8 @@ def write_atomic(path: str | os.PathLike[str], lines: Iterable[str]) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would surprise whoever reads the lock next
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write {path} ({exc.strerror or exc}); nothing was changed.") from None
         raise

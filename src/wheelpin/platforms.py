@@ -36,6 +36,9 @@ _MAC_ARCHES = {"x86_64", "arm64", "universal2", "intel", "universal", "i386", "p
                "fat3", "fat32", "fat64"}
 _WINDOWS = {"win_amd64": "AMD64", "win32": "x86", "win_arm64": "ARM64"}
 
+# Version numbers beyond these are typos (manylinux_2_2800_x86_64), not future systems; they would also make the
+# tag list enormous.
+_MAX_MINOR = 99
 _MANYLINUX_RE = re.compile(r"^manylinux_(\d+)_(\d+)_(\w+)$")
 _LEGACY_RE = re.compile(r"^(manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 _MUSLLINUX_RE = re.compile(r"^musllinux_(\d+)_(\d+)_(\w+)$")
@@ -72,6 +75,9 @@ def parse_platform(name: str) -> Platform:
     if m := _LEGACY_RE.match(tag):
         major, minor = _LEGACY_MANYLINUX[m[1]]
         tag = f"manylinux_{major}_{minor}_{m[2]}"
+    if re.match(r"^(manylinux|musllinux|macosx)_", tag) and any(
+            int(number) > _MAX_MINOR for number in re.findall(r"_(\d+)", tag)):
+        raise _unknown(raw, f" (version numbers above {_MAX_MINOR} are not real systems)")
     if m := _MANYLINUX_RE.match(tag):
         return _manylinux(int(m[1]), int(m[2]), m[3], raw)
     if m := _MUSLLINUX_RE.match(tag):

@@ -17,14 +17,14 @@ from typing import Any
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 from resolvelib.structs import RequirementInformation
 
 from wheelpin.errors import MetadataError, NoWheelSolution
-from wheelpin.index import PrefetchingIndex
+from wheelpin.index import PrefetchingIndex, ProjectNotFound
 from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.models import CoreMetadata, DistFile
 from wheelpin.target import Target
@@ -136,6 +136,18 @@ MAX_SPECULATION = 2000
 SPECULATION_DEPTH = 5
 
 
+# The identifier of the interpreter: a release whose metadata's Requires-Python excludes the target depends on
+# it, and it has no candidates, so the resolver backtracks past that release.
+PYTHON = NormalizedName("<python>")
+
+
+def _specifier_or_empty(text: str) -> SpecifierSet:
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return SpecifierSet()
+
+
 def _specifier_pins(specifier: SpecifierSet) -> set[Version]:
     pins = set()
     for spec in specifier:
@@ -189,9 +201,17 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
                      incompatibilities: Mapping[str, Iterator[Candidate]]) -> Callable[[], Iterator[Candidate]]:
         reqs = list(requirements[identifier])
         name, extras = reqs[0].name, reqs[0].extras
+        if name == PYTHON:
+            return lambda: iter(())  # only ever required when a release's Requires-Python excludes the target
         specifiers = [r.specifier for r in reqs] + self.constraints.get(name, [])
         excluded = {c.version for c in incompatibilities[identifier]}
-        releases = [v for v in self.admitted_releases(name, specifiers) if v not in excluded]
+        try:
+            admitted = self.admitted_releases(name, specifiers)
+        except ProjectNotFound:
+            if any(r.source for r in reqs):
+                raise  # the user asked for it: a typo is an input error
+            admitted = []  # a dependency missing from the index: backtrack, as pip and uv do
+        releases = [v for v in admitted if v not in excluded]
 
         # Lazy, as pip's FoundCandidates: a release is judged for the target only when resolvelib reaches it,
         # which is usually the first one.  resolvelib calls the factory again whenever it iterates anew.
@@ -232,6 +252,11 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
             self.warnings.append(f"{candidate}: dependencies unknown ({exc})")
             return []
         deps: list[Req] = []
+        if (meta.requires_python and not candidate.blocked and not self.target.admits(meta.requires_python)
+                and not candidate.extras):
+            # The index's page did not say (or said otherwise); the metadata is the authority, as for pip.
+            return [Req(name=PYTHON, text=f"Python {meta.requires_python}",
+                        specifier=_specifier_or_empty(meta.requires_python))]
         if candidate.extras:
             # foo[x]==v depends on foo==v: both identifiers then agree on one version.
             deps.append(Req(name=candidate.name, specifier=SpecifierSet(f"=={candidate.version}"),
@@ -255,6 +280,8 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         for its dependencies — all in the fetch pool, chained by callbacks so that no worker ever waits on
         another.  A wrong guess costs a request; a right one turns the resolver's sequential walk into a
         parallel crawl.  Failures are ignored here: the resolver meets them again and reports them."""
+        if self.index.closed or req.name == PYTHON:
+            return
         key = (req.name, str(req.specifier), req.extras)
         with self._speculation_lock:
             if key in self._speculated or len(self._speculated) >= MAX_SPECULATION:
@@ -368,7 +395,8 @@ def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_so
     except ResolutionImpossible as exc:
         blockers = explain(provider, exc.causes)
         raise NoWheelSolution(_failure_message(target, blockers), blockers=[
-            (f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in blockers]) from None
+            (f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in blockers],
+            details=blockers) from None
     except ResolutionTooDeep:
         raise NoWheelSolution(
             f"gave up after {max_rounds} resolution rounds for {target}: the requirements leave too many "
@@ -384,8 +412,9 @@ def _resolution(result: Any, target: Target, provider: WheelProvider) -> Resolut
     for identifier, criterion in result.criteria.items():
         name = identifier.split("[")[0]
         for info in criterion.information:
-            specifiers.setdefault(name, []).append(info.requirement.specifier)
             parent = info.parent
+            if parent is None or parent.name != name:  # not foo[x]'s own link to foo==v
+                specifiers.setdefault(name, []).append(info.requirement.specifier)
             if parent is None:
                 direct.add(name)
                 via.setdefault(name, set()).add(_root_source(info.requirement.source))
@@ -431,6 +460,19 @@ def explain(provider: WheelProvider,
         package_causes.sort(key=lambda c: c.parent.version if c.parent is not None else Version("0"),
                             reverse=True)
         req, parent = package_causes[0].requirement, package_causes[0].parent
+        if name == PYTHON:
+            by = f"{parent.name} {parent.version}" if parent is not None else "command line"
+            blockers.append(Blocker(name=name, wanted=str(req.specifier), required_by=by, versions=(),
+                                    reason=f"its metadata says Requires-Python {req.specifier}, which excludes "
+                                           f"Python {provider.target.python_full_version}"))
+            continue
+        try:
+            provider.index.releases(name)
+        except ProjectNotFound:
+            by = f"{parent.name} {parent.version}" if parent is not None else (req.source or "command line")
+            blockers.append(Blocker(name=name, wanted=str(req.specifier), required_by=by, versions=(),
+                                    reason="no such project on the index"))
+            continue
         every_release = provider.admitted_versions(req.name, provider.constraints.get(req.name, []))
         specifiers = [req.specifier, *provider.constraints.get(req.name, [])]
         admitted = provider.admitted_versions(req.name, specifiers)

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -21,6 +21,7 @@ from packaging.version import Version
 from wheelpin.errors import MetadataError, NoWheelSolution
 from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import InputRequirement, Inputs
+from wheelpin.provider import Blocker as ProviderBlocker
 from wheelpin.provider import Pin, Resolution, WheelProvider, resolve, root_requirements
 from wheelpin.pythons import PythonRelease
 from wheelpin.target import Target
@@ -115,9 +116,10 @@ def _blocked_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, py
         permissive = resolve(inputs, target, index, allow_source=allow_source, permissive=True)
     except NoWheelSolution:
         # Even ignoring wheels the requirements conflict: report what the strict run saw.
-        blockers = tuple(Blocker(name=canonicalize_name(req.split("=")[0].split("<")[0].split(">")[0]),
-                                 version="", kind="conflict", reason=why, chain=(req,), fix=None)
-                         for req, why in strict_failure.blockers)
+        blockers = tuple(Blocker(name=cause.name, version="", kind="conflict",
+                                 reason=f"required by {cause.required_by}: {cause.reason}",
+                                 chain=(f"{cause.name}{cause.wanted}",), fix=None)
+                         for cause in strict_failure.details if isinstance(cause, ProviderBlocker))
         return PythonVerdict(python=python, target=target, ok=False, pins={}, blockers=blockers)
     blocked = [p for p in permissive.pins if p.blocked]
     blockers = tuple(Blocker(name=p.name, version=str(p.version), kind=p.choice.kind or "no-wheel",
@@ -159,8 +161,10 @@ def _chain(resolution: Resolution, name: str, inputs: Inputs) -> tuple[str, ...]
 def _with_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: Blocker,
               allow_source: Sequence[str]) -> Blocker:
     fix = find_fix(inputs, target, index, blocker, allow_source)
+    root = canonicalize_name(blocker.chain[0].split("==")[0])
+    constrained = any(canonicalize_name(c.requirement.name) == root for c in inputs.constraints)
     if fix is not None:
-        return replace(blocker, fix=fix)
+        return replace(blocker, fix=fix, note=f"relax the constraint on {root} too" if constrained else "")
     if not any(c.has_wheel for c in index.choices(blocker.name, target)):
         note = f"no release of {blocker.name} has a wheel for {target} yet"
     else:
@@ -170,14 +174,14 @@ def _with_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: 
 
 def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: Blocker,
              allow_source: Sequence[str] = ()) -> str | None:
-    """The lowest release v of the chain's direct requirement R such that ``R>=v`` unblocks ``blocker``.
+    """The lowest release v of the chain's direct requirement R such that ``R==v`` unblocks ``blocker``,
+    returned as ``R>=v`` when that range is verified too (else as ``R==v``).
 
     Every answer is verified by a permissive resolution in which the blocker's package has a wheel.  The
     search is cheap where it can be: no search at all when no release of the blocked package has a wheel for
     the target; a metadata-only pre-check when R depends on the blocker directly; then the oldest remaining
     release (usually the answer), the newest (if even that does not help, nothing will), and a bisection
-    between them.
-    Returns the requirement to write, e.g. ``pydantic>=2.12.0``.
+    between them.  Returns the requirement to write, e.g. ``pydantic>=2.12.0``.
     """
     provider = WheelProvider(index=index, target=target)
     if not any(c.has_wheel for c in provider.choices(blocker.name)):
@@ -186,7 +190,7 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
     root_version = Version(blocker.chain[0].split("==")[1])
     later = sorted((c for c in provider.choices(root_name)
                     if c.version > root_version and c.has_wheel and not c.yanked
-                    and not c.version.is_prerelease), key=lambda c: c.version)[-MAX_FIX_TRIES:]
+                    and not c.version.is_prerelease), key=lambda c: c.version)[:MAX_FIX_TRIES]
     def prechecked() -> Iterator[VersionChoice]:
         # Oldest first, fetching metadata a few releases ahead: the answer is usually near the start, so a
         # cold cache need not fetch the metadata of every later release.
@@ -197,26 +201,31 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
                 yield choice
 
     def works(choice: VersionChoice) -> bool:
-        fix = f"{root_name}>={choice.version}"
-        return _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source)
+        # Pinned: with R>=v the resolver would pick the newest R whatever v is.
+        return _unblocks(_apply_fixes(inputs, [f"{root_name}=={choice.version}"]), target, index, blocker.name,
+                         allow_source)
 
     candidates = prechecked()
     first = next(candidates, None)
     if first is None:
         return None
-    if works(first):  # the usual case once the metadata pre-check has filtered the list
-        return f"{root_name}>={first.version}"
-    later = [first, *candidates]
-    if len(later) == 1 or not works(later[-1]):
-        return None
-    low, high = 1, len(later) - 1  # later[0] fails and later[high] works: find the first that does
-    while low < high:
-        middle = (low + high) // 2
-        if works(later[middle]):
-            high = middle
-        else:
-            low = middle + 1
-    return f"{root_name}>={later[high].version}"
+    found: VersionChoice | None = first if works(first) else None  # usually, once pre-checked
+    if found is None:
+        later = [first, *candidates]
+        if len(later) == 1 or not works(later[-1]):
+            return None
+        low, high = 1, len(later) - 1  # later[0] fails and later[high] works: find the first that does
+        while low < high:
+            middle = (low + high) // 2
+            if works(later[middle]):
+                high = middle
+            else:
+                low = middle + 1
+        found = later[high]
+    fix = f"{root_name}>={found.version}"
+    if _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source):
+        return fix
+    return f"{root_name}=={found.version}"  # newer releases bring the blocker back: only the pin is verified
 
 
 def _may_unblock(provider: WheelProvider, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:
@@ -228,7 +237,10 @@ def _may_unblock(provider: WheelProvider, root: NormalizedName, choice: VersionC
         return False
     environment = {**provider.environment, "extra": ""}
     for line in meta.requires_dist:
-        requirement = Requirement(line)
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
         if canonicalize_name(requirement.name) != blocked:
             continue
         if requirement.marker is not None and not requirement.marker.evaluate(environment):
@@ -239,18 +251,31 @@ def _may_unblock(provider: WheelProvider, root: NormalizedName, choice: VersionC
 
 
 def _apply_fixes(inputs: Inputs, fixes: Sequence[str]) -> Inputs:
-    """``inputs`` with each fixed package's direct requirement replaced by the fix (extras and markers kept)."""
-    wanted = {canonicalize_name(Requirement(f).name): Requirement(f) for f in fixes}
+    """``inputs`` with each fixed package's direct requirement replaced by the fix (extras and markers kept).
+
+    Constraints on a fixed package are dropped: they are part of what the fix changes (the report says so).
+    Of two fixes for one package the higher bound wins."""
+    wanted: dict[str, Requirement] = {}
+    for text in fixes:
+        fix = Requirement(text)
+        name = canonicalize_name(fix.name)
+        if name not in wanted or _bound(fix) > _bound(wanted[name]):
+            wanted[name] = fix
     changed: list[InputRequirement] = []
     for item in inputs.requirements:
-        fix = wanted.get(canonicalize_name(item.requirement.name))
-        if fix is None:
+        replacement = wanted.get(canonicalize_name(item.requirement.name))
+        if replacement is None:
             changed.append(item)
             continue
         requirement = Requirement(str(item.requirement))
-        requirement.specifier = SpecifierSet(str(fix.specifier))
+        requirement.specifier = SpecifierSet(str(replacement.specifier))
         changed.append(replace(item, requirement=requirement, source=f"{item.source} (fixed)"))
-    return replace(inputs, requirements=tuple(changed))
+    constraints = tuple(c for c in inputs.constraints if canonicalize_name(c.requirement.name) not in wanted)
+    return replace(inputs, requirements=tuple(changed), constraints=constraints)
+
+
+def _bound(requirement: Requirement) -> Version:
+    return max((Version(s.version) for s in requirement.specifier), default=Version("0"))
 
 
 def _unblocks(inputs: Inputs, target: Target, index: PrefetchingIndex, name: str,
