@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,7 +98,7 @@ def test_metadata_is_keyed_by_content_not_by_url(inner: FakeIndex, make: Make) -
     wheel = inner.files("foo")[0]
     cache = make(inner)
     cache.metadata("foo", wheel)
-    moved = dataclasses.replace(wheel, url="https://mirror.example/files/" + wheel.filename)
+    moved = wheel._replace(url="https://mirror.example/files/" + wheel.filename)
     cache.metadata("foo", moved)
     assert len(inner.metadata_calls) == 1
     other = inner.files("foo")[1]  # another file, another sha256

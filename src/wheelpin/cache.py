@@ -21,12 +21,13 @@ import platformdirs
 from packaging.utils import canonicalize_name
 
 from wheelpin.errors import IndexUnavailable, InputError
-from wheelpin.index import HttpIndex, page_from_json, page_to_json
+from wheelpin.index import HttpIndex, page_from_data, page_to_data
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 
 DEFAULT_TTL = 600.0
 # Bump when the stored shape changes, so old entries are ignored rather than misread.
-SCHEMA = 1
+PAGE_SCHEMA = 2
+METADATA_SCHEMA = 1
 T = TypeVar("T")
 
 
@@ -61,8 +62,8 @@ class CachedIndex:
         self.misses = 0
 
     def project(self, name: str) -> ProjectPage:
-        key = f"page/{SCHEMA}/{'|'.join(self.inner.index_urls)}/{canonicalize_name(name)}"
-        stored = self._decode(key, lambda data: (float(data[0]), page_from_json(data[1])))
+        key = f"page/{PAGE_SCHEMA}/{'|'.join(self.inner.index_urls)}/{canonicalize_name(name)}"
+        stored = self._decode(key, lambda data: (float(data["saved"]), page_from_data(data["page"])))
         if stored is not None:
             saved_at, page = stored
             if self.offline or (not self.refresh and time.time() - saved_at < self.ttl):
@@ -75,11 +76,11 @@ class CachedIndex:
             )
         self.misses += 1
         page = self.inner.project(name)
-        self._store(key, json.dumps([time.time(), page_to_json(page)]))
+        self._store(key, json.dumps({"saved": time.time(), "page": page_to_data(page)}, separators=(",", ":")))
         return page
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
-        key = f"meta/{SCHEMA}/{file.sha256 or file.url}"
+        key = f"meta/{METADATA_SCHEMA}/{file.sha256 or file.url}"
         cached = self._decode(key, _metadata_from_json)
         if cached is not None:
             self.hits += 1

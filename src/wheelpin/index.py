@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import tarfile
 import threading
 import zipfile
@@ -490,7 +489,7 @@ class PrefetchingIndex:
     def choice(self, name: str, version: Version, target: Target) -> VersionChoice:
         """One release judged for ``target``; judged lazily, once per run, because resolutions only ever look
         at the few releases their specifiers admit."""
-        normalized = canonicalize_name(name)
+        normalized = name if name in self._groups else canonicalize_name(name)
         key = (normalized, version, target)
         with self._lock:
             cached = self._choices.get(key)
@@ -584,15 +583,11 @@ def _settle(future: Future[Any], exc: BaseException) -> None:
         future.set_exception(exc)
 
 
-def page_to_json(page: ProjectPage) -> str:
-    """A compact serialisation of a condensed page, for the cache."""
-    return json.dumps({"name": page.name, "index_url": page.index_url, "files": [
-        [f.filename, f.url, f.sha256, f.requires_python, f.yanked, f.core_metadata, f.core_metadata_sha256,
-         f.size] for f in page.files]}, separators=(",", ":"))
+def page_to_data(page: ProjectPage) -> dict[str, Any]:
+    """A compact, JSON-ready form of a condensed page, for the cache: one list of fields per file."""
+    return {"name": page.name, "index_url": page.index_url, "files": [list(f) for f in page.files]}
 
 
-def page_from_json(text: str) -> ProjectPage:
-    data = json.loads(text)
-    files = tuple(DistFile(filename=f[0], url=f[1], sha256=f[2], requires_python=f[3], yanked=f[4],
-                           core_metadata=f[5], core_metadata_sha256=f[6], size=f[7]) for f in data["files"])
-    return ProjectPage(name=data["name"], index_url=data["index_url"], files=files)
+def page_from_data(data: dict[str, Any]) -> ProjectPage:
+    make = DistFile._make
+    return ProjectPage(name=data["name"], index_url=data["index_url"], files=tuple(make(f) for f in data["files"]))

@@ -148,6 +148,11 @@ def _specifier_or_empty(text: str) -> SpecifierSet:
         return SpecifierSet()
 
 
+@functools.lru_cache(maxsize=16384)
+def _is_pinned(specifier: SpecifierSet) -> bool:
+    return bool(_specifier_pins(specifier))
+
+
 def _specifier_pins(specifier: SpecifierSet) -> set[Version]:
     pins = set()
     for spec in specifier:
@@ -189,7 +194,7 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
                        information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
                        backtrack_causes: Sequence[RequirementInformation[Req, Candidate]]) -> Any:
         infos = list(information[identifier])
-        pinned = any(_specifier_pins(info.requirement.specifier) for info in infos)
+        pinned = any(_is_pinned(info.requirement.specifier) for info in infos)
         direct = any(info.parent is None for info in infos)
         # As pip does: work on the packages involved in the last conflict (and their parents) first, so a
         # dead end is found, and backjumped over, in few rounds.
@@ -242,6 +247,12 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         return known[1]
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
+        # The same release's dependencies for the same target are asked for again by every resolution of a
+        # report (strict, permissive, each fix tried): work them out once per run.
+        key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked, self.target)
+        return list(self.index.memo(key, lambda: self._dependencies(candidate)))
+
+    def _dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
         try:
             meta = self.index.metadata(candidate.name, candidate.metadata_file, version=str(candidate.version))
         except MetadataError as exc:
@@ -250,13 +261,13 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
             # A blocked release whose dependencies cannot be read statically: it is reported as a blocker
             # anyway; what it would pull in stays unknown.
             self.warnings.append(f"{candidate}: dependencies unknown ({exc})")
-            return []
+            return ()
         deps: list[Req] = []
         if (meta.requires_python and not candidate.blocked and not self.target.admits(meta.requires_python)
                 and not candidate.extras):
             # The index's page did not say (or said otherwise); the metadata is the authority, as for pip.
-            return [Req(name=PYTHON, text=f"Python {meta.requires_python}",
-                        specifier=_specifier_or_empty(meta.requires_python))]
+            return (Req(name=PYTHON, text=f"Python {meta.requires_python}",
+                        specifier=_specifier_or_empty(meta.requires_python)),)
         if candidate.extras:
             # foo[x]==v depends on foo==v: both identifiers then agree on one version.
             deps.append(Req(name=candidate.name, specifier=SpecifierSet(f"=={candidate.version}"),
@@ -271,7 +282,7 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
                 deps.append(req)
         for wanted in deps:
             self.speculate(wanted)
-        return deps
+        return tuple(deps)
 
     # -- speculation ---------------------------------------------------------------------------------
     def speculate(self, req: Req) -> None:

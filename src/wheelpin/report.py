@@ -112,9 +112,8 @@ def python_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, *,
 
 def _blocked_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, python: str,
                      strict_failure: NoWheelSolution, allow_source: Sequence[str]) -> PythonVerdict:
-    try:
-        permissive = resolve(inputs, target, index, allow_source=allow_source, permissive=True)
-    except NoWheelSolution:
+    permissive = _permissive(inputs, (), target, index, allow_source)
+    if permissive is None:
         # Even ignoring wheels the requirements conflict: report what the strict run saw.
         blockers = tuple(Blocker(name=cause.name, version="", kind="conflict",
                                  reason=f"required by {cause.required_by}: {cause.reason}",
@@ -129,7 +128,10 @@ def _blocked_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, py
     fixed_by_all = None
     fixes = [b.fix for b in with_fixes if b.fix]
     if fixes:
-        fixed_by_all = _resolves(_apply_fixes(inputs, fixes), target, index, allow_source)
+        fixed = _permissive(inputs, fixes, target, index, allow_source)
+        # A permissive resolution without a blocked pin is a wheel-only solution: no strict run needed.
+        fixed_by_all = (fixed is not None and not any(p.blocked for p in fixed.pins)) or \
+            _resolves(_apply_fixes(inputs, fixes), target, index, allow_source)
     return PythonVerdict(python=python, target=target, ok=False, pins=permissive.as_dict(),
                          blockers=with_fixes, fixed_by_all=fixed_by_all)
 
@@ -202,8 +204,7 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
 
     def works(choice: VersionChoice) -> bool:
         # Pinned: with R>=v the resolver would pick the newest R whatever v is.
-        return _unblocks(_apply_fixes(inputs, [f"{root_name}=={choice.version}"]), target, index, blocker.name,
-                         allow_source)
+        return _unblocks(inputs, [f"{root_name}=={choice.version}"], target, index, blocker.name, allow_source)
 
     candidates = prechecked()
     first = next(candidates, None)
@@ -223,7 +224,7 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
                 low = middle + 1
         found = later[high]
     fix = f"{root_name}>={found.version}"
-    if _unblocks(_apply_fixes(inputs, [fix]), target, index, blocker.name, allow_source):
+    if _unblocks(inputs, [fix], target, index, blocker.name, allow_source):
         return fix
     return f"{root_name}=={found.version}"  # newer releases bring the blocker back: only the pin is verified
 
@@ -278,11 +279,23 @@ def _bound(requirement: Requirement) -> Version:
     return max((Version(s.version) for s in requirement.specifier), default=Version("0"))
 
 
-def _unblocks(inputs: Inputs, target: Target, index: PrefetchingIndex, name: str,
+def _permissive(inputs: Inputs, fixes: Sequence[str], target: Target, index: PrefetchingIndex,
+                allow_source: Sequence[str]) -> Resolution | None:
+    """The permissive resolution of ``inputs`` with ``fixes`` applied, or None when even that conflicts.
+    Memoized: the fix search, its confirmation and the all-fixes check often ask for the same one."""
+    def compute() -> Resolution | None:
+        try:
+            return resolve(_apply_fixes(inputs, fixes), target, index, allow_source=allow_source, permissive=True)
+        except NoWheelSolution:
+            return None
+
+    return index.memo(("permissive", inputs, tuple(sorted(fixes)), target, tuple(allow_source)), compute)
+
+
+def _unblocks(inputs: Inputs, fixes: Sequence[str], target: Target, index: PrefetchingIndex, name: str,
               allow_source: Sequence[str]) -> bool:
-    try:
-        resolution = resolve(inputs, target, index, allow_source=allow_source, permissive=True)
-    except NoWheelSolution:
+    resolution = _permissive(inputs, fixes, target, index, allow_source)
+    if resolution is None:
         return False
     pin = resolution.pin(name)
     return pin is None or not pin.blocked

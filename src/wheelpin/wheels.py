@@ -118,16 +118,15 @@ def _parse_tags(triple: str) -> frozenset[Tag]:
 
 def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> VersionChoice:
     """Rank one release's files for ``target`` and explain a release with no usable wheel."""
-    ranks = target.tag_ranks()
     files = [p for p in parsed if not p.file.yanked] or parsed
     yanked = all(p.file.yanked for p in parsed)
     wheels = [p for p in files if p.tags]
     sdists = [p.file for p in files if p.triple is None]
     admitted = [p for p in wheels if target.admits(p.file.requires_python)]
     # Best tag first; among equal tags the higher build number wins, as in pip.
-    fitting = [(min(ranks[t] for t in p.tags if t in ranks), -p.build, p.file)
-               for p in admitted if p.tags and any(t in ranks for t in p.tags)]
-    fitting.sort(key=lambda row: row[:2])
+    ranked = [(_best_rank(target, p.triple), -p.build, p.file) for p in admitted if p.triple is not None]
+    fitting = [row for row in ranked if row[0] is not None]
+    fitting.sort(key=lambda row: (row[0] or 0, row[1]))
     best = tuple(row[2] for row in fitting)
     sdist = sdists[0] if sdists else None
     kind, reason = (None, None) if best else _why_no_wheel(wheels, admitted, sdist, target)
@@ -159,6 +158,15 @@ def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: D
         return NO_PLATFORM, (f"no wheel for {target.platform.tag} "
                              f"(cp{target.major}{target.minor} wheels: {_span(platforms)})")
     return NO_ABI, f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _best_rank(target: Target, triple: str) -> int | None:
+    """The best rank among a tag triple's tags for ``target``, None when none fits.  Thousands of wheels share
+    a few hundred triples, so each is ranked once per target."""
+    ranks = target.tag_ranks()
+    fits = [ranks[tag] for tag in _parse_tags(triple) if tag in ranks]
+    return min(fits) if fits else None
 
 
 @functools.lru_cache(maxsize=64)
