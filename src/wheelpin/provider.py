@@ -182,8 +182,11 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         self.pre = pre
         self.warnings: list[str] = []
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
-        self._speculation_lock = threading.Lock()
-        self._speculated: set[tuple[str, str, frozenset[NormalizedName]]] = set()
+        # Shared by every resolution for this target in the run: a report's tenth resolution need not walk
+        # the graph again.
+        self._speculation_lock: threading.Lock = index.memo(("speculation-lock", target), threading.Lock)
+        self._speculated: set[tuple[str, str, frozenset[NormalizedName]]] = index.memo(
+            ("speculated", target), set)
 
     # -- resolvelib interface ------------------------------------------------------------------------
     def identify(self, requirement_or_candidate: Req | Candidate) -> str:
