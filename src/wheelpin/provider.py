@@ -40,10 +40,13 @@ class Req:
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     text: str = ""
     source: str = ""  # for requirements given by the user: "requirements.txt:3"
+    # Derived once: resolvelib asks for them hundreds of thousands of times in a report.
+    identifier: str = field(init=False, compare=False)
+    pinned: bool = field(init=False, compare=False)
 
-    @property
-    def identifier(self) -> str:
-        return _identifier(self.name, self.extras)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifier", _identifier(self.name, self.extras))
+        object.__setattr__(self, "pinned", bool(_specifier_pins(self.specifier)))
 
     def __str__(self) -> str:
         return self.text or f"{self.identifier}{self.specifier}"
@@ -56,10 +59,10 @@ class Candidate:
     extras: frozenset[NormalizedName]
     choice: VersionChoice
     from_source: bool = False
+    identifier: str = field(init=False, compare=False)
 
-    @property
-    def identifier(self) -> str:
-        return _identifier(self.name, self.extras)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifier", _identifier(self.name, self.extras))
 
     @property
     def blocked(self) -> bool:
@@ -148,11 +151,6 @@ def _specifier_or_empty(text: str) -> SpecifierSet:
         return SpecifierSet()
 
 
-@functools.lru_cache(maxsize=16384)
-def _is_pinned(specifier: SpecifierSet) -> bool:
-    return bool(_specifier_pins(specifier))
-
-
 def _specifier_pins(specifier: SpecifierSet) -> set[Version]:
     pins = set()
     for spec in specifier:
@@ -197,7 +195,7 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
                        information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
                        backtrack_causes: Sequence[RequirementInformation[Req, Candidate]]) -> Any:
         infos = list(information[identifier])
-        pinned = any(_is_pinned(info.requirement.specifier) for info in infos)
+        pinned = any(info.requirement.pinned for info in infos)
         direct = any(info.parent is None for info in infos)
         # As pip does: work on the packages involved in the last conflict (and their parents) first, so a
         # dead end is found, and backjumped over, in few rounds.
