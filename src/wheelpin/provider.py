@@ -390,7 +390,7 @@ def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[R
 
 
 def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_source: Iterable[str] = (),
-            permissive: bool = False, max_rounds: int = 5000) -> Resolution:
+            permissive: bool = False, explain_failure: bool = True, max_rounds: int = 5000) -> Resolution:
     """Pin every requirement to a version with a wheel for ``target``; raise NoWheelSolution otherwise.
 
     With ``permissive=True`` releases without a wheel are used as a last resort and marked ``blocked``,
@@ -405,6 +405,8 @@ def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_so
     try:
         result = resolver.resolve(requirements, max_rounds=max_rounds)
     except ResolutionImpossible as exc:
+        if not explain_failure:  # the caller only needs to know (the report explains through other means)
+            raise NoWheelSolution(f"no wheel-only solution for {target}") from None
         blockers = explain(provider, exc.causes)
         raise NoWheelSolution(_failure_message(target, blockers), blockers=[
             (f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in blockers],
@@ -485,13 +487,17 @@ def explain(provider: WheelProvider,
             blockers.append(Blocker(name=name, wanted=str(req.specifier), required_by=by, versions=(),
                                     reason="no such project on the index"))
             continue
-        every_release = provider.admitted_versions(req.name, provider.constraints.get(req.name, []))
+        releases = provider.admitted_releases(req.name, provider.constraints.get(req.name, []))
+        # Stops at the first release with a wheel: only a package with none is judged in full.
+        none_installable = bool(releases) and not any(
+            provider._installable(name, provider.index.choice(name, v, provider.target)) for v in releases)
         specifiers = [req.specifier, *provider.constraints.get(req.name, [])]
         admitted = provider.admitted_versions(req.name, specifiers)
         wanted = str(req.specifier)
-        if every_release and not any(provider._installable(name, c) for c in every_release):
+        if none_installable:
+            newest = provider.index.choice(name, releases[0], provider.target)
             reason = (f"no release of {name} has a wheel for {provider.target} "
-                      f"(newest, {every_release[0].version}: {every_release[0].reason})")
+                      f"(newest, {newest.version}: {newest.reason})")
         elif not admitted:
             reason = f"no release matches {req.specifier or 'any version'}"
             if provider.constraints.get(req.name):

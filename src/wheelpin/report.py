@@ -100,9 +100,9 @@ def python_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, *,
                    allow_source: Sequence[str] = ()) -> PythonVerdict:
     python = target.python_version if target.patch is None else target.python_full_version
     try:
-        resolution = resolve(inputs, target, index, allow_source=allow_source)
-    except NoWheelSolution as strict_failure:
-        return _blocked_verdict(inputs, target, index, python, strict_failure, allow_source)
+        resolution = resolve(inputs, target, index, allow_source=allow_source, explain_failure=False)
+    except NoWheelSolution:
+        return _blocked_verdict(inputs, target, index, python, allow_source)
     # Only holds caused by missing wheels: an older release chosen because a newer one dropped this Python
     # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
     held = tuple(HeldBack(name=p.name, newest=p.held_back[0], chosen=str(p.version), reason=p.held_back[1])
@@ -111,14 +111,20 @@ def python_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, *,
 
 
 def _blocked_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, python: str,
-                     strict_failure: NoWheelSolution, allow_source: Sequence[str]) -> PythonVerdict:
+                     allow_source: Sequence[str]) -> PythonVerdict:
     permissive = _permissive(inputs, (), target, index, allow_source)
     if permissive is None:
-        # Even ignoring wheels the requirements conflict: report what the strict run saw.
+        # Even ignoring wheels the requirements conflict: explain what the strict resolution meets.
+        try:
+            resolve(inputs, target, index, allow_source=allow_source)
+        except NoWheelSolution as strict_failure:
+            causes = strict_failure.details
+        else:  # pragma: no cover - permissive admits every strict solution
+            causes = ()
         blockers = tuple(Blocker(name=cause.name, version="", kind="conflict",
                                  reason=f"required by {cause.required_by}: {cause.reason}",
                                  chain=(f"{cause.name}{cause.wanted}",), fix=None)
-                         for cause in strict_failure.details if isinstance(cause, ProviderBlocker))
+                         for cause in causes if isinstance(cause, ProviderBlocker))
         return PythonVerdict(python=python, target=target, ok=False, pins={}, blockers=blockers)
     blocked = [p for p in permissive.pins if p.blocked]
     blockers = tuple(Blocker(name=p.name, version=str(p.version), kind=p.choice.kind or "no-wheel",
@@ -167,7 +173,7 @@ def _with_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: 
     constrained = any(canonicalize_name(c.requirement.name) == root for c in inputs.constraints)
     if fix is not None:
         return replace(blocker, fix=fix, note=f"relax the constraint on {root} too" if constrained else "")
-    if not any(c.has_wheel for c in index.choices(blocker.name, target)):
+    if not _any_wheel(index, blocker.name, target):
         note = f"no release of {blocker.name} has a wheel for {target} yet"
     else:
         note = f"no later release of {blocker.chain[0].split('==')[0]} brings a {blocker.name} with a wheel"
@@ -186,13 +192,13 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
     between them.  Returns the requirement to write, e.g. ``pydantic>=2.12.0``.
     """
     provider = WheelProvider(index=index, target=target)
-    if not any(c.has_wheel for c in provider.choices(blocker.name)):
+    if not _any_wheel(index, blocker.name, target):
         return None
     root_name = canonicalize_name(blocker.chain[0].split("==")[0])
     root_version = Version(blocker.chain[0].split("==")[1])
-    later = sorted((c for c in provider.choices(root_name)
-                    if c.version > root_version and c.has_wheel and not c.yanked
-                    and not c.version.is_prerelease), key=lambda c: c.version)[:MAX_FIX_TRIES]
+    newer = sorted(v for v in index.releases(root_name) if v > root_version and not v.is_prerelease)
+    later = [c for c in (index.choice(root_name, v, target) for v in newer)
+             if c.has_wheel and not c.yanked][:MAX_FIX_TRIES]
     def prechecked() -> Iterator[VersionChoice]:
         # Oldest first, fetching metadata a few releases ahead: the answer is usually near the start, so a
         # cold cache need not fetch the metadata of every later release.
@@ -227,6 +233,11 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
     if _unblocks(inputs, [fix], target, index, blocker.name, allow_source):
         return fix
     return f"{root_name}=={found.version}"  # newer releases bring the blocker back: only the pin is verified
+
+
+def _any_wheel(index: PrefetchingIndex, name: str, target: Target) -> bool:
+    """Whether any release of ``name`` has a wheel for ``target``; stops judging at the first that does."""
+    return any(index.choice(name, version, target).has_wheel for version in index.releases(name))
 
 
 def _may_unblock(provider: WheelProvider, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:
@@ -303,7 +314,7 @@ def _unblocks(inputs: Inputs, fixes: Sequence[str], target: Target, index: Prefe
 
 def _resolves(inputs: Inputs, target: Target, index: PrefetchingIndex, allow_source: Sequence[str]) -> bool:
     try:
-        resolve(inputs, target, index, allow_source=allow_source)
+        resolve(inputs, target, index, allow_source=allow_source, explain_failure=False)
     except NoWheelSolution:
         return False
     return True
