@@ -183,7 +183,8 @@ def _with_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: 
 def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: Blocker,
              allow_source: Sequence[str] = ()) -> str | None:
     """The lowest release v of the chain's direct requirement R such that ``R==v`` unblocks ``blocker``,
-    returned as ``R>=v`` when that range is verified too (else as ``R==v``).
+    returned as ``R>=v`` when that range is verified too (else as ``R==v``).  When R is the blocked package
+    or depends on it directly, the metadata pre-check finds v and only the range needs verifying.
 
     Every answer is verified by a permissive resolution in which the blocker's package has a wheel.  The
     search is cheap where it can be: no search at all when no release of the blocked package has a wheel for
@@ -216,6 +217,12 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
     first = next(candidates, None)
     if first is None:
         return None
+    if len(blocker.chain) <= 2:
+        # R is the blocked package or depends on it directly: the pre-check already proved that no lower
+        # release brings a wheel in, so verifying the range itself is enough.
+        fix = f"{root_name}>={first.version}"
+        if _unblocks(inputs, [fix], target, index, blocker.name, allow_source):
+            return fix
     found: VersionChoice | None = first if works(first) else None  # usually, once pre-checked
     if found is None:
         later = [first, *candidates]
