@@ -44,7 +44,7 @@ def main() -> int:
     if uv is None:
         print("uv is not installed: pip install uv", file=sys.stderr)
         return 2
-    pythons = parse_python_list(args.pythons, [])
+    pythons = parse_python_list(args.pythons)
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PYTHONPATH": str(ROOT / "src")}
     index = ["--index-url", args.index_url] if args.index_url else []
     wheelpin = [sys.executable, "-m", "wheelpin"]

@@ -7,6 +7,7 @@ import json
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -199,7 +200,7 @@ def _open_index(args: argparse.Namespace, inputs: Inputs | None, err: Console) -
 
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
     inputs = _gather_inputs(args)
-    targets = [make_target(p, args.platform) for p in parse_python_list(args.python, [])]
+    targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
         raise InputError(
             f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
@@ -230,12 +231,14 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
 
 def run_report(args: argparse.Namespace, err: Console) -> int:
     inputs = _gather_inputs(args)
-    releases = known_releases()
-    pythons = (parse_python_list(args.python, releases) if args.python
-               else [r.version for r in default_pythons(releases)])
-    targets = [make_target(p, args.platform) for p in pythons]
-    with _open_index(args, inputs, err) as index:
-        report = build_report(inputs, targets, index, releases, allow_source=args.allow_source)
+    # The release list (a uv subprocess) is only needed up front when --python is not given.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        pending = background.submit(known_releases)
+        pythons = (parse_python_list(args.python) if args.python
+                   else [r.version for r in default_pythons(pending.result())])
+        targets = [make_target(p, args.platform) for p in pythons]
+        with _open_index(args, inputs, err) as index:
+            report = build_report(inputs, targets, index, pending.result(), allow_source=args.allow_source)
     out = Console(highlight=False, soft_wrap=True)
     if args.format == "json":
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")

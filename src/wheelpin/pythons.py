@@ -79,7 +79,7 @@ def default_pythons(releases: list[PythonRelease], today: datetime.date | None =
     return [r for r in releases if r.minor >= oldest]
 
 
-def parse_python_list(text: str, releases: list[PythonRelease]) -> list[str]:
+def parse_python_list(text: str) -> list[str]:
     """'3.10-3.15' or '3.11,3.13' or '3.12' → ['3.10', …]; a patch ('3.11.9') is kept as given."""
     chosen: list[str] = []
     for part in (p.strip() for p in text.split(",")):
