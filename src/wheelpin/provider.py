@@ -94,8 +94,8 @@ class Pin:
     direct: bool = False  # the user asked for it
     blocked: bool = False  # no wheel for the target: only in permissive resolutions
     # The newest release the requirements admit but the target has no wheel for, when newer than the pin:
-    # (version, reason) — "tiktoken 0.14.0 has no manylinux_2_17 wheel; chose 0.11.0".
-    held_back: tuple[str, str] | None = None
+    # (version, reason, kind from wheels.BLOCK_KINDS) — "tiktoken 0.14.0 has no manylinux_2_17 wheel; chose 0.11.0".
+    held_back: tuple[str, str, str] | None = None
 
     @property
     def files(self) -> tuple[DistFile, ...]:
@@ -446,7 +446,8 @@ def _resolution(result: Any, target: Target, provider: WheelProvider) -> Resolut
                                    from_source=candidate.from_source,
                                    via=tuple(sorted(via.get(candidate.name, ()))),
                                    direct=candidate.name in direct, blocked=candidate.blocked,
-                                   held_back=(str(newer[0].version), newer[0].reason or "no wheel")
+                                   held_back=(str(newer[0].version), newer[0].reason or "no wheel",
+                                              newer[0].kind or "no-wheel")
                                    if newer else None)
     return Resolution(target=target, pins=tuple(pins[n] for n in sorted(pins)))
 

@@ -25,7 +25,7 @@ from wheelpin.provider import Blocker as ProviderBlocker
 from wheelpin.provider import Pin, Resolution, WheelProvider, resolve, root_requirements
 from wheelpin.pythons import PythonRelease
 from wheelpin.target import Target
-from wheelpin.wheels import VersionChoice
+from wheelpin.wheels import REQUIRES_PYTHON, VersionChoice
 
 SCHEMA_VERSION = 1
 # How many releases of a direct requirement the fix search tries before giving up.
@@ -106,7 +106,7 @@ def python_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, *,
     # Only holds caused by missing wheels: an older release chosen because a newer one dropped this Python
     # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
     held = tuple(HeldBack(name=p.name, newest=p.held_back[0], chosen=str(p.version), reason=p.held_back[1])
-                 for p in resolution.pins if p.held_back and not p.held_back[1].startswith("requires-python"))
+                 for p in resolution.pins if p.held_back and p.held_back[2] != REQUIRES_PYTHON)
     return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held)
 
 
