@@ -538,3 +538,67 @@ def test_prefetching_index_passes_errors_through() -> None:
             index.project("missing")
     finally:
         index.close()
+
+
+def test_memo_computes_once_for_many_threads_and_all_share_the_value() -> None:
+    index = PrefetchingIndex(FakeIndex())
+    calls: list[int] = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        time.sleep(0.05)  # long enough for every other thread to arrive while this one computes
+        return [len(calls)]
+
+    try:
+        results = hammer(lambda: index.memo("key", compute))
+    finally:
+        index.close()
+    assert calls == [1]
+    assert all(r is results[0] for r in results)
+
+
+def test_memo_after_a_failed_compute_lets_the_next_caller_compute() -> None:
+    index = PrefetchingIndex(FakeIndex())
+    attempts: list[int] = []
+
+    def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ValueError("first try fails")
+        return "ok"
+
+    try:
+        with pytest.raises(ValueError):
+            index.memo("key", flaky)
+        assert index.memo("key", flaky) == "ok"
+        assert index.memo("key", flaky) == "ok"
+    finally:
+        index.close()
+    assert len(attempts) == 2
+
+
+def test_memo_asked_again_by_the_thread_computing_it_does_not_wait_on_itself() -> None:
+    index = PrefetchingIndex(FakeIndex())
+    depth: list[int] = []
+
+    def reentrant() -> int:
+        depth.append(1)
+        return 1 if len(depth) > 1 else 1 + index.memo("key", reentrant)
+
+    try:
+        assert index.memo("key", reentrant) in (1, 2)
+    finally:
+        index.close()
+
+
+def test_releases_are_grouped_once_for_many_threads() -> None:
+    inner = SlowIndex()
+    inner.add("foo", "1.0")
+    inner.add("foo", "2.0")
+    index = PrefetchingIndex(inner)
+    try:
+        results = hammer(lambda: index.releases("Foo"))
+    finally:
+        index.close()
+    assert all(r is results[0] for r in results)
+    assert [str(v) for v in results[0]] == ["2.0", "1.0"]  # type: ignore[attr-defined]

@@ -202,3 +202,46 @@ def test_a_constraint_that_forces_the_blocker_is_relaxed_by_the_fix(index, tmp_p
     (blocker,) = report.pythons[0].blockers
     assert blocker.fix == f"pydantic>={first_pydantic_with_cp314_core()}"
     assert "constraint" in blocker.note
+
+
+def test_pythons_answered_together_match_each_answered_alone(index_url):
+    """The verdicts run in parallel threads over one shared index; each must be what a run for that Python
+    alone gives."""
+    inputs = parse_requirements_file(FASTAPI)
+    targets = [make_target(p, "manylinux") for p in ("3.10", "3.11", "3.13", "3.14")]
+
+    def run(for_targets):
+        http = HttpIndex([index_url])
+        prefetching = PrefetchingIndex(http)
+        try:
+            return build_report(inputs, for_targets, prefetching, RELEASES).pythons
+        finally:
+            prefetching.close()
+            http.client.close()
+
+    together = run(targets)
+    alone = tuple(verdict for target in targets for verdict in run([target]))
+    assert together == alone
+    assert [v.ok for v in together] == [True, True, True, False]
+
+
+def test_an_index_failure_during_a_many_python_report_ends_the_run():
+    from fakeindex import LINUX_311, FakeIndex
+    from wheelpin.errors import IndexUnavailable
+
+    class Failing(FakeIndex):
+        def metadata(self, name, file):  # type: ignore[no-untyped-def]
+            if name == "broken":
+                raise IndexUnavailable("the index answered HTTP 500")
+            return super().metadata(name, file)
+
+    fake = Failing()
+    fake.add("app", "1.0", requires=["broken"])
+    fake.add("broken", "1.0", wheels=[LINUX_311])
+    index = PrefetchingIndex(fake)
+    try:
+        with pytest.raises(IndexUnavailable, match="HTTP 500"):
+            build_report(parse_requirement_strings(["app"]), [make_target(p, "manylinux") for p in
+                                                              ("3.10", "3.11", "3.12")], index, RELEASES)
+    finally:
+        index.close()

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urldefrag, urljoin
 
 import httpx
-from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
+from packaging.utils import InvalidSdistFilename, NormalizedName, canonicalize_name, parse_sdist_filename
 from packaging.version import InvalidVersion, Version
 
 from wheelpin.config import redact_text, redact_url
@@ -469,6 +469,7 @@ class PrefetchingIndex:
         self._groups: dict[str, dict[Version, list[ParsedFile]]] = {}
         self._choices: dict[tuple[str, Version, Target], VersionChoice] = {}
         self._derived: dict[Hashable, object] = {}
+        self._computing: dict[Hashable, tuple[int, threading.Event]] = {}
         self._closed = False
 
     def project(self, name: str) -> ProjectPage:
@@ -477,14 +478,15 @@ class PrefetchingIndex:
     def releases(self, name: str) -> dict[Version, list[ParsedFile]]:
         """A project's files parsed and grouped by version, newest first (parsed once per run)."""
         normalized = canonicalize_name(name)
-        with self._lock:
-            groups = self._groups.get(normalized)
+        groups = self._groups.get(normalized)
         if groups is None:
-            parsed = group_by_version(normalized, self.project(normalized).files)
-            groups = {v: parsed[v] for v in sorted(parsed, reverse=True)}
-            with self._lock:
-                self._groups[normalized] = groups
+            groups = self.memo(("releases", normalized), lambda: self._group(normalized))
+            self._groups[normalized] = groups
         return groups
+
+    def _group(self, name: NormalizedName) -> dict[Version, list[ParsedFile]]:
+        parsed = group_by_version(name, self.project(name).files)
+        return {v: parsed[v] for v in sorted(parsed, reverse=True)}
 
     def choice(self, name: str, version: Version, target: Target) -> VersionChoice:
         """One release judged for ``target``; judged lazily, once per run, because resolutions only ever look
@@ -504,14 +506,36 @@ class PrefetchingIndex:
         return [self.choice(name, version, target) for version in self.releases(name)]
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """A per-run memo for values derived from pages and metadata (they never change within a run)."""
-        with self._lock:
-            if key in self._derived:
-                return cast(T, self._derived[key])
-        value = compute()
-        with self._lock:
-            self._derived[key] = value
-        return value
+        """A per-run memo for values derived from pages and metadata (they never change within a run).
+
+        Computed once even when several threads ask at once (a report resolves its Pythons in parallel):
+        the first computes, the others wait for its answer.  A thread that asks again while computing the
+        same key (it never should) computes it again rather than waiting on itself.  Nothing that waits here
+        waits on the network for long: the values are derived from pages and metadata the caller holds.
+        """
+        me = threading.get_ident()
+        while True:
+            with self._lock:
+                if key in self._derived:
+                    return cast(T, self._derived[key])
+                owner = self._computing.get(key)
+                if owner is None:
+                    owner = self._computing[key] = (me, threading.Event())
+                    created = True
+                    break
+                if owner[0] == me:
+                    created = False
+                    break
+            owner[1].wait()  # then look again: it is stored now, unless computing it failed
+        try:
+            value = compute()
+            with self._lock:
+                return cast(T, self._derived.setdefault(key, value))
+        finally:
+            if created:
+                with self._lock:
+                    del self._computing[key]
+                owner[1].set()
 
     def metadata(self, name: str, file: DistFile, *, version: str = "") -> CoreMetadata:
         """Memoized per (project, version, wheel-or-sdist): metadata is the same for every target."""
