@@ -602,3 +602,56 @@ def test_releases_are_grouped_once_for_many_threads() -> None:
         index.close()
     assert all(r is results[0] for r in results)
     assert [str(v) for v in results[0]] == ["2.0", "1.0"]  # type: ignore[attr-defined]
+
+
+def test_threads_taking_turns_never_run_at_once() -> None:
+    index = PrefetchingIndex(FakeIndex())
+    running: list[int] = []
+    overlap: list[int] = []
+
+    def work() -> None:
+        with index.turn():
+            running.append(1)
+            overlap.append(len(running))
+            time.sleep(0.01)  # a sleep is no wait for the index: the turn is kept
+            running.pop()
+
+    try:
+        hammer(work, threads=8)
+    finally:
+        index.close()
+    assert overlap == [1] * 8
+
+
+def test_a_thread_waiting_for_the_network_hands_its_turn_on() -> None:
+    class VerySlow(FakeIndex):
+        def project(self, name: str):  # type: ignore[no-untyped-def]
+            time.sleep(0.5)
+            return super().project(name)
+
+    inner = VerySlow()
+    inner.add("foo", "1.0")
+    index = PrefetchingIndex(inner)
+    events: list[str] = []
+    has_turn = threading.Event()
+
+    def slow() -> None:
+        with index.turn():
+            has_turn.set()
+            index.project("foo")
+            events.append("fetched")
+
+    def quick() -> None:
+        has_turn.wait()
+        with index.turn():
+            events.append("ran while the other waited")
+
+    try:
+        threads = [threading.Thread(target=slow), threading.Thread(target=quick)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=5)
+    finally:
+        index.close()
+    assert events == ["ran while the other waited", "fetched"]

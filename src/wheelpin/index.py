@@ -15,8 +15,9 @@ import tarfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from email.parser import BytesHeaderParser
 from html.parser import HTMLParser
 from typing import Any, Protocol, TypeVar, cast
@@ -453,6 +454,12 @@ def _pyproject_metadata(raw: bytes, filename: str) -> CoreMetadata | None:
 
 
 # -- concurrency ---------------------------------------------------------------------------------------
+# How long a thread holding the turn waits before handing it on: a cached page or metadata file is ready
+# in a few milliseconds, and handing the turn on for so short a wait only makes threads contend; a fetch
+# from the network takes tens of milliseconds or more, which is worth spending on another thread's work.
+TURN_GRACE = 0.02
+
+
 class PrefetchingIndex:
     """Wraps an Index: fetches in a thread pool ahead of the resolver and memoizes every answer.
 
@@ -470,10 +477,12 @@ class PrefetchingIndex:
         self._choices: dict[tuple[str, Version, Target], VersionChoice] = {}
         self._derived: dict[Hashable, object] = {}
         self._computing: dict[Hashable, tuple[int, threading.Event]] = {}
+        self._turn = threading.Lock()
+        self._local = threading.local()
         self._closed = False
 
     def project(self, name: str) -> ProjectPage:
-        return self.page_future(canonicalize_name(name)).result()
+        return self._await(self.page_future(canonicalize_name(name)))
 
     def releases(self, name: str) -> dict[Version, list[ParsedFile]]:
         """A project's files parsed and grouped by version, newest first (parsed once per run)."""
@@ -526,7 +535,7 @@ class PrefetchingIndex:
                 if owner[0] == me:
                     created = False
                     break
-            owner[1].wait()  # then look again: it is stored now, unless computing it failed
+            self._wait_until(owner[1].wait)  # then look again: it is stored now, unless computing it failed
         try:
             value = compute()
             with self._lock:
@@ -537,9 +546,41 @@ class PrefetchingIndex:
                     del self._computing[key]
                 owner[1].set()
 
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Run the body as one of several threads that take turns: one at a time runs, and it hands the
+        turn on whenever it waits for the index (a page, a metadata file, a value another thread computes).
+
+        A report answers each Python in a thread of its own so that their waits for the network overlap;
+        taking turns keeps them from also contending for the GIL while none waits, which made a warm run
+        a fifth slower than answering the Pythons one after another.
+        """
+        with self._turn:
+            self._local.turn = True
+            try:
+                yield
+            finally:
+                self._local.turn = False
+
+    def _await(self, pending: Future[R]) -> R:
+        """A fetch's result, handing the turn on while it is not ready (if this thread holds the turn)."""
+        self._wait_until(lambda timeout: not futures_wait([pending], timeout=timeout).not_done)
+        return pending.result()
+
+    def _wait_until(self, ready: Callable[[float | None], object]) -> None:
+        """``ready(timeout)`` waits up to ``timeout`` seconds (None: for ever) and says whether it is ready."""
+        if getattr(self._local, "turn", False) and not ready(TURN_GRACE):
+            self._turn.release()
+            try:
+                ready(None)
+            finally:
+                self._turn.acquire()
+        else:
+            ready(None)
+
     def metadata(self, name: str, file: DistFile, *, version: str = "") -> CoreMetadata:
         """Memoized per (project, version, wheel-or-sdist): metadata is the same for every target."""
-        return self.metadata_future(name, file, version).result()
+        return self._await(self.metadata_future(name, file, version))
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in names:

@@ -56,6 +56,12 @@ class Platform:
     os_name: str
     platform_machine: str
 
+    def __hash__(self) -> int:
+        # Targets (and so platforms) key the per-target caches that every judged file consults; hashing the
+        # whole compatible-tags tuple each time was a visible share of a report's run.  The tag determines
+        # the rest, and equal platforms have equal tags.
+        return hash(self.tag)
+
     @property
     def libc(self) -> str:
         """A short label for reports: 'glibc 2.28', 'musl 1.2', 'macOS 11.0', 'Windows'."""

@@ -101,13 +101,17 @@ def _each_python(inputs: Inputs, targets: Sequence[Target], index: PrefetchingIn
                  allow_source: Sequence[str]) -> list[PythonVerdict]:
     """Every Python's verdict, each in its own thread.  With a cold cache a verdict mostly waits for the index
     (the strict resolution, then the permissive one and the fix search of a blocked Python), and those waits
-    now overlap instead of adding up; with a warm one the GIL makes this no slower than a loop.  Each verdict
+    now overlap instead of adding up.  The threads take turns (``index.turn()``): one runs at a time and hands
+    on its turn when it waits for the network, so a warm run, all CPU, costs what a loop would.  Each verdict
     is deterministic whatever the interleaving: the index memoizes and never changes within a run."""
     if len(targets) <= 1:
         return [python_verdict(inputs, target, index, allow_source=allow_source) for target in targets]
     with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="wheelpin-python") as pool:
-        futures = [pool.submit(python_verdict, inputs, target, index, allow_source=allow_source)
-                   for target in targets]
+        def verdict(target: Target) -> PythonVerdict:
+            with index.turn():
+                return python_verdict(inputs, target, index, allow_source=allow_source)
+
+        futures = [pool.submit(verdict, target) for target in targets]
         try:
             return [future.result() for future in futures]
         except BaseException:

@@ -48,6 +48,10 @@ class Target:
     def version(self) -> Version:
         return Version(self.python_full_version)
 
+    def __hash__(self) -> int:
+        # Cheap, as Platform's: targets key lru caches consulted for every file of every judged release.
+        return hash((self.major, self.minor, self.patch, self.platform.tag))
+
     def __str__(self) -> str:
         return f"CPython {self.python_version} on {self.platform.tag}"
 

@@ -118,15 +118,35 @@ def _parse_tags(triple: str) -> frozenset[Tag]:
 
 def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> VersionChoice:
     """Rank one release's files for ``target`` and explain a release with no usable wheel."""
+    # Called for every release a resolution looks at, for every Python of a report: one pass, and each
+    # requires-python string judged once per release rather than once per file.
     files = [p for p in parsed if not p.file.yanked] or parsed
     yanked = all(p.file.yanked for p in parsed)
-    wheels = [p for p in files if p.tags]
-    sdists = [p.file for p in files if p.triple is None]
-    admitted = [p for p in wheels if target.admits(p.file.requires_python)]
+    wheels: list[ParsedFile] = []
+    sdists: list[DistFile] = []
+    admitted: list[ParsedFile] = []
+    fitting: list[tuple[int, int, DistFile]] = []
+    admits: dict[str | None, bool] = {}
+    for p in files:
+        triple = p.triple
+        if triple is None:
+            sdists.append(p.file)
+            continue
+        if not _parse_tags(triple):
+            continue
+        wheels.append(p)
+        requires_python = p.file.requires_python
+        ok = admits.get(requires_python)
+        if ok is None:
+            ok = admits[requires_python] = target.admits(requires_python)
+        if not ok:
+            continue
+        admitted.append(p)
+        rank = _best_rank(target, triple)
+        if rank is not None:
+            fitting.append((rank, -p.build, p.file))
     # Best tag first; among equal tags the higher build number wins, as in pip.
-    ranked = [(_best_rank(target, p.triple), -p.build, p.file) for p in admitted if p.triple is not None]
-    fitting = [row for row in ranked if row[0] is not None]
-    fitting.sort(key=lambda row: (row[0] or 0, row[1]))
+    fitting.sort(key=lambda row: (row[0], row[1]))
     best = tuple(row[2] for row in fitting)
     sdist = sdists[0] if sdists else None
     kind, reason = (None, None) if best else _why_no_wheel(wheels, admitted, sdist, target)
