@@ -394,3 +394,42 @@ def test_held_back_is_reported_for_a_package_asked_with_extras(fake: FakeIndex, 
         pin = run(requirement).pin("foo")
         assert pin is not None and pin.held_back is not None, requirement
         assert pin.held_back[0] == "2.0"
+
+
+def test_matching_releases_equal_a_full_scan_for_every_operator() -> None:
+    """The early stop of _matching must never lose a release: compare with checking every release, over
+    versions with pre-, post-, dev- and local parts and specifiers of every operator."""
+    import itertools
+    import random
+
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    from wheelpin.provider import _matching
+
+    texts = ["0.9", "1.0.dev1", "1.0a1", "1.0rc2", "1.0", "1.0+cpu", "1.0.post1", "1.0.post1+cpu", "1.0.1",
+             "1.1.dev0", "1.1", "1.4.5", "1.4.6", "1.4.6.post2", "1.5", "2.0a1", "2.0", "2.0+local", "2.1b1",
+             "2.1", "3.0.dev2", "3.0", "1!0.5"]
+    releases = {v: str(v) for v in sorted((Version(t) for t in texts), reverse=True)}
+    operators = ["<", "<=", ">", ">=", "==", "~=", "!=", "==*", "!=*"]
+    bounds = ["1.0", "1.0a1", "1.0.post1", "1.4.5", "2.0", "2.0rc1", "1.0+cpu", "1!0.5"]
+    rng = random.Random(4)
+
+    def spec(operator: str, bound: str) -> str:
+        if operator.endswith("*"):
+            return f"{operator[:-1]}{bound.split('+')[0].split('rc')[0].split('a')[0].split('.post')[0]}.*"
+        if operator == "~=" and "." not in bound.split("!")[-1]:
+            bound += ".0"
+        if operator in ("<", "<=", ">", ">=", "~=") and "+" in bound:
+            bound = bound.split("+")[0]
+        return f"{operator}{bound}"
+
+    singles = [spec(o, b) for o, b in itertools.product(operators, bounds)]
+    cases = [[SpecifierSet(s)] for s in singles]
+    cases += [[SpecifierSet(",".join(rng.sample(singles, 2))), SpecifierSet(rng.choice(singles))]
+              for _ in range(400)]
+    for specifiers in cases:
+        for allow_pre in (False, True):
+            expected = [v for v in releases if all(s.contains(v, prereleases=allow_pre) for s in specifiers)]
+            got = [v for v, _ in _matching(releases, specifiers, allow_pre)]
+            assert got == expected, (specifiers, allow_pre)

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -29,6 +29,8 @@ from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.models import CoreMetadata, DistFile
 from wheelpin.target import Target
 from wheelpin.wheels import VersionChoice
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,6 +153,31 @@ def _specifier_or_empty(text: str) -> SpecifierSet:
         return SpecifierSet()
 
 
+def _matching(releases: Mapping[Version, T], specifiers: Sequence[SpecifierSet],
+              allow_pre: bool) -> Iterator[tuple[Version, T]]:
+    """The releases (newest first) that every specifier admits.
+
+    Without a ``!=`` the admitted versions are one contiguous run of the sorted releases (every other operator
+    admits an interval, and intervals intersect to one), so the scan stops at the first release below the run
+    — a pre-release kept out only by the pre-release rule does not end it.  A project with hundreds of
+    releases and a requirement like ``>=2.5,<3`` is then judged in a few dozen comparisons, not hundreds.
+    """
+    contiguous = not any(spec.operator == "!=" for s in specifiers for spec in s)
+    entered = False
+    for version, value in releases.items():
+        if all(s.contains(version, prereleases=allow_pre) for s in specifiers):
+            entered = True
+            yield version, value
+        elif contiguous and entered and (allow_pre or not version.is_prerelease):
+            return
+
+
+def _cause_names(backtrack_causes: Sequence[RequirementInformation[Req, Candidate]]) -> set[str]:
+    causes: set[str] = {cause.requirement.name for cause in backtrack_causes}
+    causes |= {cause.parent.name for cause in backtrack_causes if cause.parent is not None}
+    return causes
+
+
 def _specifier_pins(specifier: SpecifierSet) -> set[Version]:
     pins = set()
     for spec in specifier:
@@ -179,7 +206,12 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         self.allow_source = {canonicalize_name(n) for n in allow_source}
         self.pre = pre
         self.warnings: list[str] = []
-        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
+        # Shared by every resolution of the run (the answers do not depend on the target).
+        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = index.memo(("satisfied",), dict)
+        # Marker verdicts for this target, shared likewise: keyed on the marker object (Requires-Dist lines
+        # are parsed once per run, so the same line always brings the same object), which the entry keeps.
+        self._markers: dict[tuple[int, frozenset[NormalizedName]], tuple[Marker, bool]] = index.memo(
+            ("markers", target), dict)
         # Shared by every resolution for this target in the run: a report's tenth resolution need not walk
         # the graph again.
         self._speculation_lock: threading.Lock = index.memo(("speculation-lock", target), threading.Lock)
@@ -194,14 +226,27 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
                        candidates: Mapping[str, Iterator[Candidate]],
                        information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
                        backtrack_causes: Sequence[RequirementInformation[Req, Candidate]]) -> Any:
+        return self._preference(identifier, information, _cause_names(backtrack_causes))
+
+    def narrow_requirement_selection(self, identifiers: Iterable[str], resolutions: Mapping[str, Candidate],
+                                     candidates: Mapping[str, Iterator[Candidate]],
+                                     information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
+                                     backtrack_causes: Sequence[RequirementInformation[Req, Candidate]],
+                                     ) -> Iterable[str]:
+        # resolvelib >= 1.1 asks this once per round: pick the one identifier get_preference would, working
+        # out the backtrack causes once instead of once per identifier (a report runs thousands of rounds).
+        causes = _cause_names(backtrack_causes)
+        return [min(identifiers, key=lambda identifier: self._preference(identifier, information, causes))]
+
+    @staticmethod
+    def _preference(identifier: str, information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
+                    causes: set[str]) -> tuple[bool, bool, bool, str]:
         infos = list(information[identifier])
         pinned = any(info.requirement.pinned for info in infos)
         direct = any(info.parent is None for info in infos)
         # As pip does: work on the packages involved in the last conflict (and their parents) first, so a
         # dead end is found, and backjumped over, in few rounds.
-        causes = {cause.requirement.name for cause in backtrack_causes}
-        causes |= {cause.parent.name for cause in backtrack_causes if cause.parent is not None}
-        return (identifier.split("[")[0] not in causes, not pinned, not direct, identifier)
+        return (not causes or identifier.split("[")[0] not in causes), not pinned, not direct, identifier
 
     def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
                      incompatibilities: Mapping[str, Iterator[Candidate]]) -> Callable[[], Iterator[Candidate]]:
@@ -339,9 +384,8 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         pins = set().union(*(_specifier_pins(s) for s in specifiers)) if specifiers else set()
         allow_pre = (self.pre or any(s.prereleases for s in specifiers)
                      or all(v.is_prerelease for v in releases))
-        return [v for v, files in releases.items()
-                if all(s.contains(v, prereleases=allow_pre) for s in specifiers)
-                and (v in pins or not all(f.file.yanked for f in files))]
+        return [v for v, files in _matching(releases, specifiers, allow_pre)
+                if v in pins or not all(f.file.yanked for f in files)]
 
     def admitted_versions(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[VersionChoice]:
         """The admitted releases judged for the target (for explanations; resolving stays lazy)."""
@@ -356,6 +400,13 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
     def _wanted(self, marker: Marker | None, extras: frozenset[NormalizedName]) -> bool:
         if marker is None:
             return not extras  # unconditional deps come through the base candidate
+        key = (id(marker), extras)
+        known = self._markers.get(key)
+        if known is None or known[0] is not marker:
+            known = self._markers[key] = (marker, self._evaluate(marker, extras))
+        return known[1]
+
+    def _evaluate(self, marker: Marker, extras: frozenset[NormalizedName]) -> bool:
         if not extras:
             return marker.evaluate({**self.environment, "extra": ""})
         return any(marker.evaluate({**self.environment, "extra": extra}) for extra in extras) and not \

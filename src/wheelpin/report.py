@@ -23,7 +23,7 @@ from wheelpin.errors import MetadataError, NoWheelSolution
 from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.provider import Blocker as ProviderBlocker
-from wheelpin.provider import Pin, Resolution, WheelProvider, resolve, root_requirements
+from wheelpin.provider import Pin, Resolution, WheelProvider, resolve
 from wheelpin.pythons import PythonRelease
 from wheelpin.target import Target
 from wheelpin.wheels import REQUIRES_PYTHON, VersionChoice
@@ -78,12 +78,6 @@ class Report:
 
 def build_report(inputs: Inputs, targets: Sequence[Target], index: PrefetchingIndex,
                  releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = ()) -> Report:
-    # Start every Python's crawl at once: the versions they pick differ, and so does the metadata they need.
-    for target in targets:
-        requirements, _constraints = root_requirements(inputs, target)
-        speculator = WheelProvider(index=index, target=target, pre=inputs.pre)
-        for requirement in requirements:
-            speculator.speculate(requirement)
     verdicts = _each_python(inputs, targets, index, allow_source)
     clean = [v for v in verdicts if v.ok]
     recommended = None
