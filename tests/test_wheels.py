@@ -296,3 +296,20 @@ def test_each_platform_picks_its_own_wheel(platform: str, expected: str) -> None
     ]
     choice = only(choices_for("foo", files, make_target("3.12", platform)))
     assert names(choice.wheels) == [expected]
+
+
+def test_may_fit_agrees_with_choose_files_on_tags() -> None:
+    from wheelpin.wheels import may_fit
+
+    linux = make_target("3.12", "manylinux_2_28_x86_64")
+    files = [DistFile(filename=f"demo-1.0-{tags}.whl", url="u") for tags in
+             ("cp311-cp311-manylinux_2_17_x86_64", "cp312-cp312-win_amd64")]
+    parsed = group_by_version("demo", files)[Version("1.0")]
+    assert not may_fit(parsed, linux)
+    assert not choose_files(Version("1.0"), parsed, linux).has_wheel
+    fitting = files + [DistFile(filename="demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", url="u")]
+    parsed = group_by_version("demo", fitting)[Version("1.0")]
+    assert may_fit(parsed, linux)
+    assert choose_files(Version("1.0"), parsed, linux).has_wheel
+    sdist_only = group_by_version("demo", [DistFile(filename="demo-1.0.tar.gz", url="u")])[Version("1.0")]
+    assert not may_fit(sdist_only, linux)

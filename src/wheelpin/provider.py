@@ -208,6 +208,8 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         self.warnings: list[str] = []
         # Shared by every resolution of the run (the answers do not depend on the target).
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = index.memo(("satisfied",), dict)
+        self._admitted: dict[tuple[str, tuple[int, ...]], tuple[tuple[SpecifierSet, ...], list[Version]]] = \
+            index.memo(("admitted-by-identity", pre), dict)
         # Marker verdicts for this target, shared likewise: keyed on the marker object (Requires-Dist lines
         # are parsed once per run, so the same line always brings the same object), which the entry keeps.
         self._markers: dict[tuple[int, frozenset[NormalizedName]], tuple[Marker, bool]] = index.memo(
@@ -376,8 +378,16 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
     def admitted_releases(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[Version]:
         """Versions the specifiers admit, newest first, under the pre-release and yank rules — whatever their
         wheels.  The same for every target, so memoized across a report's Pythons."""
+        # Asked thousands of times per report with the same specifier objects: look those up by identity
+        # before spelling the specifiers out (the entry keeps the objects alive, so identities stay valid).
+        by_identity = (name, tuple(map(id, specifiers)))
+        known = self._admitted.get(by_identity)
+        if known is not None and all(a is b for a, b in zip(known[0], specifiers, strict=True)):
+            return known[1]
         key = ("admitted", name, self.pre, tuple(sorted(str(s) for s in specifiers)))
-        return self.index.memo(key, lambda: self._admitted_releases(name, specifiers))
+        admitted = self.index.memo(key, lambda: self._admitted_releases(name, specifiers))
+        self._admitted[by_identity] = (tuple(specifiers), admitted)
+        return admitted
 
     def _admitted_releases(self, name: NormalizedName, specifiers: Sequence[SpecifierSet]) -> list[Version]:
         releases = self.index.releases(name)
@@ -491,15 +501,18 @@ def _resolution(result: Any, target: Target, provider: WheelProvider) -> Resolut
             continue
         admitted = provider.admitted_releases(candidate.name, specifiers.get(candidate.name, []) +
                                               provider.constraints.get(candidate.name, []))
-        newer = [choice for choice in (provider.index.choice(candidate.name, v, target) for v in admitted
-                                       if v > candidate.version) if not choice.has_wheel][:1]
+        # The newest release above the pin without a wheel for the target, if any: judged newest first, and
+        # only until the first one is found.
+        lacking = next((choice for choice in (provider.index.choice(candidate.name, v, target)
+                                              for v in admitted if v > candidate.version)
+                        if not choice.has_wheel), None)
         pins[candidate.name] = Pin(name=candidate.name, version=candidate.version, choice=candidate.choice,
                                    from_source=candidate.from_source,
                                    via=tuple(sorted(via.get(candidate.name, ()))),
                                    direct=candidate.name in direct, blocked=candidate.blocked,
-                                   held_back=(str(newer[0].version), newer[0].reason or "no wheel",
-                                              newer[0].kind or "no-wheel")
-                                   if newer else None)
+                                   held_back=(str(lacking.version), lacking.reason or "no wheel",
+                                              lacking.kind or "no-wheel")
+                                   if lacking is not None else None)
     return Resolution(target=target, pins=tuple(pins[n] for n in sorted(pins)))
 
 

@@ -26,7 +26,7 @@ from wheelpin.provider import Blocker as ProviderBlocker
 from wheelpin.provider import Pin, Resolution, WheelProvider, resolve
 from wheelpin.pythons import PythonRelease
 from wheelpin.target import Target
-from wheelpin.wheels import REQUIRES_PYTHON, VersionChoice
+from wheelpin.wheels import REQUIRES_PYTHON, VersionChoice, may_fit
 
 SCHEMA_VERSION = 1
 # How many releases of a direct requirement the fix search tries before giving up.
@@ -264,8 +264,11 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
 
 
 def _any_wheel(index: PrefetchingIndex, name: str, target: Target) -> bool:
-    """Whether any release of ``name`` has a wheel for ``target``; stops judging at the first that does."""
-    return any(index.choice(name, version, target).has_wheel for version in index.releases(name))
+    """Whether any release of ``name`` has a wheel for ``target``; stops judging at the first that does, and
+    judges (requires-python, yanks) only releases with a wheel whose tags fit: a project with no wheel for a
+    new Python is answered from its tags alone, not by judging each of its hundreds of releases."""
+    return any(may_fit(files, target) and index.choice(name, version, target).has_wheel
+               for version, files in index.releases(name).items())
 
 
 def _may_unblock(provider: WheelProvider, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:

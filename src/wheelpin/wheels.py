@@ -155,6 +155,12 @@ def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> 
                          any_wheel=any_wheel)
 
 
+def may_fit(parsed: Iterable[ParsedFile], target: Target) -> bool:
+    """Whether some wheel of a release has tags the target accepts (requires-python and yanks aside): a
+    cheap test that lets a caller skip judging releases that cannot have a wheel for the target."""
+    return any(p.triple is not None and _best_rank(target, p.triple) is not None for p in parsed)
+
+
 def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: DistFile | None,
                   target: Target) -> tuple[str, str]:
     if not wheels:
