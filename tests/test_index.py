@@ -314,6 +314,38 @@ def test_range_requests_read_metadata_when_the_metadata_file_is_missing(server: 
     assert server.served[WHEEL_URL] < len(wheel) // 4
 
 
+def test_a_metadata_member_far_from_the_tail_costs_one_more_request(server: Server) -> None:
+    """The tail holds the zip directory; the METADATA member (40 KB here, bigger than any fixed read-ahead)
+    sits at the start of a big wheel and arrives in a single further range."""
+    description = os.urandom(30_000).hex()  # incompressible
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("foo-1.0.dist-info/METADATA", metadata_bytes() + description.encode())
+        zf.writestr(zipfile.ZipInfo("foo/blob.bin"), os.urandom(400_000), compress_type=zipfile.ZIP_STORED)
+        zf.writestr("foo-1.0.dist-info/RECORD", "")
+    server.ranged(WHEEL_URL, buffer.getvalue())
+    result = server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False))
+    assert result.requires_dist == ("bar>=1",)
+    assert len([r for r in server.requests if str(r.url) == WHEEL_URL]) == 2
+
+
+def test_a_big_wheel_with_a_big_zip_directory_is_read_in_two_requests(server: Server) -> None:
+    """A wheel the index says is big gets a bigger first range, which holds a zip directory of 3,000 files
+    (about 150 KB) that a 64 KiB range would not."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr("foo-1.0.dist-info/METADATA", metadata_bytes())
+        zf.writestr(zipfile.ZipInfo("foo/blob.bin"), os.urandom(1_200_000))
+        for i in range(3000):
+            zf.writestr(f"foo/module_with_a_long_name_{i:05d}.py", "")
+    wheel = buffer.getvalue()
+    server.ranged(WHEEL_URL, wheel)
+    result = server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False, size=len(wheel)))
+    assert result.requires_dist == ("bar>=1",)
+    assert len([r for r in server.requests if str(r.url) == WHEEL_URL]) == 2
+    assert server.served[WHEEL_URL] < len(wheel) // 3
+
+
 def test_range_requests_are_used_when_the_index_says_there_is_no_metadata_file(server: Server) -> None:
     server.ranged(WHEEL_URL, build_wheel(padding=200_000, metadata_first=False))
     result = server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False))

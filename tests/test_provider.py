@@ -433,3 +433,41 @@ def test_matching_releases_equal_a_full_scan_for_every_operator() -> None:
             expected = [v for v in releases if all(s.contains(v, prereleases=allow_pre) for s in specifiers)]
             got = [v for v, _ in _matching(releases, specifiers, allow_pre)]
             assert got == expected, (specifiers, allow_pre)
+
+
+def test_walking_down_a_projects_releases_fetches_metadata_ahead() -> None:
+    """a 2..10 each need a release of 'dep' that does not exist, so the resolver rejects them one by one, each
+    only once its metadata has arrived.  From the second release on, the next few are fetched together."""
+    import threading
+    import time
+
+    from wheelpin.models import DistFile
+
+    class Slow(FakeIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            self.in_flight = 0
+            self.most_in_flight = 0
+            self._count = threading.Lock()
+
+        def metadata(self, name: str, file: DistFile):  # type: ignore[no-untyped-def]
+            with self._count:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            time.sleep(0.05)
+            with self._count:
+                self.in_flight -= 1
+            return super().metadata(name, file)
+
+    slow = Slow()
+    slow.add("a", "1.0")
+    for minor in range(2, 11):
+        slow.add("a", f"{minor}.0", requires=["dep>=5"])
+    slow.add("dep", "1.0")
+    index = PrefetchingIndex(slow)
+    try:
+        resolution = resolve(parse_requirement_strings(["a"]), make_target("3.11", "manylinux"), index)
+    finally:
+        index.close()
+    assert resolution.as_dict() == {"a": "1.0"}
+    assert slow.most_in_flight >= 3

@@ -39,6 +39,13 @@ SIMPLE_ACCEPT = (
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 # Bytes asked for first when reading a wheel by ranges: enough for the central directory of most wheels.
 TAIL_BYTES = 64 * 1024
+# Wheels bigger than this get a bigger first range: a big wheel's zip directory often outgrows 64 KiB (numpy's
+# is 90 KB), and a round trip costs more than the extra bytes (measured: 64 KiB in 69 ms, 256 KiB in 89 ms).
+BIG_WHEEL = 1024 * 1024
+BIG_TAIL_BYTES = 256 * 1024
+# Slack read after a zip member's data when fetching it: its local header's extra field may be longer than
+# the one the zip directory lists.
+LOCAL_HEADER_SLACK = 1024
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -136,13 +143,14 @@ class HttpIndex:
             return tried < 4 or self._unadvertised_hits * 2 >= tried
 
     def _metadata_by_ranges(self, file: DistFile) -> bytes:
-        response = self._get(file.url, headers={"Range": f"bytes=-{TAIL_BYTES}"})
+        tail = BIG_TAIL_BYTES if file.size and file.size > BIG_WHEEL else TAIL_BYTES
+        response = self._get(file.url, headers={"Range": f"bytes=-{tail}"})
         assert response is not None
         try:
             if response.status_code == 206:
                 total = _content_range_total(response)
                 lazy = _RangeReader(self, file.url, total, response.content)
-                return _wheel_metadata_member(zipfile.ZipFile(lazy), file.filename)
+                return _wheel_metadata_member(zipfile.ZipFile(lazy), file.filename, lazy)
             return _wheel_metadata_member(zipfile.ZipFile(io.BytesIO(response.content)), file.filename)
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
             raise MetadataError(
@@ -288,7 +296,7 @@ def parse_core_metadata(raw: bytes, where: str) -> CoreMetadata:
     )
 
 
-def _wheel_metadata_member(archive: zipfile.ZipFile, filename: str) -> bytes:
+def _wheel_metadata_member(archive: zipfile.ZipFile, filename: str, lazy: _RangeReader | None = None) -> bytes:
     candidates = [n for n in archive.namelist()
                   if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
     project = canonicalize_name(filename.split("-", 1)[0])
@@ -298,6 +306,12 @@ def _wheel_metadata_member(archive: zipfile.ZipFile, filename: str) -> bytes:
             f"{filename} has no .dist-info/METADATA member: the wheel is malformed; exclude this version "
             "with a constraint such as 'name!=version'."
         )
+    if lazy is not None:
+        # zipfile reads the local header, then the name, then the data: fetch all of it in one range.
+        info = archive.getinfo(matching[0])
+        start = info.header_offset
+        lazy.prefetch(start, start + 30 + len(info.orig_filename.encode()) + len(info.extra)
+                      + info.compress_size + LOCAL_HEADER_SLACK)
     return archive.read(matching[0])
 
 
@@ -346,6 +360,15 @@ class _RangeReader(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+    def prefetch(self, start: int, end: int) -> None:
+        """Hold bytes ``start``..``end`` (clipped to the file) before they are read, in one request."""
+        end = min(self._size, end)
+        if start < end and not self._holds(start, end):
+            self._slice(start, end)
+
+    def _holds(self, start: int, end: int) -> bool:
+        return any(chunk_start <= start and end <= chunk_start + len(chunk) for chunk_start, chunk in self._chunks)
 
     def _slice(self, start: int, end: int) -> bytes:
         for chunk_start, chunk in self._chunks:

@@ -139,6 +139,9 @@ def _identifier(name: str, extras: Iterable[str]) -> str:
 # of each are judged while looking for the one the resolver will likely pick.
 MAX_SPECULATION = 2000
 SPECULATION_DEPTH = 5
+# When the resolver walks down a project's releases (backtracking), how many releases ahead get their
+# metadata fetched.
+BACKTRACK_PREFETCH = 4
 
 
 # The identifier of the interpreter: a release whose metadata's Requires-Python excludes the target depends on
@@ -270,9 +273,16 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         # which is usually the first one.  resolvelib calls the factory again whenever it iterates anew.
         def candidates() -> Iterator[Candidate]:
             blocked = []
-            for version in releases:
+            offered = 0
+            for position, version in enumerate(releases):
                 choice = self.index.choice(name, version, self.target)
                 if self._installable(name, choice):
+                    if offered:
+                        # Asked past the first candidate: the resolver is walking down this project's
+                        # releases, usually one by one.  Fetch the next few releases' metadata now, so that
+                        # the walk does not wait for the network at every step.
+                        self._prefetch_releases(name, releases[position:position + BACKTRACK_PREFETCH])
+                    offered += 1
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
                                     from_source=not choice.has_wheel)
                 elif self.permissive and (choice.any_wheel or choice.sdist):
@@ -331,6 +341,12 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         for wanted in deps:
             self.speculate(wanted)
         return tuple(deps)
+
+    def _prefetch_releases(self, name: NormalizedName, versions: Sequence[Version]) -> None:
+        for version in versions:
+            choice = self.index.choice(name, version, self.target)
+            if choice.wheels:  # never an sdist: it would be downloaded whole
+                self.index.prefetch_metadata(name, choice.wheels[0], version=str(version))
 
     # -- speculation ---------------------------------------------------------------------------------
     def speculate(self, req: Req) -> None:

@@ -31,8 +31,9 @@ from wheelpin.wheels import REQUIRES_PYTHON, VersionChoice, may_fit
 SCHEMA_VERSION = 1
 # How many releases of a direct requirement the fix search tries before giving up.
 MAX_FIX_TRIES = 60
-# How many releases ahead the fix search fetches metadata while it walks them oldest first.
-PRECHECK_WINDOW = 8
+# How many releases ahead the fix search fetches metadata while it walks them oldest first: as many as the
+# fetch pool runs at once and more, so that a fix twenty releases up costs two round trips, not five.
+PRECHECK_WINDOW = 24
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
