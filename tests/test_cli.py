@@ -243,3 +243,11 @@ def test_check_refuses_an_empty_lock(run, tmp_path):
     code, _out, err = run("check", str(empty))
     assert code == 2
     assert "empty.txt" in err
+
+
+def test_main_leaves_the_callers_garbage_collection_thresholds_as_they_were(tmp_path, capsys):
+    import gc
+
+    before = gc.get_threshold()
+    assert main(["resolve", "-r", str(tmp_path / "missing.txt"), "--cache-dir", str(tmp_path / "c")]) == 2
+    assert gc.get_threshold() == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shlex
 import sys
@@ -138,7 +139,24 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
                        help=f"how long a cached project page stays fresh (default: {DEFAULT_TTL:.0f})")
 
 
+# Garbage collection thresholds for a run (mypy's, for the same reason): a run builds a few hundred thousand
+# long-lived objects (file entries, parsed releases) and almost no reference cycles, and with the default
+# thresholds the collector scans those objects over and over.  Measured on a warm cache (render-fastapi,
+# medians of 7-8 runs): report over 3.9-3.15 2.96 s -> 2.63 s, resolve 1.96 s -> 1.93 s; peak memory unchanged
+# (about 140 MB either way).
+GC_THRESHOLDS = (200_000, 30, 30)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        return _main(argv)
+    finally:
+        gc.set_threshold(*thresholds)  # main() may be called by a longer-lived program (or a test run)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
