@@ -75,9 +75,9 @@ def main() -> int:
                 rows.setdefault(f"{temperature}: resolve({args.single}) / uv pip compile({args.single})", []).append(
                     single / uv_times[args.single])
     width = max(len(k) for k in rows)
-    print(f"{'ratio':<{width}}  median  (runs: {args.repeat}; lower is better for wheelpin)")
+    print(f"{'ratio':<{width}}  median  (min-max of {args.repeat} runs; lower is better for wheelpin)")
     for key, values in rows.items():
-        print(f"{key:<{width}}  {statistics.median(values):6.2f}")
+        print(f"{key:<{width}}  {statistics.median(values):6.2f}  ({min(values):.2f}-{max(values):.2f})")
     return 0
 
 

@@ -687,3 +687,29 @@ def test_a_thread_waiting_for_the_network_hands_its_turn_on() -> None:
     finally:
         index.close()
     assert events == ["ran while the other waited", "fetched"]
+
+
+def test_a_wheel_that_fits_in_the_first_range_is_never_guessed_at(server: Server) -> None:
+    """The index serves a .metadata file but does not say so; the page gives the wheel's size, and a wheel that
+    small comes whole in the first range: one request, no guess."""
+    wheel = build_wheel()
+    server.ranged(WHEEL_URL, wheel)
+    server.static(WHEEL_URL + ".metadata", metadata_bytes())
+    result = server.index().metadata("foo", wheel_file(WHEEL_URL, size=len(wheel)))
+    assert result.requires_dist == ("bar>=1",)
+    assert server.urls() == [WHEEL_URL]
+
+
+def test_an_index_whose_unadvertised_metadata_files_mostly_miss_stops_being_asked(server: Server) -> None:
+    """Three in four guesses hit: not enough to pay for the misses' extra round trips."""
+    index = server.index()
+    wheel = build_wheel(padding=200_000)
+    urls = [f"https://files.example/packages/foo-1.{i}-py3-none-any.whl" for i in range(16)]
+    for position, url in enumerate(urls):
+        server.ranged(url, wheel)
+        if position % 4:
+            server.static(url + ".metadata", metadata_bytes())
+    for url in urls:
+        assert index.metadata("foo", wheel_file(url, size=len(wheel))).name == "foo"
+    guesses = [u for u in server.urls() if u.endswith(".metadata")]
+    assert len(guesses) < 8

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -245,3 +246,36 @@ def test_an_index_failure_during_a_many_python_report_ends_the_run():
                                                               ("3.10", "3.11", "3.12")], index, RELEASES)
     finally:
         index.close()
+
+
+def test_a_failed_strict_resolution_starts_fetching_what_the_fix_search_reads():
+    from fakeindex import LINUX_311, LINUX_312, FakeIndex
+    from wheelpin.errors import NoWheelSolution
+    from wheelpin.provider import resolve
+    from wheelpin.report import _prefetch_fix_search
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", requires=["core==1.0"])
+    fake.add("app", "2.0", requires=["core==2.0"])
+    fake.add("app", "3.0", requires=["core==2.0"])
+    fake.add("core", "1.0", wheels=[LINUX_311])
+    fake.add("core", "2.0", wheels=[LINUX_311, LINUX_312])
+    fake.add("other", "1.0")
+    fake.add("other", "2.0")
+    target = make_target("3.12", "manylinux")
+    inputs = parse_requirement_strings(["app==1.0", "other==1.0"])
+    index = PrefetchingIndex(fake)
+    try:
+        with pytest.raises(NoWheelSolution) as failure:
+            resolve(inputs, target, index, explain_failure=False)
+        assert {"app", "core"} <= failure.value.involved
+        assert "other" not in failure.value.involved
+        _prefetch_fix_search(inputs, target, index, failure.value.involved)
+        wanted = {"app-2.0-py3-none-any.whl", "app-3.0-py3-none-any.whl"}
+        deadline = time.monotonic() + 5
+        while not wanted <= set(fake.metadata_calls) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the fetches run in the pool
+    finally:
+        index.close()
+    assert wanted <= set(fake.metadata_calls)
+    assert "other-2.0-py3-none-any.whl" not in fake.metadata_calls  # not part of the conflict

@@ -6,7 +6,7 @@ file, line, package or URL involved and says what to do.  ``exit_code`` is what 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 class WheelpinError(Exception):
@@ -44,13 +44,15 @@ class NoWheelSolution(WheelpinError):
     """No set of versions with wheels for the target satisfies the requirements.  Exit code 1.
 
     ``blockers`` holds ``(name, detail)`` pairs for the short table the CLI prints; ``details`` the same
-    blockers as structured objects, for callers such as the report.
+    blockers as structured objects, for callers such as the report; ``involved`` the names of the packages
+    in the final conflict (the requirements and the releases that made them), even when not explained.
     """
 
     exit_code = 1
 
     def __init__(self, message: str, blockers: list[tuple[str, str]] | None = None,
-                 details: Sequence[object] = ()) -> None:
+                 details: Sequence[object] = (), involved: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.blockers = blockers or []
         self.details = tuple(details)
+        self.involved = frozenset(involved)

@@ -39,6 +39,8 @@ SIMPLE_ACCEPT = (
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 # Bytes asked for first when reading a wheel by ranges: enough for the central directory of most wheels.
 TAIL_BYTES = 64 * 1024
+# Below this share of hits, unadvertised .metadata files are no longer asked for (see _worth_guessing).
+GUESS_HIT_RATE = 0.85
 # Wheels bigger than this get a bigger first range: a big wheel's zip directory often outgrows 64 KiB (numpy's
 # is 90 KB), and a round trip costs more than the extra bytes (measured: 64 KiB in 69 ms, 256 KiB in 89 ms).
 BIG_WHEEL = 1024 * 1024
@@ -116,7 +118,7 @@ class HttpIndex:
     def _metadata_file(self, file: DistFile) -> bytes | None:
         if file.core_metadata is False:
             return None
-        if file.core_metadata is None and not self._worth_guessing():
+        if file.core_metadata is None and not self._worth_guessing(file):
             return None
         response = self._get(file.url + ".metadata", missing_ok=True)
         if file.core_metadata is None:
@@ -137,10 +139,19 @@ class HttpIndex:
             )
         return content
 
-    def _worth_guessing(self) -> bool:
+    def _worth_guessing(self, file: DistFile) -> bool:
+        """Whether to ask for a ``.metadata`` file the index does not advertise.
+
+        Not for a wheel the page says fits in the first range: that range returns it whole, one request
+        that a guess cannot beat and a miss would double.  Otherwise four guesses, then on only while most
+        hit: reading by ranges costs about 1.2 requests a wheel (measured: 138 for 116 wheels), a hit 1 and
+        a miss 2.2, so guessing pays only above a hit rate of about 85%.
+        """
+        if file.size is not None and file.size <= TAIL_BYTES:
+            return False
         with self._lock:
             tried = self._unadvertised_hits + self._unadvertised_misses
-            return tried < 4 or self._unadvertised_hits * 2 >= tried
+            return tried < 4 or self._unadvertised_hits >= GUESS_HIT_RATE * tried
 
     def _metadata_by_ranges(self, file: DistFile) -> bytes:
         tail = BIG_TAIL_BYTES if file.size and file.size > BIG_WHEEL else TAIL_BYTES
@@ -541,9 +552,10 @@ class PrefetchingIndex:
         """A per-run memo for values derived from pages and metadata (they never change within a run).
 
         Computed once even when several threads ask at once (a report resolves its Pythons in parallel):
-        the first computes, the others wait for its answer.  A thread that asks again while computing the
-        same key (it never should) computes it again rather than waiting on itself.  Nothing that waits here
-        waits on the network for long: the values are derived from pages and metadata the caller holds.
+        the first computes, the others wait for its answer, handing their turn on meanwhile (see turn()).  A
+        thread that asks again while computing the same key (it never should) computes it again rather than
+        waiting on itself.  A fetch worker only ever waits here for a value derived from a page it already
+        holds (speculation runs in callbacks of finished fetches), so the pool cannot deadlock on a memo.
         """
         me = threading.get_ident()
         while True:

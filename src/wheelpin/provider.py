@@ -175,7 +175,7 @@ def _matching(releases: Mapping[Version, T], specifiers: Sequence[SpecifierSet],
             return
 
 
-def _cause_names(backtrack_causes: Sequence[RequirementInformation[Req, Candidate]]) -> set[str]:
+def _cause_names(backtrack_causes: Collection[RequirementInformation[Req, Candidate]]) -> set[str]:
     causes: set[str] = {cause.requirement.name for cause in backtrack_causes}
     causes |= {cause.parent.name for cause in backtrack_causes if cause.parent is not None}
     return causes
@@ -483,7 +483,8 @@ def resolve(inputs: Inputs, target: Target, index: PrefetchingIndex, *, allow_so
         result = resolver.resolve(requirements, max_rounds=max_rounds)
     except ResolutionImpossible as exc:
         if not explain_failure:  # the caller only needs to know (the report explains through other means)
-            raise NoWheelSolution(f"no wheel-only solution for {target}") from None
+            raise NoWheelSolution(f"no wheel-only solution for {target}",
+                                  involved=_cause_names(exc.causes)) from None
         blockers = explain(provider, exc.causes)
         raise NoWheelSolution(_failure_message(target, blockers), blockers=[
             (f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in blockers],

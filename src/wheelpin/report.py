@@ -9,6 +9,7 @@ file is fetched once per run.
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,9 +18,9 @@ from dataclasses import dataclass, replace
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
-from wheelpin.errors import MetadataError, NoWheelSolution
+from wheelpin.errors import MetadataError, NoWheelSolution, WheelpinError
 from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.provider import Blocker as ProviderBlocker
@@ -123,7 +124,8 @@ def python_verdict(inputs: Inputs, target: Target, index: PrefetchingIndex, *,
     python = target.python_version if target.patch is None else target.python_full_version
     try:
         resolution = resolve(inputs, target, index, allow_source=allow_source, explain_failure=False)
-    except NoWheelSolution:
+    except NoWheelSolution as failure:
+        _prefetch_fix_search(inputs, target, index, failure.involved)
         return _blocked_verdict(inputs, target, index, python, allow_source)
     # Only holds caused by missing wheels: an older release chosen because a newer one dropped this Python
     # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
@@ -218,10 +220,8 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
     if not _any_wheel(index, blocker.name, target):
         return None
     root_name = canonicalize_name(blocker.chain[0].split("==")[0])
-    root_version = Version(blocker.chain[0].split("==")[1])
-    newer = sorted(v for v in index.releases(root_name) if v > root_version and not v.is_prerelease)
-    later = [c for c in (index.choice(root_name, v, target) for v in newer)
-             if c.has_wheel and not c.yanked][:MAX_FIX_TRIES]
+    later = _later_releases(index, root_name, Version(blocker.chain[0].split("==")[1]), target)
+
     def prechecked() -> Iterator[VersionChoice]:
         # Oldest first, fetching metadata a few releases ahead: the answer is usually near the start, so a
         # cold cache need not fetch the metadata of every later release.
@@ -262,6 +262,28 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
     if _unblocks(inputs, [fix], target, index, blocker.name, allow_source):
         return fix
     return f"{root_name}=={found.version}"  # newer releases bring the blocker back: only the pin is verified
+
+
+def _later_releases(index: PrefetchingIndex, name: NormalizedName, pinned: Version,
+                    target: Target) -> list[VersionChoice]:
+    """The releases a fix search tries for a direct requirement pinned at ``pinned``: later, final, not
+    yanked, with a wheel for the target; oldest first."""
+    newer = sorted(v for v in index.releases(name) if v > pinned and not v.is_prerelease)
+    return [c for c in (index.choice(name, v, target) for v in newer) if c.has_wheel and not c.yanked][:MAX_FIX_TRIES]
+
+
+def _prefetch_fix_search(inputs: Inputs, target: Target, index: PrefetchingIndex, involved: frozenset[str]) -> None:
+    """A strict resolution just failed: while the permissive one crawls, fetch the metadata the fix search
+    will most likely read first — that of the next releases of each ``==``-pinned direct requirement that
+    took part in the conflict.  A guess: it costs requests, never a wrong answer."""
+    for item in inputs.requirements:
+        name = canonicalize_name(item.requirement.name)
+        pins = [s.version for s in item.requirement.specifier if s.operator == "==" and "*" not in s.version]
+        if name not in involved or len(pins) != 1:
+            continue
+        with contextlib.suppress(WheelpinError, InvalidVersion):
+            for choice in _later_releases(index, name, Version(pins[0]), target)[:PRECHECK_WINDOW]:
+                index.prefetch_metadata(name, choice.wheels[0], version=str(choice.version))
 
 
 def _any_wheel(index: PrefetchingIndex, name: str, target: Target) -> bool:
