@@ -624,6 +624,13 @@ class PrefetchingIndex:
     def prefetch_metadata(self, name: str, file: DistFile, *, version: str = "") -> None:
         self.metadata_future(name, file, version)
 
+    def prefetch_releases(self, name: str, choices: Iterable[VersionChoice]) -> None:
+        """Start fetching the metadata of these releases, from a wheel of each (a release without one is
+        skipped: its sdist would be downloaded whole)."""
+        for choice in choices:
+            if choice.wheels:
+                self.metadata_future(name, choice.wheels[0], str(choice.version))
+
     @property
     def closed(self) -> bool:
         return self._closed

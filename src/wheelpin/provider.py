@@ -281,7 +281,9 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
                         # Asked past the first candidate: the resolver is walking down this project's
                         # releases, usually one by one.  Fetch the next few releases' metadata now, so that
                         # the walk does not wait for the network at every step.
-                        self._prefetch_releases(name, releases[position:position + BACKTRACK_PREFETCH])
+                        self.index.prefetch_releases(name, (
+                            self.index.choice(name, v, self.target)
+                            for v in releases[position:position + BACKTRACK_PREFETCH]))
                     offered += 1
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
                                     from_source=not choice.has_wheel)
@@ -341,12 +343,6 @@ class WheelProvider(AbstractProvider):  # type: ignore[type-arg]
         for wanted in deps:
             self.speculate(wanted)
         return tuple(deps)
-
-    def _prefetch_releases(self, name: NormalizedName, versions: Sequence[Version]) -> None:
-        for version in versions:
-            choice = self.index.choice(name, version, self.target)
-            if choice.wheels:  # never an sdist: it would be downloaded whole
-                self.index.prefetch_metadata(name, choice.wheels[0], version=str(version))
 
     # -- speculation ---------------------------------------------------------------------------------
     def speculate(self, req: Req) -> None:

@@ -226,8 +226,7 @@ def find_fix(inputs: Inputs, target: Target, index: PrefetchingIndex, blocker: B
         # Oldest first, fetching metadata a few releases ahead: the answer is usually near the start, so a
         # cold cache need not fetch the metadata of every later release.
         for position, choice in enumerate(later):
-            for ahead in later[position:position + PRECHECK_WINDOW]:
-                index.prefetch_metadata(root_name, ahead.wheels[0], version=str(ahead.version))
+            index.prefetch_releases(root_name, later[position:position + PRECHECK_WINDOW])
             if root_name == blocker.name or _may_unblock(provider, root_name, choice, blocker.name):
                 yield choice
 
@@ -282,8 +281,7 @@ def _prefetch_fix_search(inputs: Inputs, target: Target, index: PrefetchingIndex
         if name not in involved or len(pins) != 1:
             continue
         with contextlib.suppress(WheelpinError, InvalidVersion):
-            for choice in _later_releases(index, name, Version(pins[0]), target)[:PRECHECK_WINDOW]:
-                index.prefetch_metadata(name, choice.wheels[0], version=str(choice.version))
+            index.prefetch_releases(name, _later_releases(index, name, Version(pins[0]), target)[:PRECHECK_WINDOW])
 
 
 def _any_wheel(index: PrefetchingIndex, name: str, target: Target) -> bool:
