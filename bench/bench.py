@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from wheelpin.crosscheck import find_uv, uv_platform  # noqa: E402
+from crosscheck import find_uv, uv_platform  # noqa: E402
+
 from wheelpin.pythons import parse_python_list  # noqa: E402
 
 

@@ -27,7 +27,7 @@ SRC = ROOT / "src"
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
-from wheelpin.crosscheck import (  # noqa: E402
+from crosscheck import (  # noqa: E402
     Comparison,
     UvResult,
     compare,

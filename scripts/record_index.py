@@ -67,16 +67,15 @@ from packaging.version import Version  # noqa: E402
 from wheelpin.config import index_urls  # noqa: E402
 from wheelpin.errors import NoWheelSolution, WheelpinError  # noqa: E402
 from wheelpin.index import (  # noqa: E402
-    SIMPLE_ACCEPT,
     HttpIndex,
-    PrefetchingIndex,
     ProjectNotFound,
     parse_core_metadata,
     parse_project_page,
 )
+from wheelpin.index.simple_api import SIMPLE_ACCEPT  # noqa: E402
 from wheelpin.inputs import Inputs, load_inputs  # noqa: E402
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage  # noqa: E402
-from wheelpin.provider import resolve  # noqa: E402
+from wheelpin.resolve import Session, resolve  # noqa: E402
 from wheelpin.target import Target, make_target  # noqa: E402
 from wheelpin.wheels import choices_for  # noqa: E402
 
@@ -353,7 +352,7 @@ def run_all(index: Any, workloads: Sequence[Workload], targets: Sequence[Target]
         inputs = workload.inputs()
         for target in targets:
             started = time.monotonic()
-            prefetching = PrefetchingIndex(index, workers=workers)
+            prefetching = Session(index, workers=workers)
             try:
                 resolution = resolve(inputs, target, prefetching)
                 pins = resolution.as_dict()

@@ -10,8 +10,8 @@ import diskcache
 import pytest
 
 from fakeindex import FakeIndex
-from wheelpin.cache import CachedIndex
 from wheelpin.errors import IndexUnavailable
+from wheelpin.index import CachedIndex
 
 BIG_TTL = 3600.0
 Make = Callable[..., CachedIndex]

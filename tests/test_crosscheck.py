@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from crosscheck import compare, find_uv, uv_compile
 
-from wheelpin.crosscheck import compare, find_uv, uv_compile
 from wheelpin.errors import NoWheelSolution
-from wheelpin.index import HttpIndex, PrefetchingIndex
+from wheelpin.index import HttpIndex
 from wheelpin.inputs import parse_requirements_file
-from wheelpin.provider import resolve
+from wheelpin.resolve import Session, resolve
 from wheelpin.target import make_target
 
 ROOT = Path(__file__).parent.parent
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(find_uv() is None, reason="uv is a dev dependenc
 def test_same_pins_as_uv(requirements: Path, python: str, index_url: str, tmp_path: Path, clean_env) -> None:
     platform = "manylinux_2_28_x86_64"
     http = HttpIndex([index_url])
-    index = PrefetchingIndex(http)
+    index = Session(http)
     try:
         ours: dict[str, str] | None = resolve(parse_requirements_file(requirements),
                                              make_target(python, platform), index).as_dict()
@@ -45,7 +45,7 @@ def test_the_examples_say_what_the_readme_says(index_url: str, clean_env) -> Non
     expectations = {"render-fastapi": {"3.11": True, "3.12": True, "3.13": True, "3.14": False},
                     "llm-app": {"3.11": True, "3.13": False}}
     http = HttpIndex([index_url])
-    index = PrefetchingIndex(http)
+    index = Session(http)
     try:
         for example, by_python in expectations.items():
             inputs = parse_requirements_file(ROOT / "examples" / example / "requirements.txt")

@@ -11,8 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from wheelpin.crosscheck import (
+from crosscheck import (
     UnsupportedPlatform,
     UvResult,
     compare,
@@ -22,6 +21,7 @@ from wheelpin.crosscheck import (
     uv_platform,
     uv_platform_env,
 )
+
 from wheelpin.errors import InputError
 
 # -- uv_platform ------------------------------------------------------------------------------------------

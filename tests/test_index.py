@@ -1,4 +1,4 @@
-"""Behaviour of wheelpin.index: HttpIndex over a mocked HTTP transport, sdist metadata, PrefetchingIndex."""
+"""Behaviour of wheelpin.index: HttpIndex over a mocked HTTP transport, sdist metadata."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import os
 import re
 import tarfile
 import threading
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +17,8 @@ import httpx
 import pytest
 from packaging.requirements import Requirement
 
-from fakeindex import FakeIndex
 from wheelpin.errors import IndexUnavailable, InputError, MetadataError
-from wheelpin.index import HttpIndex, PrefetchingIndex, ProjectNotFound, sdist_metadata
+from wheelpin.index import HttpIndex, ProjectNotFound, sdist_metadata
 from wheelpin.models import DistFile
 
 INDEX = "https://index.example/simple/"
@@ -506,187 +504,6 @@ def test_http_index_reads_sdist_metadata_from_the_archive(server: Server) -> Non
     server.static(url, sdist({"PKG-INFO": PKG_INFO_22}))
     meta = server.index().metadata("foo", DistFile(filename="foo-1.0.tar.gz", url=url))
     assert meta.requires_dist == ("bar>=1", 'baz; extra == "x"')
-
-
-# -- PrefetchingIndex --------------------------------------------------------------------------------------
-class SlowIndex(FakeIndex):
-    def project(self, name: str):  # type: ignore[no-untyped-def]
-        time.sleep(0.05)
-        return super().project(name)
-
-    def metadata(self, name: str, file: DistFile):  # type: ignore[no-untyped-def]
-        time.sleep(0.05)
-        return super().metadata(name, file)
-
-
-def hammer(call: Callable[[], object], threads: int = 24) -> list[object]:
-    results: list[object] = [None] * threads
-    barrier = threading.Barrier(threads)
-
-    def work(i: int) -> None:
-        barrier.wait()
-        results[i] = call()
-
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return results
-
-
-def test_prefetching_index_fetches_a_page_once_for_many_threads() -> None:
-    inner = SlowIndex()
-    inner.add("foo", "1.0")
-    index = PrefetchingIndex(inner)
-    try:
-        pages = hammer(lambda: index.project("Foo"))
-        index.prefetch_projects(["foo", "FOO"])
-        assert index.project("foo") == pages[0]
-    finally:
-        index.close()
-    assert inner.project_calls == ["foo"]
-    assert all(page == pages[0] for page in pages)
-
-
-def test_prefetching_index_fetches_metadata_once_for_many_threads() -> None:
-    inner = SlowIndex()
-    (file,) = inner.add("foo", "1.0", requires=["bar"])
-    index = PrefetchingIndex(inner)
-    try:
-        index.prefetch_metadata("foo", file, version="1.0")
-        results = hammer(lambda: index.metadata("foo", file, version="1.0"))
-    finally:
-        index.close()
-    assert inner.metadata_calls == [file.filename]
-    assert all(r is not None and r.requires_dist == ("bar",) for r in results)  # type: ignore[attr-defined]
-
-
-def test_prefetching_index_passes_errors_through() -> None:
-    inner = FakeIndex()
-    index = PrefetchingIndex(inner)
-    try:
-        with pytest.raises(ProjectNotFound):
-            index.project("missing")
-    finally:
-        index.close()
-
-
-def test_memo_computes_once_for_many_threads_and_all_share_the_value() -> None:
-    index = PrefetchingIndex(FakeIndex())
-    calls: list[int] = []
-
-    def compute() -> list[int]:
-        calls.append(1)
-        time.sleep(0.05)  # long enough for every other thread to arrive while this one computes
-        return [len(calls)]
-
-    try:
-        results = hammer(lambda: index.memo("key", compute))
-    finally:
-        index.close()
-    assert calls == [1]
-    assert all(r is results[0] for r in results)
-
-
-def test_memo_after_a_failed_compute_lets_the_next_caller_compute() -> None:
-    index = PrefetchingIndex(FakeIndex())
-    attempts: list[int] = []
-
-    def flaky() -> str:
-        attempts.append(1)
-        if len(attempts) == 1:
-            raise ValueError("first try fails")
-        return "ok"
-
-    try:
-        with pytest.raises(ValueError):
-            index.memo("key", flaky)
-        assert index.memo("key", flaky) == "ok"
-        assert index.memo("key", flaky) == "ok"
-    finally:
-        index.close()
-    assert len(attempts) == 2
-
-
-def test_memo_asked_again_by_the_thread_computing_it_does_not_wait_on_itself() -> None:
-    index = PrefetchingIndex(FakeIndex())
-    depth: list[int] = []
-
-    def reentrant() -> int:
-        depth.append(1)
-        return 1 if len(depth) > 1 else 1 + index.memo("key", reentrant)
-
-    try:
-        assert index.memo("key", reentrant) in (1, 2)
-    finally:
-        index.close()
-
-
-def test_releases_are_grouped_once_for_many_threads() -> None:
-    inner = SlowIndex()
-    inner.add("foo", "1.0")
-    inner.add("foo", "2.0")
-    index = PrefetchingIndex(inner)
-    try:
-        results = hammer(lambda: index.releases("Foo"))
-    finally:
-        index.close()
-    assert all(r is results[0] for r in results)
-    assert [str(v) for v in results[0]] == ["2.0", "1.0"]  # type: ignore[attr-defined]
-
-
-def test_threads_taking_turns_never_run_at_once() -> None:
-    index = PrefetchingIndex(FakeIndex())
-    running: list[int] = []
-    overlap: list[int] = []
-
-    def work() -> None:
-        with index.turn():
-            running.append(1)
-            overlap.append(len(running))
-            time.sleep(0.01)  # a sleep is no wait for the index: the turn is kept
-            running.pop()
-
-    try:
-        hammer(work, threads=8)
-    finally:
-        index.close()
-    assert overlap == [1] * 8
-
-
-def test_a_thread_waiting_for_the_network_hands_its_turn_on() -> None:
-    class VerySlow(FakeIndex):
-        def project(self, name: str):  # type: ignore[no-untyped-def]
-            time.sleep(0.5)
-            return super().project(name)
-
-    inner = VerySlow()
-    inner.add("foo", "1.0")
-    index = PrefetchingIndex(inner)
-    events: list[str] = []
-    has_turn = threading.Event()
-
-    def slow() -> None:
-        with index.turn():
-            has_turn.set()
-            index.project("foo")
-            events.append("fetched")
-
-    def quick() -> None:
-        has_turn.wait()
-        with index.turn():
-            events.append("ran while the other waited")
-
-    try:
-        threads = [threading.Thread(target=slow), threading.Thread(target=quick)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=5)
-    finally:
-        index.close()
-    assert events == ["ran while the other waited", "fetched"]
 
 
 def test_a_wheel_that_fits_in_the_first_range_is_never_guessed_at(server: Server) -> None:

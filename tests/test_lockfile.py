@@ -15,8 +15,7 @@ from packaging.version import Version
 from wheelpin.errors import InputError
 from wheelpin.inputs import parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic
-from wheelpin.models import DistFile
-from wheelpin.provider import Pin, Resolution
+from wheelpin.models import DistFile, Pin, Resolution
 from wheelpin.target import Target, make_target
 from wheelpin.wheels import VersionChoice
 

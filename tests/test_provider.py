@@ -11,9 +11,9 @@ from packaging.version import Version
 
 from fakeindex import LINUX_311, WIN_311, FakeIndex, sdist_name
 from wheelpin.errors import NoWheelSolution
-from wheelpin.index import PrefetchingIndex
 from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
-from wheelpin.provider import Resolution, resolve
+from wheelpin.models import Resolution
+from wheelpin.resolve import Session, resolve
 from wheelpin.target import make_target
 
 Run = Callable[..., Resolution]
@@ -25,15 +25,15 @@ def fake() -> FakeIndex:
 
 
 @pytest.fixture
-def opened() -> Iterator[list[PrefetchingIndex]]:
-    indexes: list[PrefetchingIndex] = []
+def opened() -> Iterator[list[Session]]:
+    indexes: list[Session] = []
     yield indexes
     for index in indexes:
         index.close()
 
 
 @pytest.fixture
-def run(fake: FakeIndex, opened: list[PrefetchingIndex]) -> Run:
+def run(fake: FakeIndex, opened: list[Session]) -> Run:
     def run(*requirements: str, python: str = "3.11", platform: str = "manylinux", pre: bool = False,
             constraints: Sequence[str] = (), allow_source: Sequence[str] = ()) -> Resolution:
         inputs = parse_requirement_strings(requirements)
@@ -42,7 +42,7 @@ def run(fake: FakeIndex, opened: list[PrefetchingIndex]) -> Run:
             inputs = dataclasses.replace(inputs, constraints=limits.requirements)
         if pre:
             inputs = dataclasses.replace(inputs, pre=True)
-        index = PrefetchingIndex(fake)
+        index = Session(fake)
         opened.append(index)
         return resolve(inputs, make_target(python, platform), index, allow_source=allow_source)
 
@@ -317,13 +317,13 @@ def test_via_records_parents(fake: FakeIndex, run: Run) -> None:
     assert util.via == ("app",)
 
 
-def test_via_names_the_requirements_file(fake: FakeIndex, opened: list[PrefetchingIndex],
+def test_via_names_the_requirements_file(fake: FakeIndex, opened: list[Session],
                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("requirements.txt").write_text("# app\napp\n", encoding="utf-8")
     fake.add("app", "1.0", requires=["lib"])
     fake.add("lib", "1.0")
-    index = PrefetchingIndex(fake)
+    index = Session(fake)
     opened.append(index)
     resolution = resolve(parse_requirements_file("requirements.txt"), make_target("3.11", "manylinux"), index)
     app, lib = resolution.pin("app"), resolution.pin("lib")
@@ -393,7 +393,7 @@ def test_held_back_is_reported_for_a_package_asked_with_extras(fake: FakeIndex, 
     for requirement in ("foo", "foo[x]"):
         pin = run(requirement).pin("foo")
         assert pin is not None and pin.held_back is not None, requirement
-        assert pin.held_back[0] == "2.0"
+        assert pin.held_back.newest == "2.0"
 
 
 def test_matching_releases_equal_a_full_scan_for_every_operator() -> None:
@@ -405,7 +405,7 @@ def test_matching_releases_equal_a_full_scan_for_every_operator() -> None:
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
-    from wheelpin.provider import _matching
+    from wheelpin.resolve.releases import matching as _matching
 
     texts = ["0.9", "1.0.dev1", "1.0a1", "1.0rc2", "1.0", "1.0+cpu", "1.0.post1", "1.0.post1+cpu", "1.0.1",
              "1.1.dev0", "1.1", "1.4.5", "1.4.6", "1.4.6.post2", "1.5", "2.0a1", "2.0", "2.0+local", "2.1b1",
@@ -464,7 +464,7 @@ def test_walking_down_a_projects_releases_fetches_metadata_ahead() -> None:
     for minor in range(2, 11):
         slow.add("a", f"{minor}.0", requires=["dep>=5"])
     slow.add("dep", "1.0")
-    index = PrefetchingIndex(slow)
+    index = Session(slow)
     try:
         resolution = resolve(parse_requirement_strings(["a"]), make_target("3.11", "manylinux"), index)
     finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from crosscheck import find_uv
 
-from wheelpin.crosscheck import find_uv
 from wheelpin.errors import InputError
 from wheelpin.pythons import (
     PythonRelease,

@@ -16,10 +16,12 @@ from packaging.version import Version
 
 from wheeloracle import DATA, compatible_wheel_hashes, page
 from wheelpin.cli import main
-from wheelpin.index import HttpIndex, PrefetchingIndex
+from wheelpin.cli.render import report_json, runtime_file_text
+from wheelpin.index import HttpIndex
 from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
 from wheelpin.pythons import PythonRelease
-from wheelpin.report import build_report, report_json, runtime_file_text
+from wheelpin.report import build_report
+from wheelpin.resolve import Session
 from wheelpin.target import make_target
 
 ROOT = Path(__file__).parent.parent
@@ -31,7 +33,7 @@ RELEASES = [PythonRelease(minor=m, newest_patch=p) for m, p in [(11, 14), (12, 1
 @pytest.fixture
 def index(index_url: str):
     http = HttpIndex([index_url])
-    prefetching = PrefetchingIndex(http)
+    prefetching = Session(http)
     yield prefetching
     prefetching.close()
     http.client.close()
@@ -182,7 +184,7 @@ def test_fix_for_a_deep_chain_is_the_lowest_release_that_really_unblocks():
     fake.add("mid", "2.0", requires=["core==2.0"])
     fake.add("core", "1.0", wheels=[LINUX_311])
     fake.add("core", "2.0", wheels=[LINUX_311, LINUX_312])
-    index = PrefetchingIndex(fake)
+    index = Session(fake)
     try:
         report = build_report(parse_requirement_strings(["app==1.0"]), [make_target("3.12", "manylinux")], index,
                               RELEASES)
@@ -213,7 +215,7 @@ def test_pythons_answered_together_match_each_answered_alone(index_url):
 
     def run(for_targets):
         http = HttpIndex([index_url])
-        prefetching = PrefetchingIndex(http)
+        prefetching = Session(http)
         try:
             return build_report(inputs, for_targets, prefetching, RELEASES).pythons
         finally:
@@ -239,7 +241,7 @@ def test_an_index_failure_during_a_many_python_report_ends_the_run():
     fake = Failing()
     fake.add("app", "1.0", requires=["broken"])
     fake.add("broken", "1.0", wheels=[LINUX_311])
-    index = PrefetchingIndex(fake)
+    index = Session(fake)
     try:
         with pytest.raises(IndexUnavailable, match="HTTP 500"):
             build_report(parse_requirement_strings(["app"]), [make_target(p, "manylinux") for p in
@@ -251,8 +253,8 @@ def test_an_index_failure_during_a_many_python_report_ends_the_run():
 def test_a_failed_strict_resolution_starts_fetching_what_the_fix_search_reads():
     from fakeindex import LINUX_311, LINUX_312, FakeIndex
     from wheelpin.errors import NoWheelSolution
-    from wheelpin.provider import resolve
-    from wheelpin.report import _prefetch_fix_search
+    from wheelpin.report import FixSearch
+    from wheelpin.resolve import resolve
 
     fake = FakeIndex()
     fake.add("app", "1.0", requires=["core==1.0"])
@@ -264,13 +266,13 @@ def test_a_failed_strict_resolution_starts_fetching_what_the_fix_search_reads():
     fake.add("other", "2.0")
     target = make_target("3.12", "manylinux")
     inputs = parse_requirement_strings(["app==1.0", "other==1.0"])
-    index = PrefetchingIndex(fake)
+    index = Session(fake)
     try:
         with pytest.raises(NoWheelSolution) as failure:
             resolve(inputs, target, index, explain_failure=False)
         assert {"app", "core"} <= failure.value.involved
         assert "other" not in failure.value.involved
-        _prefetch_fix_search(inputs, target, index, failure.value.involved)
+        FixSearch(inputs, target, index).prefetch(failure.value.involved)
         wanted = {"app-2.0-py3-none-any.whl", "app-3.0-py3-none-any.whl"}
         deadline = time.monotonic() + 5
         while not wanted <= set(fake.metadata_calls) and time.monotonic() < deadline:

@@ -10,6 +10,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+TOMLDecodeError = tomllib.TOMLDecodeError
+
 
 def loads_toml(text: str) -> dict[str, Any]:
     """Parse TOML; syntax errors become ValueError (tomllib's TOMLDecodeError is one)."""

@@ -7,6 +7,10 @@ file, line, package or URL involved and says what to do.  ``exit_code`` is what 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wheelpin.models import Blocker
 
 
 class WheelpinError(Exception):
@@ -43,16 +47,19 @@ class MetadataError(WheelpinError):
 class NoWheelSolution(WheelpinError):
     """No set of versions with wheels for the target satisfies the requirements.  Exit code 1.
 
-    ``blockers`` holds ``(name, detail)`` pairs for the short table the CLI prints; ``details`` the same
-    blockers as structured objects, for callers such as the report; ``involved`` the names of the packages
-    in the final conflict (the requirements and the releases that made them), even when not explained.
+    ``causes`` are the blockers a failed resolution found (possibly none, when the caller did not ask for an
+    explanation); ``involved`` the names of the packages in the final conflict (the requirements and the
+    releases that made them), even when not explained.
     """
 
     exit_code = 1
 
-    def __init__(self, message: str, blockers: list[tuple[str, str]] | None = None,
-                 details: Sequence[object] = (), involved: Iterable[str] = ()) -> None:
+    def __init__(self, message: str, *, causes: Sequence[Blocker] = (), involved: Iterable[str] = ()) -> None:
         super().__init__(message)
-        self.blockers = blockers or []
-        self.details = tuple(details)
+        self.causes = tuple(causes)
         self.involved = frozenset(involved)
+
+    @property
+    def blockers(self) -> list[tuple[str, str]]:
+        """``(requirement, why)`` rows for the short table the CLI prints."""
+        return [(f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in self.causes]

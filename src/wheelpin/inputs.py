@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -17,12 +16,8 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from wheelpin._toml import TOMLDecodeError, loads_toml
 from wheelpin.errors import InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on 3.10
-    import tomli as tomllib
 
 # The same patterns pip uses, so comments, URL fragments and ${VAR}s are read the way pip reads them.
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
@@ -303,7 +298,7 @@ def _line_of(text: str, needle: str) -> int | None:
     return None
 
 
-def _toml_error(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> InputError:
+def _toml_error(shown: str, text: str, exc: TOMLDecodeError) -> InputError:
     message = str(exc)
     located = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", message)
     line = getattr(exc, "lineno", None)
@@ -324,8 +319,8 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ())
     shown = _display(path)
     text = _read_text(os.fspath(path), f"{shown}: file", "check the path to pyproject.toml.")
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = loads_toml(text)
+    except TOMLDecodeError as exc:
         raise _toml_error(shown, text, exc) from None
     project = data.get("project")
     if not isinstance(project, dict):

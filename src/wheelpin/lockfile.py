@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wheelpin import __version__
 from wheelpin.errors import InputError
-from wheelpin.provider import Resolution
+from wheelpin.models import Resolution
 
 
 def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:

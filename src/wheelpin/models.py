@@ -1,9 +1,21 @@
-"""Plain data shared by the pure logic and the I/O layers: index file entries and core metadata."""
+"""Plain data shared by the layers: index file entries, core metadata, and what a resolution produces.
+
+Frozen, keyword-only, slotted dataclasses (packaging's style), except :class:`DistFile`, a NamedTuple for
+speed.  Nothing here does I/O or knows how a value was computed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from enum import Enum
+from typing import TYPE_CHECKING, NamedTuple
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from wheelpin.target import Target
+    from wheelpin.wheels import VersionChoice
 
 
 class DistFile(NamedTuple):
@@ -33,7 +45,7 @@ class ProjectPage:
     """A project's file list from one index."""
 
     name: str
-    index_url: str
+    index_url: str  # which index served it: a PEP 751 lock names each package's index
     files: tuple[DistFile, ...]
 
 
@@ -48,3 +60,97 @@ class CoreMetadata:
     provides_extra: tuple[str, ...] = ()
     # Fields declared dynamic (PEP 643); only meaningful for sdists.
     dynamic: tuple[str, ...] = field(default=())
+
+
+class BlockKind(str, Enum):
+    """Why a package stands in the way of a wheel-only install; the value is what JSON output carries."""
+
+    SDIST_ONLY = "sdist-only"  # the release has no wheels at all
+    REQUIRES_PYTHON = "requires-python"  # its wheels' requires-python excludes the target
+    NO_ABI = "no-wheel-for-python"  # wheels exist, none for the target's interpreter
+    NO_PLATFORM = "no-wheel-for-platform"  # wheels for the interpreter exist, none for the platform
+    NO_WHEEL = "no-wheel"  # no wheel, reason unknown
+    CONFLICT = "conflict"  # the requirements conflict whatever the wheels
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeldBack:
+    """A newer release the requirements admit but the target has no wheel for: "tiktoken 0.14.0 has no
+    manylinux_2_17 wheel; chose 0.11.0"."""
+
+    name: NormalizedName
+    newest: str
+    chosen: str
+    reason: str
+    kind: BlockKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pin:
+    """One line of the lock."""
+
+    name: NormalizedName
+    version: Version
+    choice: VersionChoice
+    from_source: bool
+    via: tuple[str, ...]  # parent package names, or the user's sources ("-r requirements.txt")
+    direct: bool = False  # the user asked for it
+    blocked: bool = False  # no wheel for the target: only in permissive resolutions
+    held_back: HeldBack | None = None
+
+    @property
+    def files(self) -> tuple[DistFile, ...]:
+        if self.from_source and self.choice.sdist is not None:
+            return (self.choice.sdist,)
+        return self.choice.wheels
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolution:
+    target: Target
+    pins: tuple[Pin, ...]  # sorted by name
+
+    def pin(self, name: str) -> Pin | None:
+        wanted = canonicalize_name(name)
+        return next((p for p in self.pins if p.name == wanted), None)
+
+    def as_dict(self) -> dict[str, str]:
+        return {p.name: str(p.version) for p in self.pins}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Blocker:
+    """A package that keeps a requirement set from installing with wheels only, and why.
+
+    A failed strict resolution fills ``wanted``, ``required_by`` and ``versions`` (what found no wheel-bearing
+    release); a report's permissive resolution fills ``version`` (the release the requirements force),
+    ``chain`` (the path from a direct requirement to it) and, once searched, ``fix`` or ``note``.
+    """
+
+    name: NormalizedName
+    kind: BlockKind
+    reason: str
+    version: str = ""
+    wanted: str = ""  # the specifier, e.g. "==2.23.4"
+    required_by: str = ""  # "pydantic 2.9.2", or the user's source
+    versions: tuple[str, ...] = ()  # versions the specifier admits, newest first
+    # The pins from a direct requirement down to this package: ((pydantic, 2.9.2), (pydantic-core, 2.23.4)).
+    links: tuple[tuple[NormalizedName, Version], ...] = ()
+    fix: str | None = None  # "pydantic>=2.12.0", verified
+    note: str = ""  # when there is no fix, why not
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The links as the user reads them: ("pydantic==2.9.2", "pydantic-core==2.23.4"); a conflict, which
+        has no pins, as the requirement that cannot be met."""
+        if not self.links:
+            return (f"{self.name}{self.wanted}",)
+        return tuple(f"{name}=={version}" for name, version in self.links)
+
+    @property
+    def root(self) -> NormalizedName:
+        """The direct requirement at the head of the chain."""
+        return self.links[0][0] if self.links else self.name

@@ -55,23 +55,17 @@ class Platform:
     platform_system: str
     os_name: str
     platform_machine: str
+    # What the tag spells: "manylinux" / "musllinux" / "macosx" / "windows", the libc or OS version for the
+    # first three ((2, 28) for manylinux_2_28), and the wheel tag's architecture ("x86_64", "arm64", "amd64").
+    family: str
+    version: tuple[int, int] | None
+    arch: str
 
     def __hash__(self) -> int:
         # Targets (and so platforms) key the per-target caches that every judged file consults; hashing the
         # whole compatible-tags tuple each time was a visible share of a report's run.  The tag determines
         # the rest, and equal platforms have equal tags.
         return hash(self.tag)
-
-    @property
-    def libc(self) -> str:
-        """A short label for reports: 'glibc 2.28', 'musl 1.2', 'macOS 11.0', 'Windows'."""
-        if m := _MANYLINUX_RE.match(self.tag):
-            return f"glibc {m[1]}.{m[2]}"
-        if m := _MUSLLINUX_RE.match(self.tag):
-            return f"musl {m[1]}.{m[2]}"
-        if m := _MACOS_RE.match(self.tag):
-            return f"macOS {m[1]}.{m[2]}"
-        return "Windows"
 
 
 def parse_platform(name: str) -> Platform:
@@ -92,7 +86,8 @@ def parse_platform(name: str) -> Platform:
         return _macos(int(m[1]), int(m[2]), m[3], raw)
     if tag in _WINDOWS:
         return Platform(tag=tag, compatible_tags=(tag,), sys_platform="win32", platform_system="Windows",
-                        os_name="nt", platform_machine=_WINDOWS[tag])
+                        os_name="nt", platform_machine=_WINDOWS[tag], family="windows", version=None,
+                        arch=tag.removeprefix("win_"))
     raise _unknown(raw)
 
 
@@ -104,9 +99,10 @@ def _unknown(raw: str, why: str = "") -> InputError:
     )
 
 
-def _linux(tag: str, tags: list[str], arch: str) -> Platform:
-    return Platform(tag=tag, compatible_tags=tuple(tags), sys_platform="linux", platform_system="Linux",
-                    os_name="posix", platform_machine=arch)
+def _linux(family: str, version: tuple[int, int], tags: list[str], arch: str) -> Platform:
+    return Platform(tag=f"{family}_{version[0]}_{version[1]}_{arch}", compatible_tags=tuple(tags),
+                    sys_platform="linux", platform_system="Linux", os_name="posix", platform_machine=arch,
+                    family=family, version=version, arch=arch)
 
 
 def _manylinux(major: int, minor: int, arch: str, raw: str) -> Platform:
@@ -123,14 +119,14 @@ def _manylinux(major: int, minor: int, arch: str, raw: str) -> Platform:
         legacy = _LEGACY_ALIAS_OF.get((2, glibc_minor))
         if legacy and (legacy == "manylinux2014" or arch in _OLD_GLIBC_ARCHES):
             tags.append(f"{legacy}_{arch}")
-    return _linux(f"manylinux_2_{minor}_{arch}", tags, arch)
+    return _linux("manylinux", (2, minor), tags, arch)
 
 
 def _musllinux(major: int, minor: int, arch: str, raw: str) -> Platform:
     if arch not in _LINUX_ARCHES or major != 1:
         raise _unknown(raw, " (musllinux tags look like musllinux_1_2_x86_64)")
     tags = [f"musllinux_1_{m}_{arch}" for m in range(minor, -1, -1)]
-    return _linux(f"musllinux_1_{minor}_{arch}", tags, arch)
+    return _linux("musllinux", (1, minor), tags, arch)
 
 
 def _macos(major: int, minor: int, arch: str, raw: str) -> Platform:
@@ -139,4 +135,5 @@ def _macos(major: int, minor: int, arch: str, raw: str) -> Platform:
     tags = list(mac_platforms((major, minor), arch))
     machine = "arm64" if arch in {"arm64", "universal2"} else "x86_64"
     return Platform(tag=f"macosx_{major}_{minor}_{arch}", compatible_tags=tuple(tags), sys_platform="darwin",
-                    platform_system="Darwin", os_name="posix", platform_machine=machine)
+                    platform_system="Darwin", os_name="posix", platform_machine=machine,
+                    family="macosx", version=(major, minor), arch=arch)

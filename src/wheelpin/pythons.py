@@ -11,10 +11,12 @@ import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from wheelpin.crosscheck import find_uv
 from wheelpin.errors import InputError
 
 
@@ -103,3 +105,12 @@ def _minor(text: str, whole: str) -> int:
     if not m:
         raise InputError(f"--python {whole}: {text!r} is not a version like 3.11; ranges look like 3.10-3.15.")
     return int(m[1])
+
+
+def find_uv() -> str | None:
+    """The ``uv`` installed next to this interpreter (same venv), else the first one on PATH."""
+    exe = "uv.exe" if os.name == "nt" else "uv"
+    beside = Path(sys.executable).parent / exe
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("uv")

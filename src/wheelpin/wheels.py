@@ -21,15 +21,8 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from wheelpin.models import DistFile
+from wheelpin.models import BlockKind, DistFile
 from wheelpin.target import Target
-
-# Why a release has no wheel for a target, for reports and JSON.
-SDIST_ONLY = "sdist-only"
-REQUIRES_PYTHON = "requires-python"
-NO_ABI = "no-wheel-for-python"
-NO_PLATFORM = "no-wheel-for-platform"
-BLOCK_KINDS = (SDIST_ONLY, REQUIRES_PYTHON, NO_ABI, NO_PLATFORM)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,8 +34,8 @@ class VersionChoice:
     sdist: DistFile | None
     yanked: bool  # every file of the release is yanked
     reason: str | None  # why no wheel fits, or None when ``wheels`` is non-empty
-    # A machine-readable form of ``reason``: one of BLOCK_KINDS, or None when a wheel fits.
-    kind: str | None = None
+    # A machine-readable form of ``reason``; None when a wheel fits.
+    kind: BlockKind | None = None
     # Some wheel of this release even if none fits the target: its metadata stands for the release's
     # (dependencies are the same for every wheel of a release, bar markers), which lets a report follow a
     # blocked release's dependencies without building anything.
@@ -162,12 +155,12 @@ def may_fit(parsed: Iterable[ParsedFile], target: Target) -> bool:
 
 
 def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: DistFile | None,
-                  target: Target) -> tuple[str, str]:
+                  target: Target) -> tuple[BlockKind, str]:
     if not wheels:
-        return SDIST_ONLY, "only an sdist, no wheels" if sdist else "no installable files"
+        return BlockKind.SDIST_ONLY, "only an sdist, no wheels" if sdist else "no installable files"
     if not admitted:
         spec = wheels[0].file.requires_python
-        return REQUIRES_PYTHON, f"requires-python {spec} excludes Python {target.python_full_version}"
+        return BlockKind.REQUIRES_PYTHON, f"requires-python {spec} excludes Python {target.python_full_version}"
     good_interpreters = _interpreter_abis(target)
     good_platforms = set(target.platform.compatible_tags) | {"any"}
     all_tags = [t for p in admitted if p.tags for t in p.tags]
@@ -176,14 +169,14 @@ def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: D
     if platform_fits and not abi_fits:
         abis = sorted({t.abi for t in all_tags if t.platform in good_platforms and t.abi.startswith("cp")},
                       key=_abi_sort_key)
-        return NO_ABI, (f"no wheel for cp{target.major}{target.minor} (wheels for {_span(abis)})" if abis
+        return BlockKind.NO_ABI, (f"no wheel for cp{target.major}{target.minor} (wheels for {_span(abis)})" if abis
                         else f"no wheel for cp{target.major}{target.minor}")
     platforms = sorted({t.platform for t in all_tags
                         if (t.interpreter, t.abi) in good_interpreters})
     if platforms:
-        return NO_PLATFORM, (f"no wheel for {target.platform.tag} "
+        return BlockKind.NO_PLATFORM, (f"no wheel for {target.platform.tag} "
                              f"(cp{target.major}{target.minor} wheels: {_span(platforms)})")
-    return NO_ABI, f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
+    return BlockKind.NO_ABI, f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
 
 
 @functools.lru_cache(maxsize=65536)

@@ -21,7 +21,8 @@ import platformdirs
 from packaging.utils import canonicalize_name
 
 from wheelpin.errors import IndexUnavailable, InputError
-from wheelpin.index import HttpIndex, page_from_data, page_to_data
+from wheelpin.index.http import HttpIndex
+from wheelpin.index.simple_api import page_from_data, page_to_data
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 
 DEFAULT_TTL = 600.0
@@ -58,8 +59,6 @@ class CachedIndex:
                 f"the cache directory {self.directory} cannot be used ({exc}): pass a writable --cache-dir or "
                 "set WHEELPIN_CACHE_DIR."
             ) from None
-        self.hits = 0
-        self.misses = 0
 
     def project(self, name: str) -> ProjectPage:
         key = f"page/{PAGE_SCHEMA}/{'|'.join(self.inner.index_urls)}/{canonicalize_name(name)}"
@@ -67,14 +66,12 @@ class CachedIndex:
         if stored is not None:
             saved_at, page = stored
             if self.offline or (not self.refresh and time.time() - saved_at < self.ttl):
-                self.hits += 1
                 return page
         if self.offline:
             raise IndexUnavailable(
                 f"--offline: the project page of {name!r} is not in the cache at {self.directory}; run once "
                 "without --offline to fill the cache."
             )
-        self.misses += 1
         page = self.inner.project(name)
         self._store(key, json.dumps({"saved": time.time(), "page": page_to_data(page)}, separators=(",", ":")))
         return page
@@ -83,14 +80,12 @@ class CachedIndex:
         key = f"meta/{METADATA_SCHEMA}/{file.sha256 or file.url}"
         cached = self._decode(key, _metadata_from_json)
         if cached is not None:
-            self.hits += 1
             return cached
         if self.offline:
             raise IndexUnavailable(
                 f"--offline: the metadata of {file.filename} is not in the cache at {self.directory}; run once "
                 "without --offline to fill the cache."
             )
-        self.misses += 1
         meta = self.inner.metadata(name, file)
         self._store(key, json.dumps({
             "name": meta.name, "version": meta.version, "requires_dist": meta.requires_dist,

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -24,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from wheelpin.errors import InputError
 from wheelpin.platforms import parse_platform
+from wheelpin.pythons import find_uv
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -38,9 +37,6 @@ _UV_MAC_ARCHES = {"arm64": "aarch64", "x86_64": "x86_64"}
 _UV_WINDOWS = {"win_amd64": "x86_64-pc-windows-msvc", "win32": "i686-pc-windows-msvc",
                "win_arm64": "aarch64-pc-windows-msvc"}
 
-_MANYLINUX_RE = re.compile(r"^manylinux_2_(\d+)_(\w+)$")
-_MUSLLINUX_RE = re.compile(r"^musllinux_1_(\d+)_(\w+)$")
-_MACOS_RE = re.compile(r"^macosx_(\d+)_(\d+)_(\w+)$")
 # ``name==version`` or ``name[extra]==version``, optionally followed by a marker, a hash or a continuation.
 _PIN_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;\\#]+)")
 
@@ -101,34 +97,33 @@ def uv_platform(platform_tag: str) -> str:
     ``*-apple-darwin`` targets take the macOS version from ``MACOSX_DEPLOYMENT_TARGET`` (see
     :func:`uv_platform_env`).  Anything else raises :class:`UnsupportedPlatform`.
     """
-    tag = parse_platform(platform_tag).tag  # normalises presets and legacy manylinux aliases
-    if m := _MANYLINUX_RE.match(tag):
-        minor, arch = int(m[1]), m[2]
-        if arch in _UV_MANYLINUX_ARCHES and minor in _UV_MANYLINUX_MINORS:
+    platform = parse_platform(platform_tag)  # normalises presets and legacy manylinux aliases
+    arch, version = platform.arch, platform.version or (0, 0)
+    if platform.family == "manylinux":
+        if arch in _UV_MANYLINUX_ARCHES and version[1] in _UV_MANYLINUX_MINORS:
             if platform_tag.strip().lower().startswith("manylinux2014"):
                 return f"{arch}-manylinux2014"
-            return f"{arch}-manylinux_2_{minor}"
+            return f"{arch}-manylinux_2_{version[1]}"
         raise _unsupported(platform_tag, "uv targets manylinux_2_17, 2_28 and 2_31 to 2_40, on x86_64 and "
                                          "aarch64 only")
-    if m := _MUSLLINUX_RE.match(tag):
-        if int(m[1]) == 2 and m[2] in _UV_MUSL_ARCHES:
-            return f"{m[2]}-unknown-linux-musl"
+    if platform.family == "musllinux":
+        if version == (1, 2) and arch in _UV_MUSL_ARCHES:
+            return f"{arch}-unknown-linux-musl"
         raise _unsupported(platform_tag, "uv's musl targets are musllinux_1_2 on x86_64 and aarch64 only")
-    if m := _MACOS_RE.match(tag):
-        arch = _UV_MAC_ARCHES.get(m[3])
-        if arch is not None:
-            return f"{arch}-apple-darwin"
+    if platform.family == "macosx":
+        if arch in _UV_MAC_ARCHES:
+            return f"{_UV_MAC_ARCHES[arch]}-apple-darwin"
         raise _unsupported(platform_tag, "uv's macOS targets are arm64 and x86_64 only")
-    if tag in _UV_WINDOWS:
-        return _UV_WINDOWS[tag]
+    if platform.tag in _UV_WINDOWS:
+        return _UV_WINDOWS[platform.tag]
     raise _unsupported(platform_tag, "no uv target matches it")
 
 
 def uv_platform_env(platform_tag: str) -> dict[str, str]:
     """Environment variables uv needs to target ``platform_tag`` exactly (the macOS version, if any)."""
-    tag = parse_platform(platform_tag).tag
-    if m := _MACOS_RE.match(tag):
-        return {"MACOSX_DEPLOYMENT_TARGET": f"{m[1]}.{m[2]}"}
+    platform = parse_platform(platform_tag)
+    if platform.family == "macosx" and platform.version is not None:
+        return {"MACOSX_DEPLOYMENT_TARGET": f"{platform.version[0]}.{platform.version[1]}"}
     return {}
 
 
@@ -140,15 +135,6 @@ def _unsupported(platform_tag: str, why: str) -> UnsupportedPlatform:
 
 
 # -- running uv -----------------------------------------------------------------------------------------
-def find_uv() -> str | None:
-    """The ``uv`` installed next to this interpreter (same venv), else the first one on PATH."""
-    exe = "uv.exe" if os.name == "nt" else "uv"
-    beside = Path(sys.executable).parent / exe
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("uv")
-
-
 def uv_command(uv: str, requirement_files: Sequence[Path], *, python: str, platform_tag: str,
                index_url: str | None, output_file: Path, extra_args: Sequence[str] = ()) -> list[str]:
     """The ``uv pip compile`` command line for a wheels-only resolution of the files for the target."""

@@ -1,0 +1,162 @@
+"""The commands: read the inputs, open a session on the configured index, run, render, write."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+
+from wheelpin.check import check_lock
+from wheelpin.cli.render import markdown_lines, print_error, print_report, print_rows, report_json, runtime_file_text
+from wheelpin.config import index_urls, redact_text
+from wheelpin.errors import InputError, NoWheelSolution
+from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
+from wheelpin.inputs import Inputs, load_inputs, parse_requirements_file
+from wheelpin.lockfile import lock_lines, write_atomic
+from wheelpin.models import Resolution
+from wheelpin.pythons import default_pythons, known_releases, parse_python_list
+from wheelpin.report import Report, build_report
+from wheelpin.resolve import Session, resolve
+from wheelpin.target import Target, make_target
+
+
+def gather_inputs(args: argparse.Namespace) -> Inputs:
+    requirement_files = [f for f in args.requirement if not f.endswith(".toml")]
+    pyprojects = [f for f in args.requirement if f.endswith(".toml")]
+    strings: list[str] = []
+    for item in args.requirements:
+        (pyprojects if item.endswith(".toml") and Path(item).is_file() else strings).append(item)
+    if len(pyprojects) > 1:
+        raise InputError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
+    inputs = load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
+                         requirement_args=strings, pyproject=pyprojects[0] if pyprojects else None,
+                         extras=args.extra)
+    return replace(inputs, pre=inputs.pre or args.pre)
+
+
+@contextmanager
+def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console) -> Iterator[Session]:
+    """A session on the configured index behind the disk cache, with a progress line on a terminal; its
+    warnings are printed when it closes."""
+    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
+                      file_index_url=inputs.index_url if inputs else None,
+                      file_extra=inputs.extra_index_urls if inputs else ())
+    counts = {"page": 0, "metadata": 0}
+    status = err.status("resolving…") if err.is_terminal else None
+
+    def on_event(kind: str, what: str) -> None:
+        counts[kind] = counts.get(kind, 0) + 1
+        if status is not None:
+            status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
+
+    http = HttpIndex(urls, on_event=on_event)
+    cached = CachedIndex(http, args.cache_dir or default_cache_dir(), ttl=args.cache_ttl,
+                         refresh=args.refresh, offline=args.offline)
+    session = Session(cached)
+    if status is not None:
+        status.start()
+    try:
+        yield session
+    finally:
+        if status is not None:
+            status.stop()
+        session.close()
+        cached.close()
+        http.client.close()
+        for warning in session.warnings:
+            err.print(f"warning: {warning}", highlight=False, markup=False)
+
+
+def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
+    inputs = gather_inputs(args)
+    targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
+    if len(targets) > 1 and "{python}" not in (args.output_file or ""):
+        raise InputError(
+            f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
+            "{python} placeholder, e.g. -o 'requirements-{python}.txt'."
+        )
+    command = redact_text("wheelpin " + shlex.join(list(argv if argv is not None else sys.argv[1:])))
+    failed = 0
+    with open_session(args, inputs, err) as session:
+        for target in targets:
+            try:
+                resolution = resolve(inputs, target, session, allow_source=args.allow_source)
+            except NoWheelSolution as exc:
+                if len(targets) == 1:
+                    raise
+                failed += 1
+                print_error(err, exc)
+                continue
+            _write_lock(args.output_file, resolution, command, err)
+    return 1 if failed else 0
+
+
+def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
+    lines = lock_lines(resolution, command=command)
+    target = resolution.target
+    if pattern:
+        path = pattern.replace("{python}", target.python_version if target.patch is None
+                               else target.python_full_version)
+        write_atomic(path, lines)
+        err.print(f"wrote {path}: {len(resolution.pins)} packages, wheels only for {target}")
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+
+
+def run_report(args: argparse.Namespace, err: Console) -> int:
+    inputs = gather_inputs(args)
+    # The release list (a uv subprocess) is only needed up front when --python is not given.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        pending = background.submit(known_releases)
+        pythons = (parse_python_list(args.python) if args.python
+                   else [r.version for r in default_pythons(pending.result())])
+        targets = [make_target(p, args.platform) for p in pythons]
+        with open_session(args, inputs, err) as session:
+            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source)
+    _show_report(args.format, report)
+    if args.write_runtime:
+        if report.recommended is None:
+            err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only.")
+        else:
+            write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, report.recommended).strip()])
+            err.print(f"wrote {args.write_runtime}")
+    return 0 if report.ok else 1
+
+
+def _show_report(form: str, report: Report) -> None:
+    if form == "json":
+        sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
+    elif form == "markdown":
+        sys.stdout.write("".join(f"{line}\n" for line in markdown_lines(report)))
+    else:
+        print_report(Console(highlight=False, soft_wrap=True), report)
+
+
+def run_check(args: argparse.Namespace, err: Console) -> int:
+    lock = parse_requirements_file(args.lockfile)
+    target: Target = make_target(args.python, args.platform)
+    with open_session(args, lock, err) as session:
+        results = check_lock(lock, target, session)
+    if not results:
+        raise InputError(
+            f"{args.lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
+            "file and the --python/--platform given."
+        )
+    failures = [r for r in results if not r.ok]
+    out = Console(highlight=False, soft_wrap=True)
+    if not failures:
+        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}")
+        return 0
+    rows = [(f"{r.name}=={r.version}", r.reason or "",
+             f"nearest version with a wheel: {r.nearest}" if r.nearest else "", r.source) for r in failures]
+    print_rows(out, f"{len(failures)} of {len(results)} pins have no usable wheel for {target}",
+               ("pin", "why", "fix", "line"), rows)
+    return 1

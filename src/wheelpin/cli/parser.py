@@ -1,0 +1,118 @@
+"""The argument parser: commands, options and their help."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wheelpin import __version__
+from wheelpin.index import DEFAULT_TTL
+from wheelpin.platforms import PRESETS
+
+PYTHON_HELP = (
+    "target CPython version, e.g. 3.11 or 3.11.9 (default: the running interpreter's X.Y). A version without "
+    "a patch number stands for X.Y.0 when checking requires-python and python_full_version markers (as pip's "
+    "and uv's --python-version do); give X.Y.Z to check the patch you deploy, e.g. when a project excludes "
+    "early patches with requires-python '!=3.9.0,!=3.9.1'."
+)
+PLATFORM_HELP = (
+    "target platform: a preset (" + ", ".join(f"{k}={v}" for k, v in PRESETS.items()) + ") or a wheel "
+    "platform tag such as manylinux_2_17_x86_64, manylinux2014_aarch64, musllinux_1_2_x86_64, "
+    "macosx_11_0_arm64, win_amd64 (default: manylinux)"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wheelpin",
+        description="Pin requirements to versions that ship prebuilt wheels for a deploy target.",
+    )
+    parser.add_argument("--version", action="version", version=f"wheelpin {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _resolve_parser(commands)
+    _report_parser(commands)
+    _check_parser(commands)
+    return parser
+
+
+def _resolve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    res = commands.add_parser("resolve", help="write a lock in which every package has a wheel for the target",
+                              description="Resolve requirements to a pinned, hashed lock that installs with "
+                                          "wheels only on the target. Exit 0: lock written; 1: no wheel-only "
+                                          "solution; 2: bad input; 3: the index could not be read.")
+    _input_options(res)
+    res.add_argument("-o", "--output-file", metavar="FILE",
+                     help="write the lock here (default: stdout); with several Pythons, a pattern containing "
+                          "{python}, e.g. 'requirements-{python}.txt'")
+    _target_options(res, python_help=PYTHON_HELP + " A list (3.11,3.13) or range (3.11-3.13) writes one lock "
+                     "per Python; -o must then contain {python}.")
+    _index_options(res)
+
+
+def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rep = commands.add_parser("report", help="which Pythons install with wheels only, what blocks the rest",
+                              description="For each Python: can the requirements install with wheels only? "
+                                          "If not, every blocker, the chain that forces it and the smallest "
+                                          "verified fix. Exit 0: at least one Python is clean; 1: none; 2: bad "
+                                          "input; 3: the index could not be read.")
+    _input_options(rep)
+    rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
+                     help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
+                          "(schema in docs/report.schema.json)")
+    rep.add_argument("--write-runtime", metavar="FILE",
+                     help="write the recommended Python to FILE: runtime.txt gets python-3.X.Y, "
+                          ".python-version (or any other name) gets 3.X")
+    _target_options(rep, python_default=None, python_help=(
+        "Pythons to check: a list (3.11,3.13) or range (3.10-3.15); default: every CPython from the oldest "
+        "still supported to the newest stable release (per 'uv python list'). Versions without a patch stand for "
+        "X.Y.0 in requires-python checks."))
+    _index_options(rep)
+
+
+def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chk = commands.add_parser("check", help="does this lock install on the target with wheels only?",
+                              description="Check that every pin of a lock has a wheel for the target. "
+                                          "Exit 0: it does; 1: some pins have none; 2: bad input; 3: index "
+                                          "unreadable.")
+    chk.add_argument("lockfile", metavar="LOCKFILE", help="a requirements file of name==version lines")
+    _target_options(chk)
+    _index_options(chk)
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
+                        help="requirement strings (e.g. 'fastapi>=0.110') or a pyproject.toml path")
+    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                        help="a requirements.txt (repeatable; a pyproject.toml path also works)")
+    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                        help="a constraints file (repeatable)")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
+                        help="include this optional-dependency group of the pyproject.toml (repeatable)")
+    parser.add_argument("--pre", action="store_true", help="consider pre-releases")
+    parser.add_argument("--allow-source", action="append", default=[], metavar="NAME",
+                        help="let this package fall back to its sdist when no wheel fits (repeatable); its "
+                             "dependencies must be static metadata, nothing is ever built")
+
+
+_HOST_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _target_options(parser: argparse.ArgumentParser, *, python_default: str | None = _HOST_PYTHON,
+                    python_help: str = PYTHON_HELP) -> None:
+    parser.add_argument("--python", default=python_default, help=python_help)
+    parser.add_argument("--platform", default="manylinux", help=PLATFORM_HELP)
+
+
+def _index_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("index and cache")
+    group.add_argument("-i", "--index-url", metavar="URL",
+                       help="simple-API index URL (default: WHEELPIN_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX_URL, "
+                            "PIP_INDEX_URL, pip's config, then pip's own default)")
+    group.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
+                       help="another index, consulted in order when earlier ones lack a project")
+    group.add_argument("--cache-dir", metavar="DIR",
+                       help="cache directory (default: WHEELPIN_CACHE_DIR or the user cache dir)")
+    group.add_argument("--refresh", action="store_true", help="re-fetch project pages even if cached")
+    group.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
+    group.add_argument("--cache-ttl", type=float, default=DEFAULT_TTL, metavar="SECONDS",
+                       help=f"how long a cached project page stays fresh (default: {DEFAULT_TTL:.0f})")

@@ -1,0 +1,216 @@
+"""The fix search: for a blocker, the smallest change to its direct requirement that brings a wheel-bearing
+release in, verified by resolving again.  [pure given a Session]
+
+A :class:`FixSearch` holds what every step needs (the inputs, the target, the session) and answers over typed
+``(name, Version)`` chains.  Each answer is verified by a permissive resolution in which the blocker's package
+has a wheel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from wheelpin.errors import MetadataError, NoWheelSolution, WheelpinError
+from wheelpin.inputs import InputRequirement, Inputs
+from wheelpin.models import Blocker, Resolution
+from wheelpin.pins import single_pin
+from wheelpin.resolve import CandidateFactory, Session, resolve
+from wheelpin.resolve.requirements import parse_dependency
+from wheelpin.target import Target
+from wheelpin.wheels import VersionChoice, may_fit
+
+# How many releases of a direct requirement the fix search tries before giving up.
+MAX_FIX_TRIES = 60
+# How many releases ahead the fix search fetches metadata while it walks them oldest first: as many as the
+# fetch pool runs at once and more, so that a fix twenty releases up costs two round trips, not five.
+PRECHECK_WINDOW = 24
+
+
+class FixSearch:
+    def __init__(self, inputs: Inputs, target: Target, session: Session, allow_source: Sequence[str] = ()) -> None:
+        self.inputs = inputs
+        self.target = target
+        self.session = session
+        self.allow_source = tuple(allow_source)
+        self.factory = CandidateFactory(session, target, pre=inputs.pre)
+
+    # -- the answer ----------------------------------------------------------------------------------
+    def with_fix(self, blocker: Blocker) -> Blocker:
+        """``blocker`` with its verified fix, or with a note saying why there is none."""
+        fix = self.find(blocker)
+        root = blocker.root
+        if fix is not None:
+            constrained = any(canonicalize_name(c.requirement.name) == root for c in self.inputs.constraints)
+            return replace(blocker, fix=fix, note=f"relax the constraint on {root} too" if constrained else "")
+        if not self.any_wheel(blocker.name):
+            return replace(blocker, note=f"no release of {blocker.name} has a wheel for {self.target} yet")
+        return replace(blocker, note=f"no later release of {root} brings a {blocker.name} with a wheel")
+
+    def find(self, blocker: Blocker) -> str | None:
+        """The lowest release v of the chain's direct requirement R such that ``R==v`` unblocks ``blocker``,
+        returned as ``R>=v`` when that range is verified too (else as ``R==v``).
+
+        Cheap where it can be: no search at all when no release of the blocked package has a wheel for the
+        target; a metadata-only pre-check when R depends on the blocker directly; then the oldest remaining
+        release (usually the answer), the newest (if even that does not help, nothing will), and a bisection
+        between them.
+        """
+        if not self.any_wheel(blocker.name):
+            return None
+        root, pinned = blocker.links[0]
+        candidates = self._prechecked(root, self.later_releases(root, pinned), blocker.name)
+        first = next(candidates, None)
+        if first is None:
+            return None
+        if len(blocker.links) <= 2:
+            # R is the blocked package or depends on it directly: the pre-check already proved that no lower
+            # release brings a wheel in, so verifying the range itself is enough.
+            fix = f"{root}>={first.version}"
+            if self.unblocks([fix], blocker.name):
+                return fix
+        found = first if self._pin_works(root, first, blocker.name) else self._bisect(root, first, candidates,
+                                                                                       blocker.name)
+        if found is None:
+            return None
+        fix = f"{root}>={found.version}"
+        if self.unblocks([fix], blocker.name):
+            return fix
+        return f"{root}=={found.version}"  # newer releases bring the blocker back: only the pin is verified
+
+    def _prechecked(self, root: NormalizedName, later: list[VersionChoice], blocked: str) -> Iterator[VersionChoice]:
+        # Oldest first, fetching metadata a few releases ahead: the answer is usually near the start, so a
+        # cold cache need not fetch the metadata of every later release.
+        for position, choice in enumerate(later):
+            self.session.prefetch_releases(root, later[position:position + PRECHECK_WINDOW])
+            if root == blocked or self._may_unblock(root, choice, blocked):
+                yield choice
+
+    def _bisect(self, root: NormalizedName, first: VersionChoice, rest: Iterator[VersionChoice],
+                blocked: str) -> VersionChoice | None:
+        """The first of ``[first, *rest]`` whose pin unblocks, knowing ``first``'s does not: None when even
+        the newest does not."""
+        later = [first, *rest]
+        if len(later) == 1 or not self._pin_works(root, later[-1], blocked):
+            return None
+        low, high = 1, len(later) - 1  # later[0] fails and later[high] works: find the first that does
+        while low < high:
+            middle = (low + high) // 2
+            if self._pin_works(root, later[middle], blocked):
+                high = middle
+            else:
+                low = middle + 1
+        return later[high]
+
+    def _pin_works(self, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:
+        # Pinned: with R>=v the resolver would pick the newest R whatever v is.
+        return self.unblocks([f"{root}=={choice.version}"], blocked)
+
+    # -- what the search reads -----------------------------------------------------------------------
+    def later_releases(self, name: NormalizedName, pinned: Version) -> list[VersionChoice]:
+        """The releases tried for a direct requirement pinned at ``pinned``: later, final, not yanked, with a
+        wheel for the target; oldest first."""
+        newer = sorted(v for v in self.session.releases(name) if v > pinned and not v.is_prerelease)
+        return [c for c in self.factory.judged(name, newer) if c.has_wheel and not c.yanked][:MAX_FIX_TRIES]
+
+    def prefetch(self, involved: frozenset[str]) -> None:
+        """A strict resolution just failed: while the permissive one crawls, fetch the metadata the search
+        will most likely read first — that of the next releases of each ``==``-pinned direct requirement that
+        took part in the conflict.  A guess: it costs requests, never a wrong answer."""
+        for item in self.inputs.requirements:
+            name = canonicalize_name(item.requirement.name)
+            pinned = single_pin(item.requirement.specifier)
+            if name not in involved or pinned is None:
+                continue
+            with contextlib.suppress(WheelpinError):
+                self.session.prefetch_releases(name, self.later_releases(name, pinned)[:PRECHECK_WINDOW])
+
+    def any_wheel(self, name: str) -> bool:
+        """Whether any release of ``name`` has a wheel for the target; stops judging at the first that does,
+        and judges (requires-python, yanks) only releases with a wheel whose tags fit: a project with no wheel
+        for a new Python is answered from its tags alone, not by judging each of its hundreds of releases."""
+        normalized = canonicalize_name(name)
+        return any(may_fit(files, self.target) and self.session.choice(normalized, version, self.target).has_wheel
+                   for version, files in self.session.releases(normalized).items())
+
+    def _may_unblock(self, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:
+        """Cheap pre-check from metadata alone: does this release's requirement on ``blocked`` (if direct)
+        admit a release with a wheel?  Deeper chains always go to the full check."""
+        try:
+            meta = self.session.metadata(root, choice.wheels[0], version=str(choice.version))
+        except MetadataError:
+            return False
+        environment = {**self.target.marker_environment(), "extra": ""}
+        for line in meta.requires_dist:
+            dep = parse_dependency(line)
+            if dep is None or dep[1].name != blocked:
+                continue
+            requirement, req = dep
+            if requirement.marker is not None and not requirement.marker.evaluate(environment):
+                continue
+            return any(c.has_wheel for c in self.factory.judged(req.name, self.factory.admitted(req.name, [req])))
+        return True
+
+    # -- verifying -----------------------------------------------------------------------------------
+    def permissive(self, fixes: Sequence[str]) -> Resolution | None:
+        """The permissive resolution of the inputs with ``fixes`` applied, or None when even that conflicts.
+        Memoized: the search, its confirmation and the all-fixes check often ask for the same one."""
+        def compute() -> Resolution | None:
+            try:
+                return resolve(apply_fixes(self.inputs, fixes), self.target, self.session,
+                               allow_source=self.allow_source, permissive=True)
+            except NoWheelSolution:
+                return None
+
+        key = ("permissive", self.inputs, tuple(sorted(fixes)), self.target, self.allow_source)
+        return self.session.memo(key, compute)
+
+    def unblocks(self, fixes: Sequence[str], name: str) -> bool:
+        resolution = self.permissive(fixes)
+        if resolution is None:
+            return False
+        pin = resolution.pin(name)
+        return pin is None or not pin.blocked
+
+    def resolves(self, fixes: Sequence[str]) -> bool:
+        """Whether the inputs with ``fixes`` applied have a wheel-only lock (a strict resolution)."""
+        try:
+            resolve(apply_fixes(self.inputs, fixes), self.target, self.session, allow_source=self.allow_source,
+                    explain_failure=False)
+        except NoWheelSolution:
+            return False
+        return True
+
+
+def apply_fixes(inputs: Inputs, fixes: Sequence[str]) -> Inputs:
+    """``inputs`` with each fixed package's direct requirement replaced by the fix (extras and markers kept).
+
+    Constraints on a fixed package are dropped: they are part of what the fix changes (the report says so).
+    Of two fixes for one package the higher bound wins."""
+    wanted: dict[str, Requirement] = {}
+    for text in fixes:
+        fix = Requirement(text)
+        name = canonicalize_name(fix.name)
+        if name not in wanted or _bound(fix) > _bound(wanted[name]):
+            wanted[name] = fix
+    changed: list[InputRequirement] = []
+    for item in inputs.requirements:
+        replacement = wanted.get(canonicalize_name(item.requirement.name))
+        if replacement is None:
+            changed.append(item)
+            continue
+        requirement = Requirement(str(item.requirement))
+        requirement.specifier = SpecifierSet(str(replacement.specifier))
+        changed.append(replace(item, requirement=requirement, source=f"{item.source} (fixed)"))
+    constraints = tuple(c for c in inputs.constraints if canonicalize_name(c.requirement.name) not in wanted)
+    return replace(inputs, requirements=tuple(changed), constraints=constraints)
+
+
+def _bound(requirement: Requirement) -> Version:
+    return max((Version(s.version) for s in requirement.specifier), default=Version("0"))

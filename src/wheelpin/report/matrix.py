@@ -1,0 +1,159 @@
+"""The Python-version matrix: which Pythons need no source build, what blocks the rest, how to fix it.
+
+For each Python: a strict resolution (wheels only).  When that fails, a permissive one, in which releases
+without a wheel are a last resort, names *every* blocker at once; for each blocker the chain of requirements
+that forces it, and the fix search's verified fix.  One session serves every Python, so each page and each
+metadata file is fetched once per run.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from wheelpin.errors import NoWheelSolution
+from wheelpin.inputs import Inputs
+from wheelpin.models import Blocker, BlockKind, HeldBack, Pin, Resolution
+from wheelpin.pythons import PythonRelease
+from wheelpin.report.fixes import FixSearch
+from wheelpin.resolve import Session, resolve
+from wheelpin.target import Target
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PythonVerdict:
+    python: str
+    target: Target
+    ok: bool
+    pins: dict[str, str]
+    blockers: tuple[Blocker, ...] = ()
+    held_back: tuple[HeldBack, ...] = ()
+    fixed_by_all: bool | None = None  # with every fix applied together, does a wheel-only lock exist?
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    platform: str
+    pythons: tuple[PythonVerdict, ...]
+    recommended: PythonRelease | None
+
+    @property
+    def ok(self) -> bool:
+        return any(v.ok for v in self.pythons)
+
+
+def build_report(inputs: Inputs, targets: Sequence[Target], session: Session,
+                 releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = ()) -> Report:
+    verdicts = _each_python(inputs, targets, session, allow_source)
+    clean = [v for v in verdicts if v.ok]
+    recommended = None
+    if clean:
+        best = max(clean, key=lambda v: (v.target.major, v.target.minor))
+        known = {r.minor: r for r in releases}
+        recommended = known.get(best.target.minor, PythonRelease(minor=best.target.minor, newest_patch=None))
+        if best.target.patch is not None:
+            recommended = PythonRelease(minor=best.target.minor, newest_patch=best.target.patch)
+    return Report(platform=targets[0].platform.tag if targets else "", pythons=tuple(verdicts),
+                  recommended=recommended)
+
+
+def _each_python(inputs: Inputs, targets: Sequence[Target], session: Session,
+                 allow_source: Sequence[str]) -> list[PythonVerdict]:
+    """Every Python's verdict, each in its own thread: with a cold cache a verdict mostly waits for the index,
+    and those waits overlap instead of adding up.  The threads take turns (``session.turn()``): one runs at a
+    time and hands on its turn when it waits for the network, so a warm run, all CPU, costs what a loop would.
+    Each verdict is deterministic whatever the interleaving: the session memoizes, and the index never changes
+    within a run."""
+    if len(targets) <= 1:
+        return [python_verdict(inputs, target, session, allow_source=allow_source) for target in targets]
+    with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="wheelpin-python") as pool:
+        def verdict(target: Target) -> PythonVerdict:
+            with session.turn():
+                return python_verdict(inputs, target, session, allow_source=allow_source)
+
+        futures = [pool.submit(verdict, target) for target in targets]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            # A failure (or Ctrl-C) ends the run: stop the fetches, so the other verdicts fail fast instead of
+            # keeping the pool's exit waiting.
+            for future in futures:
+                future.cancel()
+            session.close()
+            raise
+
+
+def python_verdict(inputs: Inputs, target: Target, session: Session, *,
+                   allow_source: Sequence[str] = ()) -> PythonVerdict:
+    python = target.python_version if target.patch is None else target.python_full_version
+    try:
+        resolution = resolve(inputs, target, session, allow_source=allow_source, explain_failure=False)
+    except NoWheelSolution as failure:
+        search = FixSearch(inputs, target, session, allow_source)
+        search.prefetch(failure.involved)
+        return _blocked_verdict(search, python)
+    # Only holds caused by missing wheels: an older release chosen because a newer one dropped this Python
+    # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
+    held = tuple(p.held_back for p in resolution.pins
+                 if p.held_back is not None and p.held_back.kind != BlockKind.REQUIRES_PYTHON)
+    return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held)
+
+
+def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
+    target = search.target
+    permissive = search.permissive(())
+    if permissive is None:
+        return PythonVerdict(python=python, target=target, ok=False, pins={}, blockers=_conflicts(search))
+    blockers = tuple(Blocker(name=p.name, version=str(p.version), kind=p.choice.kind or BlockKind.NO_WHEEL,
+                             reason=p.choice.reason or "no wheel", links=_chain(permissive, p.name))
+                     for p in permissive.pins if p.blocked)
+    with_fixes = tuple(search.with_fix(b) for b in blockers)
+    fixed_by_all = None
+    fixes = [b.fix for b in with_fixes if b.fix]
+    if fixes:
+        fixed = search.permissive(fixes)
+        # A permissive resolution without a blocked pin is a wheel-only solution: no strict run needed.
+        fixed_by_all = (fixed is not None and not any(p.blocked for p in fixed.pins)) or search.resolves(fixes)
+    return PythonVerdict(python=python, target=target, ok=False, pins=permissive.as_dict(),
+                         blockers=with_fixes, fixed_by_all=fixed_by_all)
+
+
+def _conflicts(search: FixSearch) -> tuple[Blocker, ...]:
+    """Even ignoring wheels the requirements conflict: what the strict resolution meets, explained."""
+    try:
+        resolve(search.inputs, search.target, search.session, allow_source=search.allow_source)
+    except NoWheelSolution as strict_failure:
+        causes = strict_failure.causes
+    else:  # pragma: no cover - permissive admits every strict solution
+        causes = ()
+    return tuple(replace(cause, kind=BlockKind.CONFLICT, reason=f"required by {cause.required_by}: {cause.reason}",
+                         versions=()) for cause in causes)
+
+
+def _chain(resolution: Resolution, name: str) -> tuple[tuple[NormalizedName, Version], ...]:
+    """The shortest path from a direct requirement to ``name``, as pins."""
+    pins: dict[str, Pin] = {p.name: p for p in resolution.pins}
+    start = pins[canonicalize_name(name)]
+    previous: dict[str, str | None] = {start.name: None}
+    queue: deque[str] = deque([start.name])
+    root: str = start.name
+    while queue:
+        current = queue.popleft()
+        if pins[current].direct:
+            root = current
+            break
+        for parent in pins[current].via:
+            if parent in pins and parent not in previous:
+                previous[parent] = current
+                queue.append(parent)
+    chain: list[tuple[NormalizedName, Version]] = []
+    node: str | None = root
+    while node is not None:
+        chain.append((pins[node].name, pins[node].version))
+        node = previous.get(node)
+    return tuple(chain)

@@ -1,0 +1,86 @@
+"""When to fetch ahead of the resolver: one policy behind the factory's hooks.  [schedules I/O, never waits]
+
+The resolver is sequential; each hook starts fetches in the session's pool so that the page or metadata
+file the resolver asks for next is already there.  A wrong guess costs a request, never a wrong answer, and a
+failure is ignored here: the resolver meets it again and reports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from wheelpin.models import CoreMetadata
+from wheelpin.resolve.releases import admitted_releases, marker_wanted
+from wheelpin.resolve.requirements import PYTHON, Req, parse_dependency
+from wheelpin.resolve.session import Session
+from wheelpin.target import Target
+
+# Speculation: how many requirements at most, and how many releases of each are judged while looking for the
+# one the resolver will likely pick.
+MAX_SPECULATION = 2000
+SPECULATION_DEPTH = 5
+# When the resolver walks down a project's releases (backtracking), how many releases ahead get their
+# metadata fetched.
+BACKTRACK_PREFETCH = 4
+
+
+class PrefetchPolicy:
+    """One per target and run (:func:`policy_for`), so a report's tenth resolution need not walk the graph
+    again."""
+
+    def __init__(self, session: Session, target: Target) -> None:
+        self.session = session
+        self.target = target
+        self._lock = threading.Lock()
+        self._speculated: set[tuple[str, str, frozenset[NormalizedName]]] = set()
+
+    def on_requirement(self, req: Req, *, pre: bool = False) -> None:
+        """The resolver learnt ``req``: fetch its page, then the metadata of the release the resolver will
+        most likely pick (the newest one with a wheel that the specifier admits), then the same for its
+        dependencies — chained by callbacks of finished fetches, so no worker ever waits on another."""
+        if self.session.closed or req.name == PYTHON:
+            return
+        key = (req.name, req.spec_key, req.extras)
+        with self._lock:
+            if key in self._speculated or len(self._speculated) >= MAX_SPECULATION:
+                return
+            self._speculated.add(key)
+        with contextlib.suppress(RuntimeError):  # the pool is shut down: the run is over
+            self.session.page_future(req.name).add_done_callback(lambda _page: self._page_ready(req, pre))
+
+    def on_rejected(self, name: NormalizedName, ahead: Sequence[Version]) -> None:
+        """The resolver asked past a candidate: it is walking down ``name``'s releases, usually one by one.
+        Fetch the next few releases' metadata now, so the walk does not wait for the network at each step."""
+        choices = (self.session.choice(name, v, self.target) for v in ahead[:BACKTRACK_PREFETCH])
+        self.session.prefetch_releases(name, choices)
+
+    def _page_ready(self, req: Req, pre: bool) -> None:
+        try:
+            for version in admitted_releases(self.session, req.name, [req], pre)[:SPECULATION_DEPTH]:
+                choice = self.session.choice(req.name, version, self.target)
+                if choice.has_wheel:
+                    future = self.session.metadata_future(req.name, choice.wheels[0], str(version))
+                    future.add_done_callback(lambda done: self._metadata_ready(req, done, pre))
+                    return
+        except Exception:  # noqa: BLE001 - speculation must never break the run
+            return
+
+    def _metadata_ready(self, req: Req, done: Future[CoreMetadata], pre: bool) -> None:
+        try:
+            for line in done.result().requires_dist:
+                dep = parse_dependency(line)
+                if dep is not None and (dep[0].marker is None or
+                                        marker_wanted(self.session, self.target, line, dep[0].marker, req.extras)):
+                    self.on_requirement(dep[1], pre=pre)
+        except Exception:  # noqa: BLE001 - speculation must never break the run
+            return
+
+
+def policy_for(session: Session, target: Target) -> PrefetchPolicy:
+    return session.memo(("prefetch-policy", target), lambda: PrefetchPolicy(session, target))

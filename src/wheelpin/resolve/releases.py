@@ -1,0 +1,70 @@
+"""Which releases a set of requirements admits, and which dependencies a target wants: the questions both the
+candidate factory and the prefetch policy ask, answered once per run through the session's memo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TypeVar
+
+from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from wheelpin.pins import exact_pins
+from wheelpin.resolve.requirements import Req
+from wheelpin.resolve.session import Session
+from wheelpin.target import Target
+
+T = TypeVar("T")
+
+
+def admitted_releases(session: Session, name: NormalizedName, reqs: Sequence[Req], pre: bool) -> list[Version]:
+    """Versions every requirement in ``reqs`` admits, newest first, under the pre-release and yank rules —
+    whatever their wheels.  The same for every target, so computed once for a report's Pythons."""
+    key = ("admitted", name, pre, tuple(sorted(r.spec_key for r in reqs)))
+    return session.memo(key, lambda: _admitted(session, name, [r.specifier for r in reqs], pre))
+
+
+def _admitted(session: Session, name: NormalizedName, specifiers: Sequence[SpecifierSet], pre: bool) -> list[Version]:
+    releases = session.releases(name)
+    pins = set().union(*(exact_pins(s) for s in specifiers)) if specifiers else set()
+    allow_pre = pre or any(s.prereleases for s in specifiers) or all(v.is_prerelease for v in releases)
+    return [v for v, files in matching(releases, specifiers, allow_pre)
+            if v in pins or not all(f.file.yanked for f in files)]
+
+
+def matching(releases: Mapping[Version, T], specifiers: Sequence[SpecifierSet],
+             allow_pre: bool) -> Iterator[tuple[Version, T]]:
+    """The releases (newest first) that every specifier admits.
+
+    Without a ``!=`` the admitted versions are one contiguous run of the sorted releases (every other operator
+    admits an interval, and intervals intersect to one), so the scan stops at the first release below the run
+    — a pre-release kept out only by the pre-release rule does not end it.  A project with hundreds of
+    releases and a requirement like ``>=2.5,<3`` is then judged in a few dozen comparisons, not hundreds.
+    """
+    contiguous = not any(spec.operator == "!=" for s in specifiers for spec in s)
+    entered = False
+    for version, value in releases.items():
+        if all(s.contains(version, prereleases=allow_pre) for s in specifiers):
+            entered = True
+            yield version, value
+        elif contiguous and entered and (allow_pre or not version.is_prerelease):
+            return
+
+
+def marker_wanted(session: Session, target: Target, line: str, marker: Marker | None,
+                  extras: frozenset[NormalizedName]) -> bool:
+    """Whether the dependency on Requires-Dist ``line`` (whose marker is ``marker``) applies to ``target`` for
+    a candidate with ``extras``: an extra's own dependencies only, since the base candidate brings the rest."""
+    if marker is None:
+        return not extras  # unconditional deps come through the base candidate
+    return session.memo(("marker", target, line, extras), lambda: _evaluate(target, marker, extras))
+
+
+def _evaluate(target: Target, marker: Marker, extras: frozenset[NormalizedName]) -> bool:
+    environment = target.marker_environment()
+    if not extras:
+        return marker.evaluate({**environment, "extra": ""})
+    return any(marker.evaluate({**environment, "extra": extra}) for extra in extras) and not \
+        marker.evaluate({**environment, "extra": ""})

@@ -1,0 +1,100 @@
+"""A run's shared state: the fetch pool, and the memo of everything derived from pages and metadata.
+
+One :class:`Session` serves every resolution of a run: a report's strict and permissive resolutions, its
+fix search, for every Python.  Each page and each metadata file is fetched once; each release is grouped,
+and judged for a target, once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from concurrent.futures import Future
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from wheelpin.index import Index
+from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+from wheelpin.resolve.fetcher import Fetcher, Turns
+from wheelpin.resolve.memo import Memo, T
+from wheelpin.target import Target
+from wheelpin.wheels import ParsedFile, VersionChoice, choose_files, group_by_version
+
+
+class Session:
+    def __init__(self, index: Index, *, workers: int = 16) -> None:
+        self.turns = Turns()
+        self.fetcher = Fetcher(index, self.turns, workers=workers)
+        self._memo = Memo(self.turns)
+        self._warnings_lock = threading.Lock()
+        self._warnings: dict[str, None] = {}
+
+    # -- fetching ------------------------------------------------------------------------------------
+    def project(self, name: str) -> ProjectPage:
+        return self.fetcher.result(self.fetcher.page_future(name))
+
+    def metadata(self, name: str, file: DistFile, *, version: str = "") -> CoreMetadata:
+        """Fetched once per (project, version, wheel or sdist): metadata is the same for every target."""
+        return self.fetcher.result(self.fetcher.metadata_future(name, file, version))
+
+    def page_future(self, name: str) -> Future[ProjectPage]:
+        return self.fetcher.page_future(name)
+
+    def metadata_future(self, name: str, file: DistFile, version: str) -> Future[CoreMetadata]:
+        return self.fetcher.metadata_future(name, file, version)
+
+    def prefetch_metadata(self, name: str, file: DistFile, *, version: str = "") -> None:
+        self.fetcher.metadata_future(name, file, version)
+
+    def prefetch_releases(self, name: str, choices: Iterable[VersionChoice]) -> None:
+        """Start fetching the metadata of these releases, from a wheel of each (a release without one is
+        skipped: its sdist would be downloaded whole)."""
+        for choice in choices:
+            if choice.wheels:
+                self.fetcher.metadata_future(name, choice.wheels[0], str(choice.version))
+
+    @property
+    def closed(self) -> bool:
+        return self.fetcher.closed
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    # -- derived values ------------------------------------------------------------------------------
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived from pages and metadata, computed once per run (see :class:`Memo`)."""
+        return self._memo.get(key, compute)
+
+    def releases(self, name: str) -> dict[Version, list[ParsedFile]]:
+        """A project's files parsed and grouped by version, newest first."""
+        normalized = canonicalize_name(name)
+        return self._memo.get(("releases", normalized), lambda: self._group(normalized))
+
+    def _group(self, name: NormalizedName) -> dict[Version, list[ParsedFile]]:
+        parsed = group_by_version(name, self.project(name).files)
+        return {v: parsed[v] for v in sorted(parsed, reverse=True)}
+
+    def choice(self, name: NormalizedName, version: Version, target: Target) -> VersionChoice:
+        """One release judged for ``target``: judged lazily, since resolutions only ever look at the few
+        releases their specifiers admit."""
+        return self._memo.get(("choice", name, version, target),
+                              lambda: choose_files(version, self.releases(name)[version], target))
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Run the body as one of several threads that take turns (see :class:`Turns`)."""
+        with self.turns.turn():
+            yield
+
+    # -- what the user should hear -------------------------------------------------------------------
+    def warn(self, message: str) -> None:
+        with self._warnings_lock:
+            self._warnings.setdefault(message)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Warnings of the run, each once, in the order first given."""
+        with self._warnings_lock:
+            return tuple(self._warnings)
