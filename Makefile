@@ -29,6 +29,8 @@ test-live: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_sizes.py src
+	$(BIN)/python scripts/check_layers.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

@@ -471,3 +471,14 @@ def test_walking_down_a_projects_releases_fetches_metadata_ahead() -> None:
         index.close()
     assert resolution.as_dict() == {"a": "1.0"}
     assert slow.most_in_flight >= 3
+
+
+def test_an_invalid_requires_dist_line_is_skipped_with_a_warning(fake: FakeIndex, run: Run,
+                                                                   opened: list[Session]) -> None:
+    """pip skips a Requires-Dist line it cannot parse and says so; so does wheelpin, once per run."""
+    fake.add("foo", "1.0", requires=["bar>=1", "baz >=1 ;; broken"])
+    fake.add("bar", "1.0")
+    assert versions(run("foo")) == {"bar": "1.0", "foo": "1.0"}
+    (warning,) = opened[0].warnings
+    assert "foo==1.0" in warning and "baz >=1 ;; broken" in warning
+

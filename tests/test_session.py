@@ -195,3 +195,46 @@ def test_a_thread_waiting_for_the_network_hands_its_turn_on() -> None:
     assert events == ["ran while the other waited", "fetched"]
 
 
+
+
+def test_a_second_resolution_in_a_session_derives_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report resolves the same requirements many times (strict, permissive, each fix, each Python): the
+    session's memo answers what the first resolution worked out — no specifier, marker or release is judged
+    again."""
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
+
+    from wheelpin import wheels
+    from wheelpin.inputs import parse_requirement_strings
+    from wheelpin.resolve import resolve
+    from wheelpin.resolve import session as session_module
+    from wheelpin.target import make_target
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", requires=["lib>=1", 'extra-dep; python_version < "3.8"'])
+    for version in ("1.0", "2.0", "3.0"):
+        fake.add("lib", version, requires=["base"])
+    fake.add("base", "1.0")
+    calls = {"contains": 0, "evaluate": 0, "choose": 0}
+
+    def counting(name: str, original: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return original(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(SpecifierSet, "contains", counting("contains", SpecifierSet.contains))
+    monkeypatch.setattr(Marker, "evaluate", counting("evaluate", Marker.evaluate))
+    monkeypatch.setattr(session_module, "choose_files", counting("choose", wheels.choose_files))
+    inputs = parse_requirement_strings(["app", "lib<3"])
+    target = make_target("3.11", "manylinux")
+    session = Session(fake)
+    try:
+        first = resolve(inputs, target, session)
+        assert all(calls.values()), calls  # the first resolution did judge things
+        before = dict(calls)
+        second = resolve(inputs, target, session)
+    finally:
+        session.close()
+    assert first == second
+    assert calls == before

@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -314,10 +315,8 @@ def _string_list(value: object, where: str, key: str) -> list[str]:
     return value
 
 
-def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ()) -> Inputs:
-    """Read ``[project].dependencies`` plus the requested ``[project.optional-dependencies]``."""
-    shown = _display(path)
-    text = _read_text(os.fspath(path), f"{shown}: file", "check the path to pyproject.toml.")
+def _project_table(shown: str, text: str, extras: Sequence[str]) -> dict[str, Any]:
+    """The ``[project]`` table, refused when the dependencies asked for are dynamic."""
     try:
         data = loads_toml(text)
     except TOMLDecodeError as exc:
@@ -337,6 +336,14 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ())
                 "wheelpin cannot read dynamic dependencies without running a build backend, which it never "
                 f"does; list them statically in [project] or pass a requirements file instead."
             )
+    return project
+
+
+def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ()) -> Inputs:
+    """Read ``[project].dependencies`` plus the requested ``[project.optional-dependencies]``."""
+    shown = _display(path)
+    text = _read_text(os.fspath(path), f"{shown}: file", "check the path to pyproject.toml.")
+    project = _project_table(shown, text, extras)
     dependencies = _string_list(project.get("dependencies", []), f"{shown}, [project]", "dependencies")
     optional_table = project.get("optional-dependencies", {})
     if not isinstance(optional_table, dict):

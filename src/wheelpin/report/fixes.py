@@ -49,7 +49,7 @@ class FixSearch:
         if fix is not None:
             constrained = any(canonicalize_name(c.requirement.name) == root for c in self.inputs.constraints)
             return replace(blocker, fix=fix, note=f"relax the constraint on {root} too" if constrained else "")
-        if not self.any_wheel(blocker.name):
+        if not any_wheel(self.session, blocker.name, self.target):
             return replace(blocker, note=f"no release of {blocker.name} has a wheel for {self.target} yet")
         return replace(blocker, note=f"no later release of {root} brings a {blocker.name} with a wheel")
 
@@ -62,7 +62,7 @@ class FixSearch:
         release (usually the answer), the newest (if even that does not help, nothing will), and a bisection
         between them.
         """
-        if not self.any_wheel(blocker.name):
+        if not any_wheel(self.session, blocker.name, self.target):
             return None
         root, pinned = blocker.links[0]
         candidates = self._prechecked(root, self.later_releases(root, pinned), blocker.name)
@@ -131,14 +131,6 @@ class FixSearch:
             with contextlib.suppress(WheelpinError):
                 self.session.prefetch_releases(name, self.later_releases(name, pinned)[:PRECHECK_WINDOW])
 
-    def any_wheel(self, name: str) -> bool:
-        """Whether any release of ``name`` has a wheel for the target; stops judging at the first that does,
-        and judges (requires-python, yanks) only releases with a wheel whose tags fit: a project with no wheel
-        for a new Python is answered from its tags alone, not by judging each of its hundreds of releases."""
-        normalized = canonicalize_name(name)
-        return any(may_fit(files, self.target) and self.session.choice(normalized, version, self.target).has_wheel
-                   for version, files in self.session.releases(normalized).items())
-
     def _may_unblock(self, root: NormalizedName, choice: VersionChoice, blocked: str) -> bool:
         """Cheap pre-check from metadata alone: does this release's requirement on ``blocked`` (if direct)
         admit a release with a wheel?  Deeper chains always go to the full check."""
@@ -186,6 +178,15 @@ class FixSearch:
         except NoWheelSolution:
             return False
         return True
+
+
+def any_wheel(session: Session, name: str, target: Target) -> bool:
+    """Whether any release of ``name`` has a wheel for ``target``; stops judging at the first that does, and
+    judges (requires-python, yanks) only releases with a wheel whose tags fit: a project with no wheel for a
+    new Python is answered from its tags alone, not by judging each of its hundreds of releases."""
+    normalized = canonicalize_name(name)
+    return any(may_fit(files, target) and session.choice(normalized, version, target).has_wheel
+               for version, files in session.releases(normalized).items())
 
 
 def apply_fixes(inputs: Inputs, fixes: Sequence[str]) -> Inputs:

@@ -86,12 +86,11 @@ class CandidateFactory:
     def _dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
         try:
             meta = self.session.metadata(candidate.name, candidate.metadata_file, version=str(candidate.version))
-        except MetadataError as exc:
+        except MetadataError:
             if not candidate.blocked:
                 raise
-            # A blocked release whose dependencies cannot be read statically: it is reported as a blocker
-            # anyway; what it would pull in stays unknown.
-            self.session.warn(f"{candidate}: dependencies unknown ({exc})")
+            # A blocked release whose dependencies cannot be read statically (only permissive resolutions
+            # meet one): it is reported as a blocker anyway; what it would pull in stays unknown.
             return ()
         if (meta.requires_python and not candidate.blocked and not self.target.admits(meta.requires_python)
                 and not candidate.extras):
