@@ -251,3 +251,24 @@ def test_main_leaves_the_callers_garbage_collection_thresholds_as_they_were(tmp_
     before = gc.get_threshold()
     assert main(["resolve", "-r", str(tmp_path / "missing.txt"), "--cache-dir", str(tmp_path / "c")]) == 2
     assert gc.get_threshold() == before
+
+
+def test_a_run_uses_the_raised_garbage_collection_thresholds(run, monkeypatch):
+    """A run builds a few hundred thousand long-lived objects and almost no cycles: the collector runs with
+    mypy's thresholds for the run (measured in docs/architecture.md)."""
+    import gc
+
+    from wheelpin import cli
+    from wheelpin.cli import commands
+
+    seen = []
+    original = commands.resolve
+
+    def recording(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "resolve", recording)
+    code, _out, _err = run("resolve", "idna", "--python", "3.12")
+    assert code == 0
+    assert seen == [cli.GC_THRESHOLDS]

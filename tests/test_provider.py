@@ -12,7 +12,7 @@ from packaging.version import Version
 from fakeindex import LINUX_311, WIN_311, FakeIndex, sdist_name
 from wheelpin.errors import NoWheelSolution
 from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
-from wheelpin.models import Resolution
+from wheelpin.models import DistFile, Resolution
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import make_target
 
@@ -435,42 +435,70 @@ def test_matching_releases_equal_a_full_scan_for_every_operator() -> None:
             assert got == expected, (specifiers, allow_pre)
 
 
-def test_walking_down_a_projects_releases_fetches_metadata_ahead() -> None:
-    """a 2..10 each need a release of 'dep' that does not exist, so the resolver rejects them one by one, each
-    only once its metadata has arrived.  From the second release on, the next few are fetched together."""
-    import threading
-    import time
+class SlowMetadata(FakeIndex):
+    """Each metadata file takes 50 ms; counts how many are fetched at once."""
 
-    from wheelpin.models import DistFile
+    def __init__(self) -> None:
+        import threading
 
-    class Slow(FakeIndex):
-        def __init__(self) -> None:
-            super().__init__()
-            self.in_flight = 0
-            self.most_in_flight = 0
-            self._count = threading.Lock()
+        super().__init__()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._count = threading.Lock()
 
-        def metadata(self, name: str, file: DistFile):  # type: ignore[no-untyped-def]
-            with self._count:
-                self.in_flight += 1
-                self.most_in_flight = max(self.most_in_flight, self.in_flight)
-            time.sleep(0.05)
-            with self._count:
-                self.in_flight -= 1
-            return super().metadata(name, file)
+    def metadata(self, name: str, file: DistFile):  # type: ignore[no-untyped-def]
+        import time
 
-    slow = Slow()
-    slow.add("a", "1.0")
-    for minor in range(2, 11):
-        slow.add("a", f"{minor}.0", requires=["dep>=5"])
-    slow.add("dep", "1.0")
+        with self._count:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.05)
+        with self._count:
+            self.in_flight -= 1
+        return super().metadata(name, file)
+
+
+def test_the_first_candidates_metadata_is_fetched_as_soon_as_its_matches_are_asked_for() -> None:
+    """resolvelib asks for the matches of all five requirements first and pins them one by one: their
+    metadata is fetched side by side, not one per pin (speculation is off, as for a single resolve)."""
+    slow = SlowMetadata()
+    for name in "abcde":
+        slow.add(name, "1.0")
     index = Session(slow)
     try:
-        resolution = resolve(parse_requirement_strings(["a"]), make_target("3.11", "manylinux"), index)
+        resolution = resolve(parse_requirement_strings(list("abcde")), make_target("3.11", "manylinux"), index)
     finally:
         index.close()
-    assert resolution.as_dict() == {"a": "1.0"}
+    assert len(resolution.pins) == 5
     assert slow.most_in_flight >= 3
+
+
+def test_speculation_walks_the_graph_ahead_of_any_resolver() -> None:
+    """A report's session speculates: told of one requirement, it fetches the metadata of the release the
+    resolver will pick and of that release's dependencies, down the chain, before anything asks for it."""
+    import time
+
+    from wheelpin.resolve.prefetch import policy_for
+    from wheelpin.resolve.requirements import to_req
+
+    fake = FakeIndex()
+    fake.add("a", "1.0", requires=["b"])
+    fake.add("b", "1.0", requires=["c>=2"])
+    fake.add("c", "1.0")
+    fake.add("c", "2.0")
+    wanted = {"a-1.0-py3-none-any.whl", "b-1.0-py3-none-any.whl", "c-2.0-py3-none-any.whl"}
+    for speculate in (True, False):
+        fake.metadata_calls.clear()
+        session = Session(fake, speculate=speculate)
+        try:
+            policy_for(session, make_target("3.11", "manylinux")).on_requirement(
+                to_req(parse_requirement_strings(["a"]).requirements[0].requirement))
+            deadline = time.monotonic() + (5 if speculate else 0.3)
+            while not wanted <= set(fake.metadata_calls) and time.monotonic() < deadline:
+                time.sleep(0.01)  # the fetches run in the pool
+        finally:
+            session.close()
+        assert (set(fake.metadata_calls) == wanted) is speculate, (speculate, fake.metadata_calls)
 
 
 def test_an_invalid_requires_dist_line_is_skipped_with_a_warning(fake: FakeIndex, run: Run,

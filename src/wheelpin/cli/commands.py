@@ -43,9 +43,10 @@ def gather_inputs(args: argparse.Namespace) -> Inputs:
 
 
 @contextmanager
-def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console) -> Iterator[Session]:
+def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, *,
+                 speculate: bool = False) -> Iterator[Session]:
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
-    warnings are printed when it closes."""
+    warnings are printed when it closes.  Only a report speculates (see Session)."""
     urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
                       file_index_url=inputs.index_url if inputs else None,
                       file_extra=inputs.extra_index_urls if inputs else ())
@@ -60,7 +61,7 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console) 
     http = HttpIndex(urls, on_event=on_event)
     cached = CachedIndex(http, args.cache_dir or default_cache_dir(), ttl=args.cache_ttl,
                          refresh=args.refresh, offline=args.offline)
-    session = Session(cached)
+    session = Session(cached, speculate=speculate)
     if status is not None:
         status.start()
     try:
@@ -119,7 +120,7 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         pythons = (parse_python_list(args.python) if args.python
                    else [r.version for r in default_pythons(pending.result())])
         targets = [make_target(p, args.platform) for p in pythons]
-        with open_session(args, inputs, err) as session:
+        with open_session(args, inputs, err, speculate=True) as session:
             report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source)
     _show_report(args.format, report)
     if args.write_runtime:

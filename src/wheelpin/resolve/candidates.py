@@ -55,13 +55,9 @@ class CandidateFactory:
 
         def candidates() -> Iterator[Candidate]:
             blocked = []
-            offered = 0
-            for position, version in enumerate(releases):
+            for version in releases:
                 choice = self.session.choice(name, version, self.target)
                 if self.installable(name, choice):
-                    if offered:
-                        self.prefetch.on_rejected(name, releases[position:])
-                    offered += 1
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
                                     from_source=not choice.has_wheel)
                 elif self.permissive and (choice.any_wheel or choice.sdist):
@@ -70,7 +66,7 @@ class CandidateFactory:
 
         first = next(candidates(), None)
         if first is not None:
-            self.session.prefetch_metadata(name, first.metadata_file, version=str(first.version))
+            self.prefetch.on_first_candidate(first)
         return candidates
 
     def satisfies(self, req: Req, candidate: Candidate) -> bool:

@@ -1,4 +1,4 @@
-"""When to fetch ahead of the resolver: one policy behind the factory's hooks.  [schedules I/O, never waits]
+"""When to fetch ahead of the resolver: one policy behind the factory's two hooks.  [schedules I/O, never waits]
 
 The resolver is sequential; each hook starts fetches in the session's pool so that the page or metadata
 file the resolver asks for next is already there.  A wrong guess costs a request, never a wrong answer, and a
@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
 from concurrent.futures import Future
 
 from packaging.utils import NormalizedName
-from packaging.version import Version
 
 from wheelpin.models import CoreMetadata
 from wheelpin.resolve.releases import admitted_releases, marker_wanted
-from wheelpin.resolve.requirements import PYTHON, Req, parse_dependency
+from wheelpin.resolve.requirements import PYTHON, Candidate, Req, parse_dependency
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 
@@ -25,9 +23,6 @@ from wheelpin.target import Target
 # one the resolver will likely pick.
 MAX_SPECULATION = 2000
 SPECULATION_DEPTH = 5
-# When the resolver walks down a project's releases (backtracking), how many releases ahead get their
-# metadata fetched.
-BACKTRACK_PREFETCH = 4
 
 
 class PrefetchPolicy:
@@ -44,7 +39,7 @@ class PrefetchPolicy:
         """The resolver learnt ``req``: fetch its page, then the metadata of the release the resolver will
         most likely pick (the newest one with a wheel that the specifier admits), then the same for its
         dependencies — chained by callbacks of finished fetches, so no worker ever waits on another."""
-        if self.session.closed or req.name == PYTHON:
+        if not self.session.speculate or self.session.closed or req.name == PYTHON:
             return
         key = (req.name, req.spec_key, req.extras)
         with self._lock:
@@ -54,11 +49,11 @@ class PrefetchPolicy:
         with contextlib.suppress(RuntimeError):  # the pool is shut down: the run is over
             self.session.page_future(req.name).add_done_callback(lambda _page: self._page_ready(req, pre))
 
-    def on_rejected(self, name: NormalizedName, ahead: Sequence[Version]) -> None:
-        """The resolver asked past a candidate: it is walking down ``name``'s releases, usually one by one.
-        Fetch the next few releases' metadata now, so the walk does not wait for the network at each step."""
-        choices = (self.session.choice(name, v, self.target) for v in ahead[:BACKTRACK_PREFETCH])
-        self.session.prefetch_releases(name, choices)
+    def on_first_candidate(self, candidate: Candidate) -> None:
+        """The resolver asked for an identifier's matches: fetch the metadata of the best one now.  resolvelib
+        asks for the matches of every new dependency at once and pins them one by one later, so these fetches
+        run side by side instead of one per pin."""
+        self.session.prefetch_metadata(candidate.name, candidate.metadata_file, version=str(candidate.version))
 
     def _page_ready(self, req: Req, pre: bool) -> None:
         try:

@@ -24,7 +24,12 @@ from wheelpin.wheels import ParsedFile, VersionChoice, choose_files, group_by_ve
 
 
 class Session:
-    def __init__(self, index: Index, *, workers: int = 16) -> None:
+    """``speculate``: walk the dependency graph ahead of the resolver (:mod:`.prefetch`).  It pays only for a
+    report on a cold cache, where many resolutions wait for the network; for a single resolve, or on a warm
+    cache, the guesses cost more CPU and requests than the waits they save (docs/architecture.md)."""
+
+    def __init__(self, index: Index, *, workers: int = 16, speculate: bool = False) -> None:
+        self.speculate = speculate
         self.turns = Turns()
         self.fetcher = Fetcher(index, self.turns, workers=workers)
         self._memo = Memo(self.turns)
