@@ -251,3 +251,34 @@ def test_main_leaves_the_callers_garbage_collection_thresholds_as_they_were(tmp_
     before = gc.get_threshold()
     assert main(["resolve", "-r", str(tmp_path / "missing.txt"), "--cache-dir", str(tmp_path / "c")]) == 2
     assert gc.get_threshold() == before
+
+
+def bare_lock(path: Path, pins: dict[str, str]) -> Path:
+    path.write_text("".join(f"{name}=={version}\n" for name, version in pins.items()))
+    return path
+
+
+def test_check_catches_a_312_lock_that_lacks_exceptiongroup_on_310(run, tmp_path):
+    """anyio needs exceptiongroup below 3.11 only; anyio, idna and typing-extensions are pure, so only the
+    metadata tells."""
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "anyio==4.16.0", "--python", "3.12", "-o", str(lock))[0] == 0
+    assert "exceptiongroup" not in pins_of(lock)
+    assert run("check", str(lock), "--python", "3.12")[0] == 0
+    code, out, _err = run("check", str(lock), "--python", "3.10")
+    assert code == 1
+    assert 'anyio==4.16.0: missing: exceptiongroup>=1.0.2; python_version < "3.11" required by anyio==4.16.0' in out
+    assert "lock.txt:" in out
+
+
+def test_check_catches_pydantic_core_that_pydantic_does_not_accept(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "pydantic==2.9.2", "--python", "3.12", "-o", str(lock))[0] == 0
+    pins = {name: version for name, (version, _hashes) in pins_of(lock).items()}
+    assert pins["pydantic-core"] == "2.23.4"
+    assert run("check", str(bare_lock(tmp_path / "bare.txt", pins)), "--python", "3.12")[0] == 0
+    code, out, _err = run("check", str(bare_lock(tmp_path / "bad.txt", {**pins, "pydantic-core": "2.27.1"})),
+                          "--python", "3.12")
+    assert code == 1
+    assert ("pydantic-core==2.27.1: conflict: pydantic-core==2.27.1 does not satisfy pydantic-core==2.23.4 "
+            "required by pydantic==2.9.2") in out
