@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from fakeindex import ANY, LINUX_311, WIN_311, FakeIndex, sha, wheel_name
+from fakeindex import ANY, LINUX_311, WIN_311, FakeIndex, sdist_name, sha, wheel_name
 from wheelpin.check import PinCheck, check_lock
 from wheelpin.errors import InputError
 from wheelpin.inputs import Inputs, parse_requirements_file
@@ -226,3 +226,29 @@ def test_a_pin_whose_metadata_requires_python_excludes_the_target_fails(fake: Fa
     assert result.reason == "its metadata's Requires-Python >=3.12 excludes Python 3.11.0"
     assert result.problems[0].kind == "requires-python"
     assert all(r.ok for r in check(lock("numpy==2.5.5\n"), PY312, fake))
+
+
+# -- what the lock's hashes are, when none is the target's wheel's (issue 8) ---------------------------------
+
+def test_a_hash_that_is_no_file_of_the_release_is_not_blamed_on_another_target(fake: FakeIndex) -> None:
+    (result,) = check(lock(f"ok-pkg==1.0 --hash=sha256:{'0' * 64}\n"), LINUX, fake)
+    assert result.reason == ("no hash on the line is a file of ok-pkg 1.0 on the index (sha256:000000000000…): "
+                             "the installer would refuse the download as tampered with")
+    assert "where the hash came from" in result.problems[0].fix
+
+
+def test_the_sdists_hash_is_told_apart_the_install_would_build_from_source(fake: FakeIndex) -> None:
+    fake.add("foo", "1.0", wheels=[LINUX_311, WIN_311], sdist=True)
+    (result,) = check(lock(f"foo==1.0 --hash=sha256:{sha(sdist_name('foo', '1.0'))}\n"), LINUX, fake)
+    assert result.reason == ("the lock hashes the sdist foo-1.0.tar.gz, not a wheel, so the installer would build foo "
+                             "from source (and refuse with --only-binary)")
+    assert result.problems[0].fix == ("re-lock with 'wheelpin resolve --python 3.11 --platform manylinux_2_28_x86_64', "
+                                      f"which hashes the wheel {wheel_name('foo', '1.0', LINUX_311)}")
+
+
+def test_hashes_of_another_targets_wheel_name_that_wheel_and_the_targets(fake: FakeIndex) -> None:
+    windows = wheel_name("ok-pkg", "1.0", WIN_311)
+    (result,) = check(lock(f"ok-pkg==1.0 --hash=sha256:{sha(windows)} --hash=sha256:{'1' * 64}\n"), LINUX, fake)
+    assert result.reason == ("this version has wheels for the target, but the lock's hashes are for another "
+                             f"target's wheels ({windows})")
+    assert result.problems[0].fix.endswith(f"which hashes {wheel_name('ok-pkg', '1.0', LINUX_311)}")

@@ -282,3 +282,18 @@ def test_check_catches_pydantic_core_that_pydantic_does_not_accept(run, tmp_path
     assert code == 1
     assert ("pydantic-core==2.27.1: conflict: pydantic-core==2.27.1 does not satisfy pydantic-core==2.23.4 "
             "required by pydantic==2.9.2") in out
+
+
+def test_check_tells_a_made_up_hash_and_the_sdists_hash_from_another_targets(run, tmp_path):
+    made_up = tmp_path / "made-up.txt"
+    made_up.write_text(f"six==1.17.0 --hash=sha256:{'ab' * 32}\n")
+    code, out, _err = run("check", str(made_up), "--python", "3.12")
+    assert code == 1
+    assert "no hash on the line is a file of six 1.17.0 on the index" in out
+    assert "another target" not in out
+    sdist = tmp_path / "sdist.txt"
+    sdist.write_text("six==1.17.0 --hash=sha256:ff70335d468e7eb6ec65b95b99d3a2836546063f63acc5171de367e834932a81\n")
+    code, out, _err = run("check", str(sdist), "--python", "3.12")
+    assert code == 1
+    assert "the lock hashes the sdist six-1.17.0.tar.gz" in out
+    assert "which hashes the wheel six-1.17.0-py2.py3-none-any.whl" in out

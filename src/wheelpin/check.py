@@ -29,6 +29,8 @@ class ProblemKind(str, Enum):
     NO_RELEASE = "no-release"
     NO_WHEEL = "no-wheel"
     REQUIRES_PYTHON = "requires-python"  # the pin's metadata excludes the target
+    HASH_UNKNOWN = "hash-unknown"  # no hash on the line is a file of the release
+    HASH_SDIST = "hash-sdist"  # the line hashes the sdist: the installer would build from source
     HASH_OTHER_TARGET = "hash-other-target"  # the line hashes wheels of another target only
     MISSING = "missing"  # the pin requires a package the lock does not pin
     CONFLICT = "conflict"  # another pin requires a version this pin is not
@@ -153,9 +155,25 @@ def _relock(target: Target) -> str:
 
 
 def _hash_problem(pin: LockPin, choice: VersionChoice, files: Sequence[DistFile], target: Target) -> Problem:
-    return Problem(kind=ProblemKind.HASH_OTHER_TARGET, why=(
-        "this version has wheels for the target, but the lock's hashes are for another target's wheels: "
-        "re-lock with 'wheelpin resolve' for this target"))
+    """The line's hashes name none of the target's wheels: say which files they do name, since each case has
+    its own remedy."""
+    wheel = choice.wheels[0].filename
+    given = set(pin.hashes)
+    if choice.sdist is not None and choice.sdist.sha256 in given:
+        return Problem(kind=ProblemKind.HASH_SDIST, why=(
+            f"the lock hashes the sdist {choice.sdist.filename}, not a wheel, so the installer would build "
+            f"{pin.name} from source (and refuse with --only-binary)"),
+            fix=f"{_relock(target)}, which hashes the wheel {wheel}")
+    others = sorted(f.filename for f in files if f.sha256 in given)
+    if others:
+        return Problem(kind=ProblemKind.HASH_OTHER_TARGET, why=(
+            "this version has wheels for the target, but the lock's hashes are for another target's wheels "
+            f"({_few(others)})"), fix=f"{_relock(target)}, which hashes {wheel}")
+    return Problem(kind=ProblemKind.HASH_UNKNOWN, why=(
+        f"no hash on the line is a file of {pin.name} {pin.version} on the index "
+        f"(sha256:{sorted(given)[0][:12]}…): the installer would refuse the download as tampered with"),
+        fix=f"find out where the hash came from (an edited lock, or a file replaced on the index), then "
+            f"{_relock(target)}")
 
 
 def _requirement_problems(pins: Sequence[LockPin], edges: Edges, target: Target) -> dict[str, list[Problem]]:
@@ -182,6 +200,10 @@ def _requirement_problems(pins: Sequence[LockPin], edges: Edges, target: Target)
                     why=f"conflict: {pinned.text} does not satisfy {r.requirement} required by {r.by.text}",
                     fix=f"pin a {name} that {r.by.text} accepts, or change {r.by.name}; then {_relock(target)}"))
     return found
+
+
+def _few(names: Sequence[str]) -> str:
+    return ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
 
 
 def _suggestion(session: Session, pin: LockPin, target: Target,
