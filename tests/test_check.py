@@ -252,3 +252,39 @@ def test_hashes_of_another_targets_wheel_name_that_wheel_and_the_targets(fake: F
     assert result.reason == ("this version has wheels for the target, but the lock's hashes are for another "
                              f"target's wheels ({windows})")
     assert result.problems[0].fix.endswith(f"which hashes {wheel_name('ok-pkg', '1.0', LINUX_311)}")
+
+
+# -- what to suggest for a pin without a wheel that other pins require (issue 8) ---------------------------
+
+CP314 = "cp314-cp314-manylinux_2_17_x86_64"
+PY314 = make_target("3.14", "manylinux")
+
+
+def test_a_pin_forced_by_another_pin_names_that_requirement_not_a_version_it_forbids(fake: FakeIndex) -> None:
+    """pydantic 2.9.2 pins pydantic-core==2.23.4, which has no cp314 wheel: a newer pydantic-core (2.35.0 has
+    one) would only conflict, so the fix is to change pydantic."""
+    fake.add("pydantic", "2.9.2", requires=["pydantic-core==2.23.4"])
+    fake.add("pydantic-core", "2.23.4", wheels=[LINUX_311])
+    fake.add("pydantic-core", "2.35.0", wheels=[LINUX_311, CP314])
+    results = by_name(check(lock("pydantic==2.9.2\npydantic-core==2.23.4\n"), PY314, fake))
+    core = results["pydantic-core"]
+    assert not core.ok and results["pydantic"].ok
+    assert core.nearest is None
+    assert core.problems[0].fix == "required by pydantic==2.9.2 (pydantic-core==2.23.4): upgrade pydantic"
+
+
+def test_the_nearest_version_satisfies_every_requirement_on_it_from_the_other_pins(fake: FakeIndex) -> None:
+    fake.add("app", "1.0", requires=["foo>=1,<2"])
+    fake.add("foo", "1.4", wheels=[LINUX_311])
+    fake.add("foo", "1.5", wheels=[], sdist=True)
+    fake.add("foo", "2.0", wheels=[LINUX_311])  # as near, and newer, but app excludes it
+    results = by_name(check(lock("app==1.0\nfoo==1.5\n"), LINUX, fake))
+    assert results["foo"].nearest == Version("1.4")
+    (alone,) = check(lock("foo==1.5\n"), LINUX, fake)
+    assert alone.nearest == Version("2.0")
+
+
+def test_when_no_release_has_a_wheel_the_fix_says_so(fake: FakeIndex) -> None:
+    fake.add("foo", "1.0", wheels=[WIN_311], sdist=True)
+    (result,) = check(lock("foo==1.0\n"), LINUX, fake)
+    assert result.problems[0].fix.startswith("no release of foo has a wheel for CPython 3.11 on manylinux_2_28_x86_64")

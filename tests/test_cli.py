@@ -297,3 +297,15 @@ def test_check_tells_a_made_up_hash_and_the_sdists_hash_from_another_targets(run
     assert code == 1
     assert "the lock hashes the sdist six-1.17.0.tar.gz" in out
     assert "which hashes the wheel six-1.17.0-py2.py3-none-any.whl" in out
+
+
+def test_check_names_pydantic_as_the_fix_when_pydantic_core_has_no_wheel_for_314(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "pydantic==2.9.2", "--python", "3.13", "--platform", "manylinux_2_17_x86_64",
+               "-o", str(lock))[0] == 0
+    code, out, _err = run("check", str(lock), "--python", "3.14", "--platform", "manylinux_2_17_x86_64")
+    assert code == 1
+    row = next(line for line in out.splitlines() if line.strip().startswith("pydantic-core==2.23.4"))
+    assert "no wheel for cp314" in row
+    assert "required by pydantic==2.9.2 (pydantic-core==2.23.4): upgrade pydantic" in row
+    assert "nearest version" not in row

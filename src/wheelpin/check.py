@@ -208,8 +208,23 @@ def _few(names: Sequence[str]) -> str:
 
 def _suggestion(session: Session, pin: LockPin, target: Target,
                 requirers: Sequence[Requirer]) -> tuple[Version | None, str]:
+    """A nearest version that every other pin's requirement accepts; else the requirements that rule out
+    every version with a wheel, whose requirers are what should change."""
+    others = [r for r in requirers if r.by.name != pin.name]
     choices = [session.choice(pin.name, v, target) for v in session.releases(pin.name)]
-    return _nearest(pin.version, choices, choices), ""
+    accepted = [c for c in choices
+                if all(r.requirement.specifier.contains(c.version, prereleases=True) for r in others)]
+    nearest = _nearest(pin.version, accepted, choices)
+    if nearest is not None:
+        return nearest, ""
+    usable = [c.version for c in choices if c.has_wheel and not c.yanked and not c.version.is_prerelease]
+    if not usable:
+        return None, (f"no release of {pin.name} has a wheel for {target}: deploy on a Python or platform that "
+                      f"has one ('wheelpin report' lists them) or drop what requires {pin.name}")
+    # Name the requirements that exclude a version with a wheel: changing their requirers is the way out.
+    forcing = [r for r in others if any(not r.requirement.specifier.contains(v, prereleases=True) for v in usable)]
+    return None, "; ".join(f"required by {r.by.text} ({r.requirement.name}{r.requirement.specifier}): "
+                           f"upgrade {r.by.name}" for r in forcing)
 
 
 def _nearest(version: Version, accepted: list[VersionChoice], choices: list[VersionChoice]) -> Version | None:
