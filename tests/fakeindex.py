@@ -6,6 +6,7 @@ attribute CachedIndex reads for its cache keys.  Files get realistic names, URLs
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections.abc import Iterable
@@ -66,6 +67,13 @@ class FakeIndex:
         for f in filenames:
             self._metadata[f] = meta
         return files
+
+    def set_metadata(self, name: str, version: str, **changes: object) -> None:
+        """Change a release's metadata after :meth:`add`, e.g. a Requires-Python the page does not show."""
+        for file in self._files[canonicalize_name(name)]:
+            meta = self._metadata[file.filename]
+            if meta.version == version:
+                self._metadata[file.filename] = dataclasses.replace(meta, **changes)  # type: ignore[arg-type]
 
     def files(self, name: str) -> list[DistFile]:
         return list(self._files[canonicalize_name(name)])

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from wheeloracle import compatible_wheel_hashes
 from wheelpin.cli import main
@@ -272,3 +277,139 @@ def test_a_run_uses_the_raised_garbage_collection_thresholds(run, monkeypatch):
     code, _out, _err = run("resolve", "idna", "--python", "3.12")
     assert code == 0
     assert seen == [cli.GC_THRESHOLDS]
+
+
+def bare_lock(path: Path, pins: dict[str, str]) -> Path:
+    path.write_text("".join(f"{name}=={version}\n" for name, version in pins.items()))
+    return path
+
+
+def test_check_catches_a_312_lock_that_lacks_exceptiongroup_on_310(run, tmp_path):
+    """anyio needs exceptiongroup below 3.11 only; anyio, idna and typing-extensions are pure, so only the
+    metadata tells."""
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "anyio==4.16.0", "--python", "3.12", "-o", str(lock))[0] == 0
+    assert "exceptiongroup" not in pins_of(lock)
+    assert run("check", str(lock), "--python", "3.12")[0] == 0
+    code, out, _err = run("check", str(lock), "--python", "3.10")
+    assert code == 1
+    assert 'anyio==4.16.0: missing: exceptiongroup>=1.0.2; python_version < "3.11" required by anyio==4.16.0' in out
+    assert "lock.txt:" in out
+
+
+def test_check_catches_pydantic_core_that_pydantic_does_not_accept(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "pydantic==2.9.2", "--python", "3.12", "-o", str(lock))[0] == 0
+    pins = {name: version for name, (version, _hashes) in pins_of(lock).items()}
+    assert pins["pydantic-core"] == "2.23.4"
+    assert run("check", str(bare_lock(tmp_path / "bare.txt", pins)), "--python", "3.12")[0] == 0
+    code, out, _err = run("check", str(bare_lock(tmp_path / "bad.txt", {**pins, "pydantic-core": "2.27.1"})),
+                          "--python", "3.12")
+    assert code == 1
+    assert ("pydantic-core==2.27.1: conflict: pydantic-core==2.27.1 does not satisfy pydantic-core==2.23.4 "
+            "required by pydantic==2.9.2") in out
+
+
+def test_check_tells_a_made_up_hash_and_the_sdists_hash_from_another_targets(run, tmp_path):
+    made_up = tmp_path / "made-up.txt"
+    made_up.write_text(f"six==1.17.0 --hash=sha256:{'ab' * 32}\n")
+    code, out, _err = run("check", str(made_up), "--python", "3.12")
+    assert code == 1
+    assert "no hash on the line is a file of six 1.17.0 on the index" in out
+    assert "another target" not in out
+    sdist = tmp_path / "sdist.txt"
+    sdist.write_text("six==1.17.0 --hash=sha256:ff70335d468e7eb6ec65b95b99d3a2836546063f63acc5171de367e834932a81\n")
+    code, out, _err = run("check", str(sdist), "--python", "3.12")
+    assert code == 1
+    assert "the lock hashes the sdist six-1.17.0.tar.gz" in out
+    assert "which hashes the wheel six-1.17.0-py2.py3-none-any.whl" in out
+
+
+def test_check_names_pydantic_as_the_fix_when_pydantic_core_has_no_wheel_for_314(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "pydantic==2.9.2", "--python", "3.13", "--platform", "manylinux_2_17_x86_64",
+               "-o", str(lock))[0] == 0
+    code, out, _err = run("check", str(lock), "--python", "3.14", "--platform", "manylinux_2_17_x86_64")
+    assert code == 1
+    row = next(line for line in out.splitlines() if line.strip().startswith("pydantic-core==2.23.4"))
+    assert "no wheel for cp314" in row
+    assert "required by pydantic==2.9.2 (pydantic-core==2.23.4): upgrade pydantic" in row
+    assert "nearest version" not in row
+
+
+def _cpython(minor: int) -> str | None:
+    """A real CPython 3.<minor>: pyenv's newest patch of it, else one on PATH."""
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        root = ""
+    found = sorted((p for p in Path(root).glob(f"versions/3.{minor}.*/bin/python3.{minor}")
+                    if p.parents[1].name.replace(".", "").isdigit()),
+                   key=lambda p: Version(p.parents[1].name)) if root else []
+    return str(found[-1]) if found else shutil.which(f"python3.{minor}")
+
+
+def _pip_for_target_pythons(tmp_path: Path) -> Path:
+    """A directory holding only this interpreter's pip, to put on the target interpreter's PYTHONPATH.
+
+    The fixture index keeps metadata, not wheels, so pip must resolve from PEP 658 files alone: pip before 25.3
+    (pypa/pip#13482), as the pyenv interpreters ship, downloads every chosen wheel even in --dry-run.
+    """
+    pip = pytest.importorskip("pip")
+    if Version(pip.__version__) < Version("25.3"):
+        pytest.skip(f"pip {pip.__version__} downloads wheels in --dry-run; the fixture index has none")
+    only_pip = tmp_path / "only-pip"
+    only_pip.mkdir()
+    (only_pip / "pip").symlink_to(Path(pip.__file__).parent)
+    return only_pip
+
+
+def _start_pip(python: str, pins: dict[str, str], index_url: str, pip_dir: Path, work: Path) -> subprocess.Popen[str]:
+    """pip on the target's own interpreter, wheels only for the target's platform, resolving the lock's pins.
+
+    Without hashes: in hash-checking mode pip downloads each file to verify it, and the fixture has no files.
+    Hash-checking mode's other effect, refusing any package the lock does not pin, is judged from --report.
+    """
+    work.mkdir()
+    bare_lock(work / "pins.txt", pins)
+    command = [python, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--only-binary", ":all:",
+               "--platform", "manylinux_2_28_x86_64", "--platform", "manylinux_2_17_x86_64",
+               "--platform", "manylinux2014_x86_64", "--target", str(work / "target"), "--no-cache-dir",
+               "--disable-pip-version-check", "--index-url", index_url, "--report", str(work / "report.json"),
+               "-r", str(work / "pins.txt")]
+    env = {**os.environ, "PYTHONPATH": str(pip_dir)}
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _pip_accepts(process: subprocess.Popen[str], pins: dict[str, str], work: Path) -> tuple[bool, str]:
+    output, _ = process.communicate(timeout=100)
+    if process.returncode != 0:
+        return False, output
+    installed = {canonicalize_name(item["metadata"]["name"])
+                 for item in json.loads((work / "report.json").read_text())["install"]}
+    unpinned = installed - {canonicalize_name(name) for name in pins}
+    return not unpinned, f"would also install {sorted(unpinned)}\n{output}"
+
+
+@pytest.mark.timeout(120)
+def test_check_agrees_with_real_pip_on_the_targets_interpreter(run, index_url, tmp_path):
+    pythons = {minor: _cpython(minor) for minor in (10, 12)}
+    if not all(pythons.values()):
+        pytest.skip(f"needs CPython 3.10 and 3.12 (found {pythons})")
+    pip_dir = _pip_for_target_pythons(tmp_path)
+    locks: dict[str, tuple[int, dict[str, str]]] = {}
+    for case, requirement, minor in [("good", "fastapi==0.115.0", 10), ("missing", "anyio==4.16.0", 12),
+                                     ("conflict", "pydantic==2.9.2", 12)]:
+        lock = tmp_path / f"{case}-lock.txt"
+        assert run("resolve", requirement, "--python", f"3.{minor}", "-o", str(lock))[0] == 0
+        locks[case] = (10 if case == "missing" else minor, {n: v for n, (v, _h) in pins_of(lock).items()})
+    locks["conflict"][1]["pydantic-core"] = "2.27.1"
+    started = {case: _start_pip(pythons[minor], pins, index_url, pip_dir, tmp_path / case)  # type: ignore[arg-type]
+               for case, (minor, pins) in locks.items()}  # at once: each pip waits on the index, not the CPU
+    verdicts = {}
+    for case, (minor, pins) in locks.items():
+        check_code, out, _err = run("check", str(bare_lock(tmp_path / f"{case}.txt", pins)), "--python", f"3.{minor}")
+        pip_ok, pip_output = _pip_accepts(started[case], pins, tmp_path / case)
+        assert (check_code == 0) == pip_ok, f"{case}: check said\n{out}\npip said\n{pip_output}"
+        verdicts[case] = pip_ok
+    assert verdicts == {"good": True, "missing": False, "conflict": False}

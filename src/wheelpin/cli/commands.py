@@ -154,10 +154,13 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     failures = [r for r in results if not r.ok]
     out = Console(highlight=False, soft_wrap=True)
     if not failures:
-        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}")
+        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}, and every requirement "
+                  "of theirs is pinned and met")
         return 0
-    rows = [(f"{r.name}=={r.version}", r.reason or "",
-             f"nearest version with a wheel: {r.nearest}" if r.nearest else "", r.source) for r in failures]
-    print_rows(out, f"{len(failures)} of {len(results)} pins have no usable wheel for {target}",
+    # One row per problem: a pin can lack a wheel and miss a requirement, and each has its own fix.
+    rows = [(f"{r.name}=={r.version}", problem.why,
+             problem.fix or (f"nearest version with a wheel: {r.nearest}" if r.nearest else ""), r.source)
+            for r in failures for problem in r.problems]
+    print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
                ("pin", "why", "fix", "line"), rows)
     return 1
