@@ -251,3 +251,15 @@ def test_main_leaves_the_callers_garbage_collection_thresholds_as_they_were(tmp_
     before = gc.get_threshold()
     assert main(["resolve", "-r", str(tmp_path / "missing.txt"), "--cache-dir", str(tmp_path / "c")]) == 2
     assert gc.get_threshold() == before
+
+
+def test_the_lock_header_leaves_out_the_local_cache_dir(run, tmp_path):
+    """The header records how to rerun the lock; where this machine keeps its cache is no part of that."""
+    lock = tmp_path / "lock.txt"
+    cache = tmp_path / "my-private-cache"
+    for spelling in (["--cache-dir", str(cache)], [f"--cache-dir={cache}"], ["--cache-d", str(cache)]):
+        code, _out, err = run("resolve", "six", "--python", "3.12", *spelling, "-o", str(lock))
+        assert code == 0, err
+        command = lock.read_text().splitlines()[3]
+        assert "my-private-cache" not in command and "--cache" not in command
+        assert "resolve six --python 3.12 -o" in command

@@ -83,7 +83,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
             f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
             "{python} placeholder, e.g. -o 'requirements-{python}.txt'."
         )
-    command = redact_text("wheelpin " + shlex.join(list(argv if argv is not None else sys.argv[1:])))
+    command = lock_command(argv if argv is not None else sys.argv[1:])
     failed = 0
     with open_session(args, inputs, err) as session:
         for target in targets:
@@ -97,6 +97,25 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 continue
             _write_lock(args.output_file, resolution, command, err)
     return 1 if failed else 0
+
+
+def lock_command(argv: Sequence[str]) -> str:
+    """The command line for the lock's header, credentials redacted and without ``--cache-dir``: where this
+    machine keeps its cache is no part of what the lock means, and would differ for whoever reruns it."""
+    kept: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":  # what follows is positional, whatever it looks like
+            kept += [token, *tokens]
+            break
+        name, equals, _value = token.partition("=")
+        # argparse also accepts an unambiguous abbreviation (--cache-d DIR).
+        if len(name) > len("--cache-") and "--cache-dir".startswith(name):
+            if not equals:
+                next(tokens, None)
+            continue
+        kept.append(token)
+    return redact_text("wheelpin " + shlex.join(kept))
 
 
 def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
