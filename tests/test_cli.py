@@ -263,3 +263,14 @@ def test_the_lock_header_leaves_out_the_local_cache_dir(run, tmp_path):
         command = lock.read_text().splitlines()[3]
         assert "my-private-cache" not in command and "--cache" not in command
         assert "resolve six --python 3.12 -o" in command
+
+
+@pytest.mark.parametrize("name", ["pylock.toml", "lock-{python}.TOML"])
+def test_resolve_refuses_toml_output_before_resolving(run, index_server, tmp_path, name):
+    out = tmp_path / name
+    code, _out, err = run("resolve", "six", "--python", "3.12", "-o", str(out))
+    assert code == 2
+    assert "pylock.toml output is not supported yet" in err and "requirements .txt" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [tmp_path / "cache"]
+    assert not [r for r in index_server.requests if r.startswith("/simple/")]  # refused before any work

@@ -76,6 +76,12 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console) 
 
 
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
+    if args.output_file and args.output_file.lower().endswith(".toml"):
+        # The lock is requirements syntax; in a .toml file every installer (and pylock reader) would refuse it.
+        raise InputError(
+            f"-o {args.output_file}: pylock.toml output is not supported yet, and wheelpin writes requirements "
+            "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
+        )
     inputs = gather_inputs(args)
     targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
