@@ -274,3 +274,45 @@ def test_resolve_refuses_toml_output_before_resolving(run, index_server, tmp_pat
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == [tmp_path / "cache"]
     assert not [r for r in index_server.requests if r.startswith("/simple/")]  # refused before any work
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "myruntime.txt", "python-version", "deploy"])
+def test_write_runtime_refuses_other_file_names_before_any_work(run, index_server, tmp_path, name):
+    target = tmp_path / name
+    target.write_text("FROM python:3.12-slim\n")
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(target))
+    assert code == 2
+    assert "runtime.txt" in err and ".python-version" in err and name in err
+    assert target.read_text() == "FROM python:3.12-slim\n"
+    assert not [r for r in index_server.requests if r.startswith("/simple/")]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("runtime.txt", "FROM python:3.12-slim\nRUN pip install .\n"),
+    ("runtime.txt", "python-3.11\npython-3.12\n"),
+    (".python-version", "this is my notes file\n"),
+    (".python-version", "\x00\x01binary"),
+])
+def test_write_runtime_never_overwrites_a_file_that_holds_something_else(run, index_server, tmp_path, name,
+                                                                          content):
+    target = tmp_path / "sub" / name
+    target.parent.mkdir()
+    target.write_text(content)
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(target))
+    assert code == 2
+    assert "will not overwrite" in err and str(target) in err
+    assert target.read_text() == content
+    assert not [r for r in index_server.requests if r.startswith("/simple/")]
+
+
+@pytest.mark.parametrize(("name", "content", "written"), [
+    ("runtime.txt", "python-3.11.4\n", "python-3.12."),
+    (".python-version", "# pinned by the team\n3.11\n", "3.12\n"),
+    (".python-version", "pypy3.10-7.3.12\n", "3.12\n"),
+])
+def test_write_runtime_replaces_an_older_version_file(run, tmp_path, name, content, written):
+    target = tmp_path / name
+    target.write_text(content)
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(target))
+    assert code == 0, err
+    assert target.read_text().startswith(written)

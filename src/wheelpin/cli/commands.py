@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,16 @@ from pathlib import Path
 from rich.console import Console
 
 from wheelpin.check import check_lock
-from wheelpin.cli.render import markdown_lines, print_error, print_report, print_rows, report_json, runtime_file_text
+from wheelpin.cli.render import (
+    RUNTIME_FILES,
+    is_runtime_file_text,
+    markdown_lines,
+    print_error,
+    print_report,
+    print_rows,
+    report_json,
+    runtime_file_text,
+)
 from wheelpin.config import index_urls, redact_text
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
@@ -137,6 +147,8 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
 
 
 def run_report(args: argparse.Namespace, err: Console) -> int:
+    if args.write_runtime:
+        check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
     inputs = gather_inputs(args)
     # The release list (a uv subprocess) is only needed up front when --python is not given.
     with ThreadPoolExecutor(max_workers=1) as background:
@@ -151,9 +163,42 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         if report.recommended is None:
             err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only.")
         else:
+            check_runtime_file(args.write_runtime)  # it may have changed while the report ran
             write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, report.recommended).strip()])
             err.print(f"wrote {args.write_runtime}")
     return 0 if report.ok else 1
+
+
+# A version file is a few bytes; anything bigger is some other file that happens to have the name.
+_MAX_RUNTIME_FILE = 4096
+
+
+def check_runtime_file(path: str) -> None:
+    """Refuse a --write-runtime name that is no version file, or an existing file that holds something else:
+    a report must never overwrite a Dockerfile with "3.13"."""
+    if os.path.basename(path) not in RUNTIME_FILES:
+        raise InputError(
+            f"--write-runtime {path}: wheelpin writes only runtime.txt (python-3.X.Y) or .python-version (3.X) "
+            "files, in any directory; name the file one of those, e.g. --write-runtime .python-version."
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_RUNTIME_FILE + 1)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InputError(f"--write-runtime {path}: cannot read the existing file ({exc.strerror or exc}); "
+                         "give a path to a file you can write.") from None
+    try:
+        text = data.decode("utf-8-sig") if len(data) <= _MAX_RUNTIME_FILE else None
+    except UnicodeDecodeError:
+        text = None
+    if text is None or not is_runtime_file_text(path, text):
+        raise InputError(
+            f"--write-runtime {path}: the existing file does not look like a {os.path.basename(path)} (it holds "
+            "more than a Python version), so wheelpin will not overwrite it; check the path, or move the file "
+            "away if it really is yours to replace."
+        )
 
 
 def _show_report(form: str, report: Report) -> None:
