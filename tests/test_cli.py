@@ -316,3 +316,17 @@ def test_write_runtime_replaces_an_older_version_file(run, tmp_path, name, conte
     code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(target))
     assert code == 0, err
     assert target.read_text().startswith(written)
+
+
+def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, tmp_path):
+    """click 8.2.2 is yanked on the recorded index, with a reason."""
+    lock = tmp_path / "lock.txt"
+    code, _out, err = run("resolve", "click==8.2.2", "--python", "3.12", "-o", str(lock))
+    assert code == 0, err
+    reason = "Unintended change in behavior of boolean options and None"
+    assert f"warning: click==8.2.2 is yanked: {reason}" in err
+    lines = lock.read_text().splitlines()
+    assert f"    # yanked: {reason}" in lines
+    assert pins_of(lock)["click"][0] == "8.2.2"  # the comment keeps the lock installable
+    code, out, err = run("resolve", "click", "--python", "3.12")
+    assert code == 0 and "yanked" not in err + out

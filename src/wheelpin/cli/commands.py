@@ -30,7 +30,7 @@ from wheelpin.config import index_urls, redact_text
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
 from wheelpin.inputs import Inputs, load_inputs, parse_requirements_file
-from wheelpin.lockfile import lock_lines, write_atomic
+from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
 from wheelpin.report import Report, build_report
@@ -101,6 +101,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
         )
     command = lock_command(argv if argv is not None else sys.argv[1:])
     failed = 0
+    warned: set[tuple[str, str]] = set()  # one warning per yanked pin, however many Pythons lock it
     with open_session(args, inputs, err) as session:
         for target in targets:
             try:
@@ -111,8 +112,20 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 failed += 1
                 print_error(err, exc)
                 continue
+            _warn_yanked(resolution, warned, err)
             _write_lock(args.output_file, resolution, command, err)
     return 1 if failed else 0
+
+
+def _warn_yanked(resolution: Resolution, warned: set[tuple[str, str]], err: Console) -> None:
+    """A yanked release is locked only when a requirement pins it with ==; say so, as pip does on install."""
+    for pin in resolution.pins:
+        key = (pin.name, str(pin.version))
+        if pin.choice.yanked and key not in warned:
+            warned.add(key)
+            via = ", ".join(pin.via) or "a requirement"
+            err.print(f"warning: {pin.name}=={pin.version} is {yank_note(pin)}; locked because it is pinned with "
+                      f"== (via {via}); move off it if you can", highlight=False, markup=False)
 
 
 def lock_command(argv: Sequence[str]) -> str:
