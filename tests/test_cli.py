@@ -330,3 +330,31 @@ def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, t
     assert pins_of(lock)["click"][0] == "8.2.2"  # the comment keeps the lock installable
     code, out, err = run("resolve", "click", "--python", "3.12")
     assert code == 0 and "yanked" not in err + out
+
+
+# -- lines off the index ---------------------------------------------------------------------------
+
+def test_dash_e_dot_and_lines_off_the_index_no_longer_abort_the_file(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "me"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["six"]\n')
+    (tmp_path / "requirements.txt").write_text(
+        "-e .\nidna\npkg @ git+https://git.example/pkg.git\ngit+https://git.example/other.git#egg=other\n"
+        "./libs/foo\n")
+    code, out, err = run("resolve", "-r", "requirements.txt", "--python", "3.12", "-o", "lock.txt")
+    assert code == 0, err
+    assert set(pins_of(tmp_path / "lock.txt")) == {"six", "idna"}
+    warnings = [line for line in err.splitlines() if "not checked" in line]
+    assert warnings == [
+        f"warning: requirements.txt:{n}: {text} not checked: builds from source; wheelpin pins only index releases"
+        for n, text in [(3, "pkg @ git+https://git.example/pkg.git"),
+                        (4, "git+https://git.example/other.git#egg=other"), (5, "./libs/foo")]]
+    assert "pkg" not in out and "other" not in out
+
+
+def test_check_still_refuses_a_lock_line_off_the_index(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    lock.write_text("six==1.17.0\npkg @ git+https://git.example/pkg.git\n")
+    code, _out, err = run("check", str(lock), "--python", "3.12")
+    assert code == 2
+    assert "lock.txt, line 2" in err and "direct reference" in err

@@ -85,6 +85,14 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console) 
             err.print(f"warning: {warning}", highlight=False, markup=False)
 
 
+def warn_unchecked(inputs: Inputs, err: Console) -> None:
+    """One line per requirement wheelpin cannot pin, so that nobody takes the lock for the whole story."""
+    for item in inputs.unchecked:
+        what = "installs a wheel from outside the index" if item.is_wheel else "builds from source"
+        err.print(f"warning: {item.source}: {item.text} not checked: {what}; wheelpin pins only index releases",
+                  highlight=False, markup=False)
+
+
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
     if args.output_file and args.output_file.lower().endswith(".toml"):
         # The lock is requirements syntax; in a .toml file every installer (and pylock reader) would refuse it.
@@ -93,6 +101,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
             "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
         )
     inputs = gather_inputs(args)
+    warn_unchecked(inputs, err)
     targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
         raise InputError(
@@ -163,6 +172,7 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
     if args.write_runtime:
         check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
     inputs = gather_inputs(args)
+    warn_unchecked(inputs, err)
     # The release list (a uv subprocess) is only needed up front when --python is not given.
     with ThreadPoolExecutor(max_workers=1) as background:
         pending = background.submit(known_releases)
@@ -224,7 +234,7 @@ def _show_report(form: str, report: Report) -> None:
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
-    lock = parse_requirements_file(args.lockfile)
+    lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
     target: Target = make_target(args.python, args.platform)
     with open_session(args, lock, err) as session:
         results = check_lock(lock, target, session)
