@@ -332,7 +332,31 @@ def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, t
     assert code == 0 and "yanked" not in err + out
 
 
-# -- lines off the index ---------------------------------------------------------------------------
+# -- file names are never project names (dependency confusion), and lines off the index -------------------
+def test_a_pipfile_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Pipfile").write_text('[packages]\nsix = "*"\n')
+    for name in ("Pipfile", "poetry.lock", "uv.lock"):
+        code, out, err = run("resolve", name, "--python", "3.12")
+        assert code == 2, err
+        assert "not supported yet" in err and "-r" in err and "Traceback" not in err
+        assert out == ""
+    asked = [r for r in index_server.requests if r.startswith("/simple/")]
+    assert not asked, asked
+
+
+def test_a_requirements_txt_argument_is_read_like_dash_r(run, index_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text("six\n")
+    code, out, err = run("resolve", "requirements.txt", "--python", "3.12")
+    assert code == 0, err
+    assert "six==1.17.0" in out and "# via -r requirements.txt" in out
+    assert not [r for r in index_server.requests if "requirements" in r]
+    code, _out, err = run("resolve", "missing.txt", "--python", "3.12")
+    assert code == 2 and "missing.txt" in err and "not found" in err
+    assert not [r for r in index_server.requests if "missing" in r]
+
 
 def test_dash_e_dot_and_lines_off_the_index_no_longer_abort_the_file(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

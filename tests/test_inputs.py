@@ -14,6 +14,7 @@ from wheelpin.inputs import (
     Inputs,
     UncheckedRequirement,
     format_source,
+    input_file,
     load_inputs,
     merge_inputs,
     parse_pyproject,
@@ -667,6 +668,54 @@ def test_pyproject_requires_python_is_exposed() -> None:
     assert parse_pyproject("pyproject.toml").requires_python == ">=3.11"
     write("other/pyproject.toml", PYPROJECT)
     assert parse_pyproject("other/pyproject.toml").requires_python is None
+
+
+# --- which positional arguments are files ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("item", "expected"), [
+    ("requests", None),
+    ("requests>=2.31", None),
+    ("requirements.txt", ("requirements", "requirements.txt")),  # also when missing: never a project name
+    ("reqs/dev.in", ("requirements", "reqs/dev.in")),
+    ("pyproject.toml", ("pyproject", "pyproject.toml")),
+    ("sub/pyproject.toml", ("pyproject", "sub/pyproject.toml")),
+    ("foo @ https://mirror.example/foo-1.0.tar.gz", None),
+    ("git+https://git.example/repo.git#egg=repo", None),
+    ('foo; platform_release == "a/b"', None),
+])
+def test_input_file_sorts_files_from_requirements(item: str, expected: tuple[str, str] | None) -> None:
+    assert input_file(item, positional=True) == expected
+
+
+@pytest.mark.parametrize(("item", "words"), [
+    ("Pipfile", ["Pipfile is not supported yet", "-r requirements.txt"]),
+    ("poetry.lock", ["lock files are not supported yet", "-r FILE", "wheelpin check"]),
+    ("Pipfile.lock", ["lock files are not supported yet"]),
+    ("pylock.toml", ["lock files are not supported yet"]),
+    ("pylock.dev.toml", ["lock files are not supported yet"]),
+    ("./libs/missing", ["looks like a file path", "-r FILE"]),
+    ("deploy/notes", ["looks like a file path"]),
+    ("notes", ["this is a file", "-r FILE"]),  # an existing file, whatever its name
+    ("empty-dir/", ["no pyproject.toml"]),
+    ("app", ["./app", "app>=0"]),  # a project directory named like a project on the index
+])
+def test_input_file_refuses_what_it_cannot_read_naming_the_fix(item: str, words: list[str]) -> None:
+    write("notes", "hello\n")
+    Path("empty-dir").mkdir()
+    write("app/setup.py", "")
+    message = error_of(input_file, item, positional=True)
+    assert message.startswith(item.rstrip("/") if item.endswith("/") else item)
+    for word in words:
+        assert word in message
+
+
+def test_input_file_reads_a_project_directory_given_as_a_path() -> None:
+    write("app/pyproject.toml", PROJECT)
+    assert input_file("./app", positional=True) == ("pyproject", "./app/pyproject.toml")
+    assert input_file(".", positional=False) == ("requirements", ".")  # -r names a requirements file
+    assert input_file("-r-style.txt", positional=False) == ("requirements", "-r-style.txt")
+    assert input_file("Pipfile.txt", positional=False) == ("requirements", "Pipfile.txt")
 
 
 def test_inputs_are_frozen() -> None:

@@ -578,3 +578,66 @@ def load_inputs(
         )
     return merged
 
+
+# A positional argument with one of these endings names a file, never a project on the index: a project may
+# well be called "requirements.txt" there, and whoever registers it would be installed (dependency confusion).
+_REQUIREMENTS_SUFFIXES = (".txt", ".in")
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_LOCK_HINT = (
+    "lock files are not supported yet for resolve and report (`check` will read them later); pass the "
+    "requirements the lock was made from with -r FILE, or export the lock to a requirements file (`uv export`, "
+    "`poetry export`, `pipenv requirements`) and check that with `wheelpin check FILE`"
+)
+
+
+def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
+    """How to read an input naming a file: ``("requirements", path)`` or ``("pyproject", path)``; None for a
+    positional argument that is a requirement.  A file wheelpin cannot read is an InputError, and a positional
+    argument that looks like a file name is never taken for a project name."""
+    text = item.strip()
+    if positional and _is_reference_requirement(text):
+        return None  # "foo @ https://..." or a bare URL: a requirement (kept aside as unchecked)
+    head = text.split(";", 1)[0]  # a marker may hold any string
+    looks_like_path = "/" in head or "\\" in head or head.startswith(".")
+    if positional and looks_like_path and os.path.isdir(text):
+        pyproject = os.path.join(text, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            return "pyproject", pyproject  # "wheelpin resolve ." means this project
+        raise InputError(f"{text}: the directory has no pyproject.toml, so there are no dependencies to read; "
+                         "pass the project's pyproject.toml or a requirements file with -r FILE.")
+    base = os.path.basename(text.rstrip("/\\")).lower()
+    if base.endswith(".toml"):
+        if base.startswith("pylock."):
+            raise InputError(f"{text}: {_LOCK_HINT}.")
+        return "pyproject", text
+    if base == "pipfile" or base.endswith(".lock"):
+        what = "Pipfile is not supported yet for resolve and report; export it to a requirements file " \
+            "(`pipenv requirements > requirements.txt`) and pass that with -r requirements.txt" \
+            if base == "pipfile" else _LOCK_HINT
+        raise InputError(f"{text}: {what}.")
+    if not positional or base.endswith(_REQUIREMENTS_SUFFIXES):
+        return "requirements", text
+    if os.path.isdir(text) and any(os.path.isfile(os.path.join(text, f)) for f in _PROJECT_FILES):
+        # pip would take a bare "myapp" for the index's project even with a project directory ./myapp here;
+        # pinning whoever registered that name is the very confusion to avoid.
+        raise InputError(
+            f"{text}: this is both a project directory here and a name that could be looked up on the index; "
+            f"write ./{text} to read its pyproject.toml, or add a version specifier (e.g. `{text}>=0`) to mean "
+            "the project on the index."
+        )
+    if looks_like_path or os.path.isfile(text):
+        raise InputError(
+            f"{text}: {'this is a file' if os.path.exists(text) else 'this looks like a file path'}, not a "
+            "requirement, so wheelpin does not look it up on the index; pass a requirements file with -r FILE, "
+            "a pyproject.toml (or the directory holding one), or write the requirement as `name==version`."
+        )
+    return None
+
+
+def _is_reference_requirement(text: str) -> bool:
+    if _URL_RE.match(text) or text.lower().startswith("file:"):
+        return True
+    try:
+        return "@" in text and Requirement(text).url is not None
+    except InvalidRequirement:
+        return False

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 from rich.console import Console
 
@@ -29,7 +28,7 @@ from wheelpin.cli.render import (
 from wheelpin.config import index_urls, redact_text
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
-from wheelpin.inputs import Inputs, load_inputs, parse_requirements_file
+from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
@@ -39,11 +38,20 @@ from wheelpin.target import Target, make_target
 
 
 def gather_inputs(args: argparse.Namespace) -> Inputs:
-    requirement_files = [f for f in args.requirement if not f.endswith(".toml")]
-    pyprojects = [f for f in args.requirement if f.endswith(".toml")]
+    """The inputs of resolve and report.  A positional argument that names or looks like a file is read as
+    one (or refused), never looked up on the index as a project of that name."""
+    files: dict[str, list[str]] = {"requirements": [], "pyproject": []}
     strings: list[str] = []
+    for item in args.requirement:
+        kind, path = input_file(item, positional=False) or ("requirements", item)
+        files[kind].append(path)
     for item in args.requirements:
-        (pyprojects if item.endswith(".toml") and Path(item).is_file() else strings).append(item)
+        found = input_file(item, positional=True)
+        if found is None:
+            strings.append(item)
+        else:
+            files[found[0]].append(found[1])
+    requirement_files, pyprojects = files["requirements"], files["pyproject"]
     if len(pyprojects) > 1:
         raise InputError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
     inputs = load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
