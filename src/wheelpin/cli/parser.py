@@ -82,7 +82,9 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
-                        help="requirement strings (e.g. 'fastapi>=0.110') or a pyproject.toml path")
+                        help="requirement strings (e.g. 'fastapi>=0.110'), a requirements .txt/.in file, a "
+                             "pyproject.toml path or a project directory (.); other file names are refused, "
+                             "never looked up on the index")
     parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
                         help="a requirements.txt (repeatable; a pyproject.toml path also works)")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
