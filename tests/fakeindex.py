@@ -52,15 +52,17 @@ class FakeIndex:
         self.fail: Exception | None = None  # raised by every call when set
 
     def add(self, name: str, version: str, *, requires: Iterable[str] = (), wheels: Iterable[str] = (ANY,),
-            sdist: bool = False, requires_python: str | None = None, yanked: bool = False,
+            sdist: bool = False, requires_python: str | None = None, yanked: bool | str = False,
             extras: Iterable[str] = ()) -> list[DistFile]:
-        """One release of ``name``: a wheel per tag in ``wheels`` and optionally an sdist."""
+        """One release of ``name``: a wheel per tag in ``wheels`` and optionally an sdist; ``yanked`` may be
+        the reason, as in PEP 691."""
         key = canonicalize_name(name)
         filenames = [wheel_name(name, version, tag) for tag in wheels]
         if sdist:
             filenames.append(sdist_name(name, version))
         files = [DistFile(filename=f, url=FILES_URL + f, sha256=sha(f), requires_python=requires_python,
-                          yanked=yanked, core_metadata=True) for f in filenames]
+                          yanked=bool(yanked), yanked_reason=yanked if isinstance(yanked, str) else None,
+                          core_metadata=True) for f in filenames]
         meta = CoreMetadata(name=name, version=version, requires_dist=tuple(requires),
                             requires_python=requires_python, provides_extra=tuple(extras))
         self._files.setdefault(key, []).extend(files)

@@ -21,7 +21,7 @@ Make = Callable[..., CachedIndex]
 def inner() -> FakeIndex:
     index = FakeIndex()
     index.add("foo", "1.0", requires=["bar>=1", 'baz; extra == "x"'], requires_python=">=3.8", extras=["x"])
-    index.add("foo", "2.0", sdist=True, yanked=True)
+    index.add("foo", "2.0", sdist=True, yanked="broken upload")  # the reason must survive the cache too
     return index
 
 

@@ -413,3 +413,134 @@ def test_check_agrees_with_real_pip_on_the_targets_interpreter(run, index_url, t
         assert (check_code == 0) == pip_ok, f"{case}: check said\n{out}\npip said\n{pip_output}"
         verdicts[case] = pip_ok
     assert verdicts == {"good": True, "missing": False, "conflict": False}
+
+
+def test_the_lock_header_leaves_out_the_local_cache_dir(run, tmp_path):
+    """The header records how to rerun the lock; where this machine keeps its cache is no part of that."""
+    lock = tmp_path / "lock.txt"
+    cache = tmp_path / "my-private-cache"
+    for spelling in (["--cache-dir", str(cache)], [f"--cache-dir={cache}"], ["--cache-d", str(cache)]):
+        code, _out, err = run("resolve", "six", "--python", "3.12", *spelling, "-o", str(lock))
+        assert code == 0, err
+        command = lock.read_text().splitlines()[3]
+        assert "my-private-cache" not in command and "--cache" not in command
+        assert "resolve six --python 3.12 -o" in command
+
+
+@pytest.mark.parametrize("name", ["pylock.toml", "lock-{python}.TOML"])
+def test_resolve_refuses_toml_output_before_resolving(run, index_server, tmp_path, name):
+    out = tmp_path / name
+    code, _out, err = run("resolve", "six", "--python", "3.12", "-o", str(out))
+    assert code == 2
+    assert "pylock.toml output is not supported yet" in err and "requirements .txt" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [tmp_path / "cache"]
+    assert not [r for r in index_server.requests if r.startswith("/simple/")]  # refused before any work
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "myruntime.txt", "python-version", "deploy"])
+def test_write_runtime_refuses_other_file_names_before_any_work(run, index_server, tmp_path, name):
+    target = tmp_path / name
+    target.write_text("FROM python:3.12-slim\n")
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(target))
+    assert code == 2
+    assert "runtime.txt" in err and ".python-version" in err and name in err
+    assert target.read_text() == "FROM python:3.12-slim\n"
+    assert not [r for r in index_server.requests if r.startswith("/simple/")]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("runtime.txt", "FROM python:3.12-slim\nRUN pip install .\n"),
+    ("runtime.txt", "python-3.11\npython-3.12\n"),
+    (".python-version", "this is my notes file\n"),
+    (".python-version", "\x00\x01binary"),
+])
+def test_write_runtime_never_overwrites_a_file_that_holds_something_else(run, index_server, tmp_path, name,
+                                                                          content):
+    target = tmp_path / "sub" / name
+    target.parent.mkdir()
+    target.write_text(content)
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(target))
+    assert code == 2
+    assert "will not overwrite" in err and str(target) in err
+    assert target.read_text() == content
+    assert not [r for r in index_server.requests if r.startswith("/simple/")]
+
+
+@pytest.mark.parametrize(("name", "content", "written"), [
+    ("runtime.txt", "python-3.11.4\n", "python-3.12."),
+    (".python-version", "# pinned by the team\n3.11\n", "3.12\n"),
+    (".python-version", "pypy3.10-7.3.12\n", "3.12\n"),
+])
+def test_write_runtime_replaces_an_older_version_file(run, tmp_path, name, content, written):
+    target = tmp_path / name
+    target.write_text(content)
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(target))
+    assert code == 0, err
+    assert target.read_text().startswith(written)
+
+
+def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, tmp_path):
+    """click 8.2.2 is yanked on the recorded index, with a reason."""
+    lock = tmp_path / "lock.txt"
+    code, _out, err = run("resolve", "click==8.2.2", "--python", "3.12", "-o", str(lock))
+    assert code == 0, err
+    reason = "Unintended change in behavior of boolean options and None"
+    assert f"warning: click==8.2.2 is yanked: {reason}" in err
+    lines = lock.read_text().splitlines()
+    assert f"    # yanked: {reason}" in lines
+    assert pins_of(lock)["click"][0] == "8.2.2"  # the comment keeps the lock installable
+    code, out, err = run("resolve", "click", "--python", "3.12")
+    assert code == 0 and "yanked" not in err + out
+
+
+# -- file names are never project names (dependency confusion), and lines off the index -------------------
+def test_a_pipfile_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Pipfile").write_text('[packages]\nsix = "*"\n')
+    for name in ("Pipfile", "poetry.lock", "uv.lock"):
+        code, out, err = run("resolve", name, "--python", "3.12")
+        assert code == 2, err
+        assert "not supported yet" in err and "-r" in err and "Traceback" not in err
+        assert out == ""
+    asked = [r for r in index_server.requests if r.startswith("/simple/")]
+    assert not asked, asked
+
+
+def test_a_requirements_txt_argument_is_read_like_dash_r(run, index_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text("six\n")
+    code, out, err = run("resolve", "requirements.txt", "--python", "3.12")
+    assert code == 0, err
+    assert "six==1.17.0" in out and "# via -r requirements.txt" in out
+    assert not [r for r in index_server.requests if "requirements" in r]
+    code, _out, err = run("resolve", "missing.txt", "--python", "3.12")
+    assert code == 2 and "missing.txt" in err and "not found" in err
+    assert not [r for r in index_server.requests if "missing" in r]
+
+
+def test_dash_e_dot_and_lines_off_the_index_no_longer_abort_the_file(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "me"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["six"]\n')
+    (tmp_path / "requirements.txt").write_text(
+        "-e .\nidna\npkg @ git+https://git.example/pkg.git\ngit+https://git.example/other.git#egg=other\n"
+        "./libs/foo\n")
+    code, out, err = run("resolve", "-r", "requirements.txt", "--python", "3.12", "-o", "lock.txt")
+    assert code == 0, err
+    assert set(pins_of(tmp_path / "lock.txt")) == {"six", "idna"}
+    warnings = [line for line in err.splitlines() if "not checked" in line]
+    assert warnings == [
+        f"warning: requirements.txt:{n}: {text} not checked: builds from source; wheelpin pins only index releases"
+        for n, text in [(3, "pkg @ git+https://git.example/pkg.git"),
+                        (4, "git+https://git.example/other.git#egg=other"), (5, "./libs/foo")]]
+    assert "pkg" not in out and "other" not in out
+
+
+def test_check_still_refuses_a_lock_line_off_the_index(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    lock.write_text("six==1.17.0\npkg @ git+https://git.example/pkg.git\n")
+    code, _out, err = run("check", str(lock), "--python", "3.12")
+    assert code == 2
+    assert "lock.txt, line 2" in err and "direct reference" in err

@@ -150,3 +150,14 @@ def test_no_http_index_at_all_is_an_input_error() -> None:
 def test_http_urls_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WHEELPIN_INDEX_URL", "http://localhost:8080/simple/")
     assert index_urls(cli_index_url=None) == ["http://localhost:8080/simple/"]
+
+
+def test_pip_is_a_runtime_dependency() -> None:
+    """The default index comes from pip's own model, so an install without pip (``uv tool install``) fails."""
+    from packaging.requirements import Requirement
+
+    from wheelpin._toml import loads_toml
+
+    project = loads_toml((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    names = {Requirement(item).name for item in project["dependencies"]}
+    assert "pip" in names

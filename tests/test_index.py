@@ -148,6 +148,7 @@ def test_json_page_parsing(server: Server) -> None:
     assert (b.core_metadata, b.core_metadata_sha256) == (True, None)
     assert c.url == "https://files.example/foo-1.2-py3-none-any.whl"
     assert (c.yanked, c.core_metadata, c.core_metadata_sha256) == (True, False, None)
+    assert (a.yanked_reason, b.yanked_reason, c.yanked_reason) == (None, None, "broken build")
     assert d.url == "https://index.example/other/foo-1.3.tar.gz"
     assert (d.yanked, d.core_metadata, d.is_wheel) == (False, None, False)
     assert (e.core_metadata, e.core_metadata_sha256) == (True, "ee" * 32)
@@ -200,6 +201,7 @@ def test_html_page_parsing(server: Server) -> None:
     assert (b.sha256, b.yanked, b.core_metadata) == ("cc" * 32, True, None)
     assert (c.filename, c.url) == ("foo-1.2.tar.gz", "https://files.example/foo-1.2.tar.gz")
     assert (c.sha256, c.yanked) == (None, True)
+    assert (a.yanked_reason, b.yanked_reason, c.yanked_reason) == (None, None, "bad release")
     assert (d.core_metadata, d.core_metadata_sha256, d.sha256) == (True, None, None)
 
 

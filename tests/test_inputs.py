@@ -12,7 +12,9 @@ from wheelpin.errors import InputError
 from wheelpin.inputs import (
     InputRequirement,
     Inputs,
+    UncheckedRequirement,
     format_source,
+    input_file,
     load_inputs,
     merge_inputs,
     parse_pyproject,
@@ -331,32 +333,116 @@ def test_environment_variables_in_comments_are_ignored(monkeypatch: pytest.Monke
 # --- requirements files: errors ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("-e ./mypkg", "editable"),
-        ("--editable=git+https://git.example/repo.git#egg=repo", "editable"),
-        ("./mypkg", "local path"),
-        ("libs/mypkg", "local path"),
-        ("dist/foo-1.0-py3-none-any.whl", "local path"),
-        ("foo-1.0.tar.gz", "local path"),
-        ("foo-1.0-py3-none-any.whl", "local path"),
-        ("https://mirror.example/foo-1.0-py3-none-any.whl", "direct URL"),
-        ("git+https://git.example/repo.git#egg=repo", "direct URL"),
-        ("file:///srv/wheels/foo-1.0.tar.gz", "direct URL"),
-        ("foo @ https://mirror.example/foo-1.0.tar.gz", "direct reference"),
-    ],
-)
-def test_unpinnable_lines_are_rejected(line: str, expected: str) -> None:
+UNPINNABLE = [
+    ("-e ./mypkg", "editable", None),
+    ("--editable=git+https://git.example/repo.git#egg=repo", "editable", "repo"),
+    ("./mypkg", "local path", None),
+    ("libs/mypkg", "local path", None),
+    ("dist/foo-1.0-py3-none-any.whl", "local path", "foo"),
+    ("foo-1.0.tar.gz", "local path", "foo"),
+    ("foo-1.0-py3-none-any.whl", "local path", "foo"),
+    ("https://mirror.example/foo-1.0-py3-none-any.whl", "direct URL", "foo"),
+    ("git+https://git.example/repo.git#egg=repo", "direct URL", "repo"),
+    ("file:///srv/wheels/foo-1.0.tar.gz", "direct URL", "foo"),
+    ("foo @ https://mirror.example/foo-1.0.tar.gz", "direct reference", "foo"),
+    ("Foo_Bar @ git+https://git.example/foo.git@v1 ; python_version >= '3.9'", "direct reference", "foo-bar"),
+    ("pkg @ file:///srv/src/pkg", "direct reference", "pkg"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected", "name"), UNPINNABLE)
+def test_lines_off_the_index_are_kept_aside_and_the_rest_is_read(line: str, expected: str,
+                                                                 name: str | None) -> None:
+    write("requirements.txt", f"click\n\n{line}\nidna  # after it\n")
+    inputs = parse_requirements_file("requirements.txt")
+    assert reqs(inputs) == ["click", "idna"]
+    (unchecked,) = inputs.unchecked
+    assert unchecked.source == "requirements.txt:3"
+    assert unchecked.text == (line if not line.startswith("-") else "-e " + line.split("=", 1)[-1].split()[-1])
+    assert unchecked.name == name
+    assert unchecked.is_wheel == line.endswith(".whl")
+
+
+@pytest.mark.parametrize(("line", "expected", "name"), UNPINNABLE)
+@pytest.mark.parametrize("mode", ["constraints", "lock"])
+def test_lines_off_the_index_are_refused_in_constraints_and_locks(line: str, expected: str, name: str | None,
+                                                                  mode: str) -> None:
+    """A constraint or a lock line names an index release; nothing else can limit or be checked."""
     write("requirements.txt", f"click\n\n{line}\n")
-    message = error_of(parse_requirements_file, "requirements.txt")
+    message = error_of(parse_requirements_file, "requirements.txt", constraint=mode == "constraints",
+                       references=mode != "lock")
     assert message.startswith("requirements.txt, line 3:")
     assert expected in message and "==" in message  # suggests a name==version replacement
 
 
 def test_direct_reference_suggests_its_own_name() -> None:
     write("requirements.txt", "foo @ https://mirror.example/foo-1.0.tar.gz\n")
-    assert "`foo==VERSION`" in error_of(parse_requirements_file, "requirements.txt")
+    assert "`foo==VERSION`" in error_of(parse_requirements_file, "requirements.txt", references=False)
+
+
+PROJECT = """\
+[project]
+name = "me"
+version = "1"
+requires-python = ">=3.11"
+dependencies = ["requests>=2.31", "lib @ git+https://git.example/lib.git"]
+
+[project.optional-dependencies]
+dev = ["pytest"]
+"""
+
+
+@pytest.mark.parametrize("line", ["-e .", ".", "-e ./", "--editable=.", "-e .[dev]", ".[dev]"])
+def test_dash_e_dot_means_the_projects_own_dependencies(line: str) -> None:
+    write("pyproject.toml", PROJECT)
+    write("requirements.txt", f"click\n{line}\n")
+    inputs = parse_requirements_file("requirements.txt")
+    dev = ["pytest"] if "[dev]" in line else []
+    assert reqs(inputs) == ["click", "requests>=2.31", *dev]
+    assert sources(inputs)[1] == "pyproject.toml"
+    assert inputs.requires_python == ">=3.11"
+    assert [(u.text, u.source, u.name) for u in inputs.unchecked] == [
+        ("lib @ git+https://git.example/lib.git", "pyproject.toml:5", "lib")]
+
+
+def test_dash_e_of_a_subdirectory_reads_its_pyproject_relative_to_the_working_directory() -> None:
+    """pip and uv read paths on requirement lines from the working directory, unlike -r and -c."""
+    write("libs/core/pyproject.toml", PROJECT)
+    write("reqs/base.txt", "-e libs/core\n./libs/core\n")
+    inputs = parse_requirements_file("reqs/base.txt")
+    assert reqs(inputs) == ["requests>=2.31"]
+    assert [(u.text, u.source) for u in inputs.unchecked] == [
+        ("lib @ git+https://git.example/lib.git", "libs/core/pyproject.toml:5"),
+        ("./libs/core", "reqs/base.txt:2"),  # not editable: the directory itself is built and installed
+    ]
+
+
+@pytest.mark.parametrize("pyproject", [
+    None,
+    '[build-system]\nrequires = ["setuptools"]\n',
+    '[project]\nname = "me"\nversion = "1"\ndynamic = ["dependencies"]\n',
+])
+def test_dash_e_of_a_project_whose_dependencies_cannot_be_read_is_unchecked(pyproject: str | None) -> None:
+    write("setup.py", "raise SystemExit('never run')\n")
+    if pyproject is not None:
+        write("pyproject.toml", pyproject)
+    write("requirements.txt", "click\n-e .\n")
+    inputs = parse_requirements_file("requirements.txt")
+    assert reqs(inputs) == ["click"]
+    assert [(u.text, u.source) for u in inputs.unchecked] == [("-e .", "requirements.txt:2")]
+    assert inputs.requires_python is None
+
+
+def test_dash_e_dot_with_a_broken_pyproject_names_its_line() -> None:
+    write("pyproject.toml", "[project\n")
+    write("requirements.txt", "-e .\n")
+    assert error_of(parse_requirements_file, "requirements.txt").startswith("pyproject.toml, line 1:")
+
+
+def test_only_unchecked_requirements_leave_nothing_to_pin() -> None:
+    write("requirements.txt", "git+https://git.example/repo.git#egg=repo\n")
+    message = error_of(load_inputs, requirement_files=["requirements.txt"])
+    assert message.startswith("requirements.txt:1:") and "nothing to pin" in message
 
 
 @pytest.mark.parametrize(
@@ -406,11 +492,18 @@ def test_requirement_strings_custom_source() -> None:
 
 
 @pytest.mark.parametrize(
-    ("item", "expected"), [("requests>=", "Expected"), ("./pkg", "local path"), ("  ", "empty")]
+    ("item", "expected"), [("requests>=", "Expected"), ("  ", "empty")]
 )
 def test_bad_requirement_strings_name_the_argument(item: str, expected: str) -> None:
     message = error_of(parse_requirement_strings, ["click", item])
     assert message.startswith("command line, argument 2:") and expected in message
+
+
+def test_requirement_strings_off_the_index_are_kept_aside() -> None:
+    inputs = parse_requirement_strings(["click", "foo @ git+https://git.example/foo.git", "./pkg"])
+    assert reqs(inputs) == ["click"]
+    assert [(u.text, u.source, u.name) for u in inputs.unchecked] == [
+        ("foo @ git+https://git.example/foo.git", "command line", "foo"), ("./pkg", "command line", None)]
 
 
 # --- pyproject.toml ------------------------------------------------------------------------------
@@ -558,6 +651,71 @@ def test_merge_inputs() -> None:
     assert merged.extra_index_urls == ("https://x.example/simple", "https://y.example/simple")
     assert merged.pre is True
     assert merge_inputs([c, b]).index_url == "https://two.example/simple"  # None does not reset it
+
+
+def test_merge_inputs_keeps_unchecked_lines_and_the_last_requires_python() -> None:
+    unchecked = UncheckedRequirement(text="./libs/foo", source="requirements.txt:2")
+    a = Inputs(requirements=(_req("a"),), constraints=(), requires_python=">=3.10", unchecked=(unchecked,))
+    b = Inputs(requirements=(_req("b"),), constraints=())
+    c = Inputs(requirements=(), constraints=(), requires_python=">=3.12")
+    assert merge_inputs([a, b]).requires_python == ">=3.10"  # None does not reset it
+    assert merge_inputs([a, b, c]).requires_python == ">=3.12"
+    assert merge_inputs([b, a, b]).unchecked == (unchecked,)
+
+
+def test_pyproject_requires_python_is_exposed() -> None:
+    write("pyproject.toml", PROJECT)
+    assert parse_pyproject("pyproject.toml").requires_python == ">=3.11"
+    write("other/pyproject.toml", PYPROJECT)
+    assert parse_pyproject("other/pyproject.toml").requires_python is None
+
+
+# --- which positional arguments are files ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("item", "expected"), [
+    ("requests", None),
+    ("requests>=2.31", None),
+    ("requirements.txt", ("requirements", "requirements.txt")),  # also when missing: never a project name
+    ("reqs/dev.in", ("requirements", "reqs/dev.in")),
+    ("pyproject.toml", ("pyproject", "pyproject.toml")),
+    ("sub/pyproject.toml", ("pyproject", "sub/pyproject.toml")),
+    ("foo @ https://mirror.example/foo-1.0.tar.gz", None),
+    ("git+https://git.example/repo.git#egg=repo", None),
+    ('foo; platform_release == "a/b"', None),
+])
+def test_input_file_sorts_files_from_requirements(item: str, expected: tuple[str, str] | None) -> None:
+    assert input_file(item, positional=True) == expected
+
+
+@pytest.mark.parametrize(("item", "words"), [
+    ("Pipfile", ["Pipfile is not supported yet", "-r requirements.txt"]),
+    ("poetry.lock", ["lock files are not supported yet", "-r FILE", "wheelpin check"]),
+    ("Pipfile.lock", ["lock files are not supported yet"]),
+    ("pylock.toml", ["lock files are not supported yet"]),
+    ("pylock.dev.toml", ["lock files are not supported yet"]),
+    ("./libs/missing", ["looks like a file path", "-r FILE"]),
+    ("deploy/notes", ["looks like a file path"]),
+    ("notes", ["this is a file", "-r FILE"]),  # an existing file, whatever its name
+    ("empty-dir/", ["no pyproject.toml"]),
+    ("app", ["./app", "app>=0"]),  # a project directory named like a project on the index
+])
+def test_input_file_refuses_what_it_cannot_read_naming_the_fix(item: str, words: list[str]) -> None:
+    write("notes", "hello\n")
+    Path("empty-dir").mkdir()
+    write("app/setup.py", "")
+    message = error_of(input_file, item, positional=True)
+    assert message.startswith(item.rstrip("/") if item.endswith("/") else item)
+    for word in words:
+        assert word in message
+
+
+def test_input_file_reads_a_project_directory_given_as_a_path() -> None:
+    write("app/pyproject.toml", PROJECT)
+    assert input_file("./app", positional=True) == ("pyproject", "./app/pyproject.toml")
+    assert input_file(".", positional=False) == ("requirements", ".")  # -r names a requirements file
+    assert input_file("-r-style.txt", positional=False) == ("requirements", "-r-style.txt")
+    assert input_file("Pipfile.txt", positional=False) == ("requirements", "Pipfile.txt")
 
 
 def test_inputs_are_frozen() -> None:

@@ -123,7 +123,7 @@ def test_header_reflects_another_target() -> None:
     text = "\n".join(header(render(REQUESTS, target=make_target("3.13.1", "macos"), command="wheelpin lock")))
     assert "CPython 3.13" in text
     assert "3.13.1" in text
-    assert "macosx_11_0_arm64" in text
+    assert "macosx_13_0_arm64" in text
     assert "manylinux" not in text
 
 

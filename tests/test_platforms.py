@@ -7,7 +7,7 @@ from packaging import _manylinux, _musllinux
 from packaging.tags import mac_platforms
 
 from wheelpin.errors import InputError
-from wheelpin.platforms import parse_platform
+from wheelpin.platforms import PRESETS, parse_platform
 
 
 def error_of(name: str) -> str:
@@ -30,7 +30,7 @@ def error_of(name: str) -> str:
         ("linux", "manylinux_2_28_x86_64"),
         ("musllinux", "musllinux_1_2_x86_64"),
         ("alpine", "musllinux_1_2_x86_64"),
-        ("macos", "macosx_11_0_arm64"),
+        ("macos", "macosx_13_0_arm64"),
         ("windows", "win_amd64"),
     ],
 )
@@ -313,3 +313,14 @@ def test_musllinux_expansion_matches_packaging(
 def test_macos_expansion_matches_packaging(version: tuple[int, int], arch: str) -> None:
     ours = parse_platform(f"macosx_{version[0]}_{version[1]}_{arch}").compatible_tags
     assert list(ours) == list(mac_platforms(version, arch))
+
+
+def test_platform_help_shows_each_presets_tag_with_its_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from wheelpin.cli.parser import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["resolve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help at spaces
+    for preset, tag in PRESETS.items():
+        assert f"{preset}={tag}" in text
+    assert "macos=macosx_13_0_arm64" in text

@@ -510,3 +510,21 @@ def test_an_invalid_requires_dist_line_is_skipped_with_a_warning(fake: FakeIndex
     (warning,) = opened[0].warnings
     assert "foo==1.0" in warning and "baz >=1 ;; broken" in warning
 
+
+
+def test_a_yanked_pin_carries_the_yank_reason_into_the_lock(fake: FakeIndex, run: Run) -> None:
+    """pip warns when it installs a yanked release; the lock says why the release was yanked."""
+    from wheelpin.lockfile import lock_lines
+
+    fake.add("app", "1.0", requires=["foo==1.1"])
+    fake.add("foo", "1.0")
+    fake.add("foo", "1.1", yanked="broken\nrequests==0.0.1  build")  # free text from the index
+    fake.add("bar", "2.0", yanked=True)
+    resolution = run("app", "bar==2.0")
+    foo = resolution.pin("foo")
+    assert foo is not None and foo.choice.yanked and foo.choice.yanked_reason == "broken\nrequests==0.0.1  build"
+    lines = list(lock_lines(resolution, command="wheelpin resolve app"))
+    at = lines.index("foo==1.1 \\")
+    assert lines[at + 2] == "    # yanked: broken requests==0.0.1 build"  # one line: no requirement smuggled in
+    assert "    # yanked (the index gives no reason)" in lines
+    assert not any(line.startswith("requests==") for line in lines)

@@ -2,6 +2,8 @@
 
 Pure: no network and no build backends.  Requirements files follow pip's format: a file pip accepts is
 either read the way pip reads it or rejected with a one-paragraph :class:`InputError` naming file and line.
+Lines that name no index release (VCS, URL and local path references) are kept aside as ``unchecked``; an
+editable install of a directory with a pyproject.toml (``-e .``) stands for that project's dependencies.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from typing import Any
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 
 from wheelpin._toml import TOMLDecodeError, loads_toml
 from wheelpin.errors import InputError
@@ -39,6 +48,8 @@ _VALUE_OPTIONS = frozenset(
     }
 )  # fmt: skip
 _PEP508_HINT = "write it as PEP 508, e.g. `requests>=2.31`"
+_EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EXTRAS_RE = re.compile(r"^(?P<path>.*?)(?P<extras>\[[^\]]*\])?$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +62,21 @@ class InputRequirement:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UncheckedRequirement:
+    """A requirement that names no release on an index — a VCS, URL or local path reference, which the
+    installer builds from source or installs from a file — so wheelpin cannot pin or check it."""
+
+    text: str  # as the user wrote it: "-e git+https://git.example/repo.git#egg=repo", "./libs/foo"
+    source: str  # "requirements.txt:3"
+    name: NormalizedName | None = None  # when the text says it (``name @ URL``, ``#egg=name``, a file name)
+
+    @property
+    def is_wheel(self) -> bool:
+        """A wheel file from outside the index (nothing is built, but it is no index release either)."""
+        return self.text.split(";", 1)[0].split("#", 1)[0].strip().lower().endswith(".whl")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Inputs:
     """Everything read from the user's inputs; constraints limit versions but never add packages."""
 
@@ -59,6 +85,8 @@ class Inputs:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     pre: bool = False
+    unchecked: tuple[UncheckedRequirement, ...] = ()
+    requires_python: str | None = None  # [project].requires-python of a pyproject.toml read (or ``-e .``)
 
 
 def format_source(path: str | os.PathLike[str], line: int) -> str:
@@ -89,24 +117,65 @@ def _unpinnable(where: str, text: str, what: str, name: str | None = None) -> In
     )
 
 
-def _parse_requirement(text: str, where: str, *, constraint: bool = False) -> Requirement:
-    """Parse one PEP 508 requirement, rejecting anything that is not a plain name from an index."""
+def _reference(text: str) -> tuple[str, NormalizedName | None] | None:
+    """``(what it is, its project name if the text says)`` for a bare URL or local path; None otherwise."""
     head = text.split(";", 1)[0].strip()
     if _URL_RE.match(text) or text.lower().startswith("file:"):
-        raise _unpinnable(where, text, "a direct URL")
+        return "a direct URL", _name_in(head)
     looks_like_path = head.startswith((".", "/", "~")) or "/" in head or "\\" in head
     if "@" not in head and (looks_like_path or head.lower().endswith(_ARCHIVE_SUFFIXES)):
-        raise _unpinnable(where, text, "a local path")
+        return "a local path", _name_in(head)
+    return None
+
+
+def _name_in(reference: str) -> NormalizedName | None:
+    """The project a URL or path names: its ``#egg=`` fragment, or its wheel or sdist file name."""
+    if egg := _EGG_RE.search(reference):
+        return canonicalize_name(egg.group(1))
+    filename = re.split(r"[/\\]", reference.split("#", 1)[0].split("?", 1)[0].rstrip("/\\"))[-1]
     try:
-        requirement = Requirement(text)
+        if filename.lower().endswith(".whl"):
+            return parse_wheel_filename(filename)[0]
+        return parse_sdist_filename(filename)[0]
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def _parse_pep508(text: str, where: str) -> Requirement:
+    try:
+        return Requirement(text)
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0]  # packaging appends a multi-line caret diagram
         raise InputError(
             f"{where}: {text!r} is not a valid requirement ({reason}); {_PEP508_HINT}."
         ) from None
+
+
+def _parse_requirement(text: str, where: str, *, constraint: bool = False) -> Requirement:
+    """Parse one PEP 508 requirement, rejecting anything that is not a plain name from an index."""
+    reference = _reference(text)
+    if reference is not None:
+        raise _unpinnable(where, text, reference[0], reference[1])
+    requirement = _parse_pep508(text, where)
     if requirement.url:
         raise _unpinnable(where, text, "a direct reference", requirement.name)
-    if constraint and requirement.extras:
+    return _check_constraint(requirement, text, where) if constraint else requirement
+
+
+def _read_requirement(text: str, where: str, source: str) -> Requirement | UncheckedRequirement:
+    """A plain requirement, or a reference to something off the index kept aside (never sent to the index:
+    ``foo @ git+https://...`` must not pin whatever release of ``foo`` the index has)."""
+    reference = _reference(text)
+    if reference is not None:
+        return UncheckedRequirement(text=text, source=source, name=reference[1])
+    requirement = _parse_pep508(text, where)
+    if requirement.url:
+        return UncheckedRequirement(text=text, source=source, name=canonicalize_name(requirement.name))
+    return requirement
+
+
+def _check_constraint(requirement: Requirement, text: str, where: str) -> Requirement:
+    if requirement.extras:
         bare = Requirement(text)
         bare.extras = set()
         raise InputError(
@@ -201,6 +270,10 @@ class _Collector:
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
     pre: bool = False
+    unchecked: list[UncheckedRequirement] = field(default_factory=list)
+    requires_python: str | None = None
+    # False for a lock that `check` reads: a line off the index is refused there, since nothing vouches for it.
+    references: bool = True
     # (real path, display path) of the files being read, innermost last, to report -r/-c cycles.
     stack: list[tuple[str, str]] = field(default_factory=list)
 
@@ -211,7 +284,75 @@ class _Collector:
             index_url=self.index_url,
             extra_index_urls=tuple(dict.fromkeys(self.extra_index_urls)),
             pre=self.pre,
+            unchecked=tuple(self.unchecked),
+            requires_python=self.requires_python,
         )
+
+    def absorb(self, part: Inputs) -> None:
+        """Add ``part`` after what was read so far: a later index URL or requires-python wins."""
+        self.requirements += part.requirements
+        self.constraints += part.constraints
+        self.index_url = part.index_url if part.index_url is not None else self.index_url
+        self.extra_index_urls += part.extra_index_urls
+        self.pre = self.pre or part.pre
+        self.unchecked += part.unchecked
+        self.requires_python = part.requires_python if part.requires_python is not None else self.requires_python
+
+
+def _project_pyproject(value: str, *, editable: bool) -> tuple[str, list[str]] | None:
+    """``(pyproject.toml, extras)`` when ``value`` stands for a project whose dependencies can be read
+    statically: ``.`` (editable or not, the project itself) or an editable directory with a pyproject.toml.
+    Relative to the working directory, as pip and uv read such lines (unlike -r and -c)."""
+    match = _EXTRAS_RE.match(value.strip())
+    if match is None:
+        return None
+    path, extras = match["path"].strip(), match["extras"]
+    if not (editable or os.path.normpath(path) == ".") or _URL_RE.match(path) or path.startswith("file:"):
+        return None
+    pyproject = os.path.join(path, "pyproject.toml")
+    if not os.path.isfile(pyproject) or not _static_dependencies(pyproject):
+        return None  # a setup.py project, or dynamic dependencies: only a build backend could say
+    return pyproject, [e.strip() for e in extras[1:-1].split(",") if e.strip()] if extras else []
+
+
+def _static_dependencies(pyproject: str) -> bool:
+    """Whether [project] lists its dependencies; a file that does not parse counts, so its error is shown."""
+    try:
+        project = loads_toml(_read_text(pyproject, pyproject, "")).get("project")
+    except (InputError, TOMLDecodeError):
+        return True
+    dynamic = project.get("dynamic", []) if isinstance(project, dict) else []
+    return isinstance(project, dict) and not (isinstance(dynamic, list) and "dependencies" in dynamic)
+
+
+def _requirement_line(text: str, options: str, where: str, source: str, *, constraint: bool,
+                      found: _Collector) -> None:
+    strict = constraint or not found.references  # constraints and locks name index releases only
+    project = None if strict else _project_pyproject(text, editable=False)
+    if project is not None:
+        found.absorb(parse_pyproject(project[0], extras=project[1]))
+        return
+    entry = _parse_requirement(text, where, constraint=constraint) if strict else _read_requirement(text, where,
+                                                                                                      source)
+    if isinstance(entry, UncheckedRequirement):
+        found.unchecked.append(entry)
+        return
+    # Trailing per-requirement options (--hash, ...) do not affect resolution; check reads the hashes.
+    hashes = tuple(value.split(":", 1)[1].lower() for name, value in _options(options, where)
+                   if name == "--hash" and value.startswith("sha256:"))
+    (found.constraints if constraint else found.requirements).append(
+        InputRequirement(requirement=entry, source=source, hashes=hashes))
+
+
+def _editable(value: str, where: str, source: str, *, constraint: bool, found: _Collector) -> None:
+    text = f"-e {value}"
+    if constraint or not found.references:
+        raise _unpinnable(where, text, "an editable install")
+    project = _project_pyproject(value, editable=True)
+    if project is None:
+        found.unchecked.append(UncheckedRequirement(text=text, source=source, name=_name_in(value)))
+    else:
+        found.absorb(parse_pyproject(project[0], extras=project[1]))
 
 
 def _parse_file(path: str, subject: str, hint: str, *, constraint: bool, found: _Collector) -> None:
@@ -226,13 +367,10 @@ def _parse_file(path: str, subject: str, hint: str, *, constraint: bool, found: 
         line = _expand_env(line, where)
         option_start = _OPTION_START_RE.search(line)
         requirement_text = (line[: option_start.start()] if option_start else line).strip()
-        if requirement_text:  # trailing per-requirement options (--hash, ...) do not affect resolution
-            requirement = _parse_requirement(requirement_text, where, constraint=constraint)
-            hashes = tuple(value.split(":", 1)[1].lower() for name, value in
-                           _options(line[option_start.start():], where) if name == "--hash"
-                           and value.startswith("sha256:")) if option_start else ()
-            entry = InputRequirement(requirement=requirement, source=format_source(path, number), hashes=hashes)
-            (found.constraints if constraint else found.requirements).append(entry)
+        source = format_source(path, number)
+        if requirement_text:
+            options = line[option_start.start():] if option_start else ""
+            _requirement_line(requirement_text, options, where, source, constraint=constraint, found=found)
             continue
         for name, value in _options(line, where):
             if name in ("--requirement", "--constraint"):
@@ -245,7 +383,7 @@ def _parse_file(path: str, subject: str, hint: str, *, constraint: bool, found: 
             elif name == "--pre":
                 found.pre = True
             elif name == "--editable":
-                raise _unpinnable(where, f"-e {value}", "an editable install")
+                _editable(value, where, source, constraint=constraint, found=found)
     found.stack.pop()
 
 
@@ -267,9 +405,14 @@ def _include(value: str, parent: str, where: str, *, constraint: bool, found: _C
     _parse_file(path, subject, hint, constraint=constraint, found=found)
 
 
-def parse_requirements_file(path: str | os.PathLike[str], *, constraint: bool = False) -> Inputs:
-    """Read a pip requirements file and everything it includes with -r / -c."""
-    found = _Collector()
+def parse_requirements_file(path: str | os.PathLike[str], *, constraint: bool = False,
+                            references: bool = True) -> Inputs:
+    """Read a pip requirements file and everything it includes with -r / -c.
+
+    VCS, URL and path lines go to ``unchecked``, and ``-e .`` brings that project's dependencies; with
+    ``references=False`` (a lock) they are refused, as in a constraints file.
+    """
+    found = _Collector(references=references)
     text_path = os.fspath(path)
     _parse_file(
         text_path, f"{_display(text_path)}: file", "check the path.", constraint=constraint, found=found
@@ -279,14 +422,17 @@ def parse_requirements_file(path: str | os.PathLike[str], *, constraint: bool = 
 
 def parse_requirement_strings(items: Iterable[str], *, source: str = "command line") -> Inputs:
     """Parse requirement strings given directly, e.g. as command-line arguments."""
-    requirements = []
+    found = _Collector()
     for position, item in enumerate(items, start=1):
         where = f"{source}, argument {position}"
         if not item.strip():
             raise InputError(f"{where}: the requirement is empty; {_PEP508_HINT}.")
-        requirement = _parse_requirement(item.strip(), where)
-        requirements.append(InputRequirement(requirement=requirement, source=source))
-    return Inputs(requirements=tuple(requirements), constraints=())
+        entry = _read_requirement(item.strip(), where, source)
+        if isinstance(entry, UncheckedRequirement):
+            found.unchecked.append(entry)
+        else:
+            found.requirements.append(InputRequirement(requirement=entry, source=source))
+    return found.freeze()
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -351,11 +497,16 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ())
     optional = {canonicalize_name(name): (name, value) for name, value in optional_table.items()}
     own_name = project.get("name")
     own = canonicalize_name(own_name) if isinstance(own_name, str) else None
-    found: list[InputRequirement] = []
+    requires_python = project.get("requires-python")
+    found = _Collector(requires_python=requires_python if isinstance(requires_python, str) else None)
 
     def add(items: list[str], source: str, marker: Marker | None, seen: frozenset[str]) -> None:
         for item in items:
-            requirement = _parse_requirement(item, _where(shown, _line_of(text, item)))
+            line = _line_of(text, item)
+            requirement = _read_requirement(item, _where(shown, line), format_source(path, line) if line else shown)
+            if isinstance(requirement, UncheckedRequirement):  # "foo @ git+https://...": PEP 621 allows it
+                found.unchecked.append(requirement)
+                continue
             if marker is not None:
                 combined = f"({requirement.marker}) and ({marker})" if requirement.marker else str(marker)
                 requirement.marker = Marker(combined)
@@ -365,7 +516,7 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ())
                     if canonicalize_name(extra) not in seen:
                         add(*_extra(extra), requirement.marker, seen | {canonicalize_name(extra)})
                 continue
-            found.append(InputRequirement(requirement=requirement, source=source))
+            found.requirements.append(InputRequirement(requirement=requirement, source=source))
 
     def _extra(extra: str) -> tuple[list[str], str]:
         key = canonicalize_name(extra)
@@ -382,18 +533,15 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ())
     add(dependencies, shown, None, frozenset())
     for extra in extras:
         add(*_extra(extra), None, frozenset({canonicalize_name(extra)}))
-    return Inputs(requirements=tuple(found), constraints=())
+    return found.freeze()
 
 
 def merge_inputs(parts: Iterable[Inputs]) -> Inputs:
-    """Concatenate in order; the last index URL wins, extra index URLs are deduplicated, ``pre`` is any."""
+    """Concatenate in order; the last index URL and requires-python win, extra index URLs are deduplicated,
+    ``pre`` is any."""
     found = _Collector()
     for part in parts:
-        found.requirements += part.requirements
-        found.constraints += part.constraints
-        found.index_url = part.index_url if part.index_url is not None else found.index_url
-        found.extra_index_urls += part.extra_index_urls
-        found.pre = found.pre or part.pre
+        found.absorb(part)
     return found.freeze()
 
 
@@ -417,8 +565,79 @@ def load_inputs(
     if pyproject is not None:
         parts.append(parse_pyproject(pyproject, extras=extras))
     merged = merge_inputs(parts)
+    if not merged.requirements and merged.unchecked:
+        first = merged.unchecked[0]
+        raise InputError(
+            f"{first.source}: {first.text!r} and every other requirement given names no release on a package "
+            "index (VCS, URL or local path references build from source), so there is nothing to pin; give "
+            "requirements on the index, e.g. `name==version`, or the project's pyproject.toml."
+        )
     if not merged.requirements:
         raise InputError(
             "no requirements given: pass -r FILE, a pyproject.toml path, or requirement arguments"
         )
     return merged
+
+
+# A positional argument with one of these endings names a file, never a project on the index: a project may
+# well be called "requirements.txt" there, and whoever registers it would be installed (dependency confusion).
+_REQUIREMENTS_SUFFIXES = (".txt", ".in")
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_LOCK_HINT = (
+    "lock files are not supported yet for resolve and report (`check` will read them later); pass the "
+    "requirements the lock was made from with -r FILE, or export the lock to a requirements file (`uv export`, "
+    "`poetry export`, `pipenv requirements`) and check that with `wheelpin check FILE`"
+)
+
+
+def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
+    """How to read an input naming a file: ``("requirements", path)`` or ``("pyproject", path)``; None for a
+    positional argument that is a requirement.  A file wheelpin cannot read is an InputError, and a positional
+    argument that looks like a file name is never taken for a project name."""
+    text = item.strip()
+    if positional and _is_reference_requirement(text):
+        return None  # "foo @ https://..." or a bare URL: a requirement (kept aside as unchecked)
+    head = text.split(";", 1)[0]  # a marker may hold any string
+    looks_like_path = "/" in head or "\\" in head or head.startswith(".")
+    if positional and looks_like_path and os.path.isdir(text):
+        pyproject = os.path.join(text, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            return "pyproject", pyproject  # "wheelpin resolve ." means this project
+        raise InputError(f"{text}: the directory has no pyproject.toml, so there are no dependencies to read; "
+                         "pass the project's pyproject.toml or a requirements file with -r FILE.")
+    base = os.path.basename(text.rstrip("/\\")).lower()
+    if base.endswith(".toml"):
+        if base.startswith("pylock."):
+            raise InputError(f"{text}: {_LOCK_HINT}.")
+        return "pyproject", text
+    if base == "pipfile" or base.endswith(".lock"):
+        what = "Pipfile is not supported yet for resolve and report; export it to a requirements file " \
+            "(`pipenv requirements > requirements.txt`) and pass that with -r requirements.txt" \
+            if base == "pipfile" else _LOCK_HINT
+        raise InputError(f"{text}: {what}.")
+    if not positional or base.endswith(_REQUIREMENTS_SUFFIXES):
+        return "requirements", text
+    if os.path.isdir(text) and any(os.path.isfile(os.path.join(text, f)) for f in _PROJECT_FILES):
+        # pip would take a bare "myapp" for the index's project even with a project directory ./myapp here;
+        # pinning whoever registered that name is the very confusion to avoid.
+        raise InputError(
+            f"{text}: this is both a project directory here and a name that could be looked up on the index; "
+            f"write ./{text} to read its pyproject.toml, or add a version specifier (e.g. `{text}>=0`) to mean "
+            "the project on the index."
+        )
+    if looks_like_path or os.path.isfile(text):
+        raise InputError(
+            f"{text}: {'this is a file' if os.path.exists(text) else 'this looks like a file path'}, not a "
+            "requirement, so wheelpin does not look it up on the index; pass a requirements file with -r FILE, "
+            "a pyproject.toml (or the directory holding one), or write the requirement as `name==version`."
+        )
+    return None
+
+
+def _is_reference_requirement(text: str) -> bool:
+    if _URL_RE.match(text) or text.lower().startswith("file:"):
+        return True
+    try:
+        return "@" in text and Requirement(text).url is not None
+    except InvalidRequirement:
+        return False

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wheelpin import __version__
 from wheelpin.errors import InputError
-from wheelpin.models import Resolution
+from wheelpin.models import Pin, Resolution
 
 
 def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:
@@ -52,7 +52,16 @@ def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:
             yield line
         if pin.from_source:
             yield "    # built from its sdist (--allow-source)"
+        if pin.choice.yanked:
+            yield f"    # {yank_note(pin)}"
         yield from _via_lines(pin.via)
+
+
+def yank_note(pin: Pin) -> str:
+    """``yanked: <reason>`` on one line: the reason is the index's free text, and a line break in it would
+    turn the rest into a requirement line of the lock."""
+    reason = " ".join((pin.choice.yanked_reason or "").split())
+    return f"yanked: {reason}" if reason else "yanked (the index gives no reason)"
 
 
 def _via_lines(via: tuple[str, ...]) -> Iterator[str]:

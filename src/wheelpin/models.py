@@ -34,6 +34,8 @@ class DistFile(NamedTuple):
     core_metadata: bool | None = None
     core_metadata_sha256: str | None = None
     size: int | None = None
+    # PEP 592/691: why the file was yanked, when the index says (it may yank without a reason).
+    yanked_reason: str | None = None
 
     @property
     def is_wheel(self) -> bool:

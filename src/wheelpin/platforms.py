@@ -23,7 +23,8 @@ PRESETS: dict[str, str] = {
     "linux": "manylinux_2_28_x86_64",
     "musllinux": "musllinux_1_2_x86_64",
     "alpine": "musllinux_1_2_x86_64",
-    "macos": "macosx_11_0_arm64",
+    # uv's default macOS target since astral-sh/uv#12518: wheels built for a newer macOS are refused.
+    "macos": "macosx_13_0_arm64",
     "windows": "win_amd64",
 }
 

@@ -40,6 +40,8 @@ class VersionChoice:
     # (dependencies are the same for every wheel of a release, bar markers), which lets a report follow a
     # blocked release's dependencies without building anything.
     any_wheel: DistFile | None = None
+    # Why the release was yanked, when ``yanked`` and the index gave a reason (for the lock and a warning).
+    yanked_reason: str | None = None
 
     @property
     def has_wheel(self) -> bool:
@@ -144,8 +146,9 @@ def choose_files(version: Version, parsed: list[ParsedFile], target: Target) -> 
     sdist = sdists[0] if sdists else None
     kind, reason = (None, None) if best else _why_no_wheel(wheels, admitted, sdist, target)
     any_wheel = best[0] if best else (wheels[0].file if wheels else None)
+    yanked_reason = next((p.file.yanked_reason for p in parsed if p.file.yanked_reason), None) if yanked else None
     return VersionChoice(version=version, wheels=best, sdist=sdist, yanked=yanked, reason=reason, kind=kind,
-                         any_wheel=any_wheel)
+                         any_wheel=any_wheel, yanked_reason=yanked_reason)
 
 
 def may_fit(parsed: Iterable[ParsedFile], target: Target) -> bool:

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 from rich.console import Console
 
 from wheelpin.check import check_lock
-from wheelpin.cli.render import markdown_lines, print_error, print_report, print_rows, report_json, runtime_file_text
+from wheelpin.cli.render import (
+    RUNTIME_FILES,
+    is_runtime_file_text,
+    markdown_lines,
+    print_error,
+    print_report,
+    print_rows,
+    report_json,
+    runtime_file_text,
+)
 from wheelpin.config import index_urls, redact_text
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
-from wheelpin.inputs import Inputs, load_inputs, parse_requirements_file
-from wheelpin.lockfile import lock_lines, write_atomic
+from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
+from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
 from wheelpin.report import Report, build_report
@@ -29,11 +38,20 @@ from wheelpin.target import Target, make_target
 
 
 def gather_inputs(args: argparse.Namespace) -> Inputs:
-    requirement_files = [f for f in args.requirement if not f.endswith(".toml")]
-    pyprojects = [f for f in args.requirement if f.endswith(".toml")]
+    """The inputs of resolve and report.  A positional argument that names or looks like a file is read as
+    one (or refused), never looked up on the index as a project of that name."""
+    files: dict[str, list[str]] = {"requirements": [], "pyproject": []}
     strings: list[str] = []
+    for item in args.requirement:
+        kind, path = input_file(item, positional=False) or ("requirements", item)
+        files[kind].append(path)
     for item in args.requirements:
-        (pyprojects if item.endswith(".toml") and Path(item).is_file() else strings).append(item)
+        found = input_file(item, positional=True)
+        if found is None:
+            strings.append(item)
+        else:
+            files[found[0]].append(found[1])
+    requirement_files, pyprojects = files["requirements"], files["pyproject"]
     if len(pyprojects) > 1:
         raise InputError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
     inputs = load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
@@ -76,16 +94,32 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
             err.print(f"warning: {warning}", highlight=False, markup=False)
 
 
+def warn_unchecked(inputs: Inputs, err: Console) -> None:
+    """One line per requirement wheelpin cannot pin, so that nobody takes the lock for the whole story."""
+    for item in inputs.unchecked:
+        what = "installs a wheel from outside the index" if item.is_wheel else "builds from source"
+        err.print(f"warning: {item.source}: {item.text} not checked: {what}; wheelpin pins only index releases",
+                  highlight=False, markup=False)
+
+
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
+    if args.output_file and args.output_file.lower().endswith(".toml"):
+        # The lock is requirements syntax; in a .toml file every installer (and pylock reader) would refuse it.
+        raise InputError(
+            f"-o {args.output_file}: pylock.toml output is not supported yet, and wheelpin writes requirements "
+            "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
+        )
     inputs = gather_inputs(args)
+    warn_unchecked(inputs, err)
     targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
         raise InputError(
             f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
             "{python} placeholder, e.g. -o 'requirements-{python}.txt'."
         )
-    command = redact_text("wheelpin " + shlex.join(list(argv if argv is not None else sys.argv[1:])))
+    command = lock_command(argv if argv is not None else sys.argv[1:])
     failed = 0
+    warned: set[tuple[str, str]] = set()  # one warning per yanked pin, however many Pythons lock it
     with open_session(args, inputs, err) as session:
         for target in targets:
             try:
@@ -96,8 +130,39 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 failed += 1
                 print_error(err, exc)
                 continue
+            _warn_yanked(resolution, warned, err)
             _write_lock(args.output_file, resolution, command, err)
     return 1 if failed else 0
+
+
+def _warn_yanked(resolution: Resolution, warned: set[tuple[str, str]], err: Console) -> None:
+    """A yanked release is locked only when a requirement pins it with ==; say so, as pip does on install."""
+    for pin in resolution.pins:
+        key = (pin.name, str(pin.version))
+        if pin.choice.yanked and key not in warned:
+            warned.add(key)
+            via = ", ".join(pin.via) or "a requirement"
+            err.print(f"warning: {pin.name}=={pin.version} is {yank_note(pin)}; locked because it is pinned with "
+                      f"== (via {via}); move off it if you can", highlight=False, markup=False)
+
+
+def lock_command(argv: Sequence[str]) -> str:
+    """The command line for the lock's header, credentials redacted and without ``--cache-dir``: where this
+    machine keeps its cache is no part of what the lock means, and would differ for whoever reruns it."""
+    kept: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":  # what follows is positional, whatever it looks like
+            kept += [token, *tokens]
+            break
+        name, equals, _value = token.partition("=")
+        # argparse also accepts an unambiguous abbreviation (--cache-d DIR).
+        if len(name) > len("--cache-") and "--cache-dir".startswith(name):
+            if not equals:
+                next(tokens, None)
+            continue
+        kept.append(token)
+    return redact_text("wheelpin " + shlex.join(kept))
 
 
 def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
@@ -113,7 +178,10 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
 
 
 def run_report(args: argparse.Namespace, err: Console) -> int:
+    if args.write_runtime:
+        check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
     inputs = gather_inputs(args)
+    warn_unchecked(inputs, err)
     # The release list (a uv subprocess) is only needed up front when --python is not given.
     with ThreadPoolExecutor(max_workers=1) as background:
         pending = background.submit(known_releases)
@@ -127,9 +195,42 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         if report.recommended is None:
             err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only.")
         else:
+            check_runtime_file(args.write_runtime)  # it may have changed while the report ran
             write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, report.recommended).strip()])
             err.print(f"wrote {args.write_runtime}")
     return 0 if report.ok else 1
+
+
+# A version file is a few bytes; anything bigger is some other file that happens to have the name.
+_MAX_RUNTIME_FILE = 4096
+
+
+def check_runtime_file(path: str) -> None:
+    """Refuse a --write-runtime name that is no version file, or an existing file that holds something else:
+    a report must never overwrite a Dockerfile with "3.13"."""
+    if os.path.basename(path) not in RUNTIME_FILES:
+        raise InputError(
+            f"--write-runtime {path}: wheelpin writes only runtime.txt (python-3.X.Y) or .python-version (3.X) "
+            "files, in any directory; name the file one of those, e.g. --write-runtime .python-version."
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_RUNTIME_FILE + 1)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InputError(f"--write-runtime {path}: cannot read the existing file ({exc.strerror or exc}); "
+                         "give a path to a file you can write.") from None
+    try:
+        text = data.decode("utf-8-sig") if len(data) <= _MAX_RUNTIME_FILE else None
+    except UnicodeDecodeError:
+        text = None
+    if text is None or not is_runtime_file_text(path, text):
+        raise InputError(
+            f"--write-runtime {path}: the existing file does not look like a {os.path.basename(path)} (it holds "
+            "more than a Python version), so wheelpin will not overwrite it; check the path, or move the file "
+            "away if it really is yours to replace."
+        )
 
 
 def _show_report(form: str, report: Report) -> None:
@@ -142,7 +243,7 @@ def _show_report(form: str, report: Report) -> None:
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
-    lock = parse_requirements_file(args.lockfile)
+    lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
     target: Target = make_target(args.python, args.platform)
     with open_session(args, lock, err) as session:
         results = check_lock(lock, target, session)

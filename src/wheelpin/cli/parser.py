@@ -60,8 +60,9 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                      help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
                           "(schema in docs/report.schema.json)")
     rep.add_argument("--write-runtime", metavar="FILE",
-                     help="write the recommended Python to FILE: runtime.txt gets python-3.X.Y, "
-                          ".python-version (or any other name) gets 3.X")
+                     help="write the recommended Python to FILE, which must be named runtime.txt (gets "
+                          "python-3.X.Y) or .python-version (gets 3.X), in any directory; an existing file is "
+                          "replaced only if it holds a Python version")
     _target_options(rep, python_default=None, python_help=(
         "Pythons to check: a list (3.11,3.13) or range (3.10-3.15); default: every CPython from the oldest "
         "still supported to the newest stable release (per 'uv python list'). Versions without a patch stand for "
@@ -81,7 +82,9 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
-                        help="requirement strings (e.g. 'fastapi>=0.110') or a pyproject.toml path")
+                        help="requirement strings (e.g. 'fastapi>=0.110'), a requirements .txt/.in file, a "
+                             "pyproject.toml path or a project directory (.); other file names are refused, "
+                             "never looked up on the index")
     parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
                         help="a requirements.txt (repeatable; a pyproject.toml path also works)")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",

@@ -6,6 +6,8 @@ writers taught us that), so tests and dry runs read them directly.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator, Sequence
 
 from rich.console import Console
@@ -94,11 +96,31 @@ def recommendation_line(report: Report) -> str:
             f".python-version `{report.recommended.version}`.")
 
 
+RUNTIME_FILES = ("runtime.txt", ".python-version")
+# What these files hold: a runtime.txt names one Python; a .python-version (pyenv, uv) one version or
+# environment name a line (3.13, 3.13.1, 3.13t, pypy3.10-7.3.12, cpython-3.12, system), # for comments.
+_RUNTIME_TXT_RE = re.compile(r"python-\d+\.\d+(\.\d+)?")
+_PYTHON_VERSION_LINE_RE = re.compile(r"system|([a-z]+-?)?\d+(\.\d+)*[a-z0-9.+-]*", re.IGNORECASE)
+
+
 def runtime_file_text(filename: str, release: PythonRelease) -> str:
-    """runtime.txt wants ``python-3.13.9``; .python-version (and anything else) wants ``3.13``."""
-    if filename.endswith("runtime.txt"):
+    """runtime.txt wants ``python-3.13.9``, .python-version wants ``3.13``; other names have no format."""
+    kind = os.path.basename(filename)
+    if kind == "runtime.txt":
         return f"python-{release.full_version or release.version}\n"
-    return f"{release.version}\n"
+    if kind == ".python-version":
+        return f"{release.version}\n"
+    raise ValueError(f"{filename} is not one of {', '.join(RUNTIME_FILES)}")
+
+
+def is_runtime_file_text(filename: str, text: str) -> bool:
+    """Whether ``text`` is what a version file of that name holds (or nothing), so replacing it loses nothing
+    but an older version."""
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if os.path.basename(filename) == "runtime.txt":
+        return len(lines) <= 1 and all(_RUNTIME_TXT_RE.fullmatch(line) for line in lines)
+    return all(_PYTHON_VERSION_LINE_RE.fullmatch(line) for line in lines)
 
 
 def print_error(err: Console, exc: WheelpinError) -> None:

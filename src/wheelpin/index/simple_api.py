@@ -49,6 +49,7 @@ def _json_file(entry: dict[str, object], base: str) -> DistFile:
         sha256=hashes.get("sha256"),
         requires_python=str(requires_python) if requires_python else None,
         yanked=bool(yanked),
+        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
         # PEP 691: a dict of hashes (possibly empty) or a bool.
         core_metadata=None if core is None else core is not False,
         core_metadata_sha256=core_sha,
@@ -87,6 +88,7 @@ class _AnchorParser(HTMLParser):
             filename=filename, url=url, sha256=sha256,
             requires_python=attributes.get("data-requires-python") or None,
             yanked="data-yanked" in attributes,
+            yanked_reason=attributes.get("data-yanked") or None,  # PEP 592: the attribute's value is the reason
             core_metadata=None if core is None else core.lower() != "false",
             core_metadata_sha256=core_sha,
         ))
