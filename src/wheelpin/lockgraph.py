@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from wheelpin.models import CoreMetadata, DistFile
 from wheelpin.resolve import Session
+from wheelpin.resolve.releases import applies
 from wheelpin.target import Target
 from wheelpin.wheels import VersionChoice
 
@@ -84,8 +84,8 @@ def requirement_edges(session: Session, target: Target, pins: Sequence[LockPin],
         done.add((pin.source, extra))
         for line in meta.requires_dist:
             requirement = _parse(line)
-            if requirement is None or (pin.source, line) in seen or not _applies(requirement.marker, environment,
-                                                                                   extra):
+            if requirement is None or (pin.source, line) in seen or not applies(
+                    requirement.marker, environment, frozenset() if extra is None else frozenset({extra})):
                 continue
             seen.add((pin.source, line))
             name = canonicalize_name(requirement.name)
@@ -116,14 +116,3 @@ def _parse(line: str) -> Requirement | None:
         return Requirement(line)
     except InvalidRequirement:
         return None  # installers skip what they cannot parse, and so does the resolver
-
-
-def _applies(marker: Marker | None, environment: dict[str, str], extra: NormalizedName | None) -> bool:
-    """Whether a requirement applies to the base release (``extra`` None) or only because of ``extra``: each
-    requirement is counted once, where it first applies."""
-    if marker is None:
-        return extra is None
-    base = marker.evaluate({**environment, "extra": ""})
-    if extra is None:
-        return base
-    return not base and marker.evaluate({**environment, "extra": extra})

@@ -58,13 +58,17 @@ def marker_wanted(session: Session, target: Target, line: str, marker: Marker | 
     """Whether the dependency on Requires-Dist ``line`` (whose marker is ``marker``) applies to ``target`` for
     a candidate with ``extras``: an extra's own dependencies only, since the base candidate brings the rest."""
     if marker is None:
-        return not extras  # unconditional deps come through the base candidate
-    return session.memo(("marker", target, line, extras), lambda: _evaluate(target, marker, extras))
+        return not extras  # unconditional deps come through the base candidate; no memo needed
+    return session.memo(("marker", target, line, extras),
+                        lambda: applies(marker, target.marker_environment(), extras))
 
 
-def _evaluate(target: Target, marker: Marker, extras: frozenset[NormalizedName]) -> bool:
-    environment = target.marker_environment()
+def applies(marker: Marker | None, environment: Mapping[str, str], extras: frozenset[NormalizedName]) -> bool:
+    """Whether a requirement with ``marker`` belongs to the base release (no ``extras``) or only to one of
+    ``extras``: each requirement is counted once, where it first applies."""
+    if marker is None:
+        return not extras
+    base = marker.evaluate({**environment, "extra": ""})
     if not extras:
-        return marker.evaluate({**environment, "extra": ""})
-    return any(marker.evaluate({**environment, "extra": extra}) for extra in extras) and not \
-        marker.evaluate({**environment, "extra": ""})
+        return base
+    return not base and any(marker.evaluate({**environment, "extra": extra}) for extra in extras)
