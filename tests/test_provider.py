@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from fakeindex import LINUX_311, WIN_311, FakeIndex, sdist_name
@@ -35,7 +36,8 @@ def opened() -> Iterator[list[Session]]:
 @pytest.fixture
 def run(fake: FakeIndex, opened: list[Session]) -> Run:
     def run(*requirements: str, python: str = "3.11", platform: str = "manylinux", pre: bool = False,
-            constraints: Sequence[str] = (), allow_source: Sequence[str] = ()) -> Resolution:
+            constraints: Sequence[str] = (), allow_source: Sequence[str] = (),
+            preferences: Mapping[str, str] | None = None) -> Resolution:
         inputs = parse_requirement_strings(requirements)
         if constraints:
             limits = parse_requirement_strings(constraints, source="constraints.txt")
@@ -44,7 +46,9 @@ def run(fake: FakeIndex, opened: list[Session]) -> Run:
             inputs = dataclasses.replace(inputs, pre=True)
         index = Session(fake)
         opened.append(index)
-        return resolve(inputs, make_target(python, platform), index, allow_source=allow_source)
+        preferred = {canonicalize_name(n): Version(v) for n, v in (preferences or {}).items()}
+        return resolve(inputs, make_target(python, platform), index, allow_source=allow_source,
+                       preferences=preferred)
 
     return run
 
@@ -528,3 +532,54 @@ def test_a_yanked_pin_carries_the_yank_reason_into_the_lock(fake: FakeIndex, run
     assert lines[at + 2] == "    # yanked: broken requests==0.0.1 build"  # one line: no requirement smuggled in
     assert "    # yanked (the index gives no reason)" in lines
     assert not any(line.startswith("requests==") for line in lines)
+
+
+# -- preferences (an existing lock's pins) --------------------------------------------------------------
+def test_a_preferred_version_is_kept_while_it_fits(fake: FakeIndex, run: Run) -> None:
+    for v in ("1.0", "1.1", "2.0"):
+        fake.add("foo", v, requires=["bar>=1"])
+    for v in ("1.0", "1.5"):
+        fake.add("bar", v)
+    fake.add("baz", "3.0")
+    resolution = run("foo", "baz", preferences={"foo": "1.1", "bar": "1.0", "gone": "9.9"})
+    assert versions(resolution) == {"foo": "1.1", "bar": "1.0", "baz": "3.0"}
+
+
+def test_a_preference_the_requirements_no_longer_admit_moves_to_the_newest(fake: FakeIndex, run: Run) -> None:
+    for v in ("1.0", "1.1", "2.0", "2.1"):
+        fake.add("foo", v)
+    fake.add("bar", "1.0")
+    fake.add("bar", "2.0")
+    assert versions(run("foo>=2", "bar", preferences={"foo": "1.1", "bar": "1.0"})) == {"foo": "2.1", "bar": "1.0"}
+
+
+def test_a_preference_is_not_a_constraint_when_a_dependency_needs_more(fake: FakeIndex, run: Run) -> None:
+    """The new requirement app 2 makes on lib moves lib; nothing else has to."""
+    fake.add("app", "1.0", requires=["lib"])
+    fake.add("app", "2.0", requires=["lib>=2"])
+    fake.add("lib", "1.0")
+    fake.add("lib", "2.0")
+    fake.add("lib", "3.0")
+    assert versions(run("app>=2", preferences={"app": "1.0", "lib": "1.0"})) == {"app": "2.0", "lib": "3.0"}
+
+
+def test_a_preference_without_a_wheel_for_the_target_or_yanked_is_passed_over(fake: FakeIndex, run: Run) -> None:
+    fake.add("foo", "1.0")
+    fake.add("foo", "1.1", wheels=[WIN_311])
+    fake.add("foo", "1.2")
+    fake.add("bar", "1.0")
+    fake.add("bar", "1.1", yanked=True)
+    fake.add("bar", "1.2")
+    assert versions(run("foo", "bar", preferences={"foo": "1.1", "bar": "1.1"})) == {"foo": "1.2", "bar": "1.2"}
+    # A yanked release the requirements pin with == stays admitted, preferred or not.
+    assert versions(run("bar==1.1", preferences={"bar": "1.1"})) == {"bar": "1.1"}
+
+
+def test_a_preferred_pin_the_resolver_must_leave_gives_way_by_backtracking(fake: FakeIndex, run: Run) -> None:
+    """foo 1.0 is preferred but conflicts with the pinned baz; the resolver takes the next foo, newest first."""
+    fake.add("foo", "1.0", requires=["baz<2"])
+    fake.add("foo", "1.5", requires=["baz>=2"])
+    fake.add("foo", "2.0", requires=["baz>=2"])
+    fake.add("baz", "1.0")
+    fake.add("baz", "2.0")
+    assert versions(run("foo", "baz==2.0", preferences={"foo": "1.0"})) == {"foo": "2.0", "baz": "2.0"}

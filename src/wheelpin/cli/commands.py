@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 
+from packaging.utils import NormalizedName
+from packaging.version import Version
 from rich.console import Console
 
 from wheelpin.check import check_lock
@@ -32,6 +34,7 @@ from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
+from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import Target, make_target
@@ -109,7 +112,9 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
             f"-o {args.output_file}: pylock.toml output is not supported yet, and wheelpin writes requirements "
             "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
         )
+    upgrade = parse_upgrade(args.upgrade, args.upgrade_package)
     inputs = gather_inputs(args)
+    inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
     warn_unchecked(inputs, err)
     targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
@@ -123,7 +128,8 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
     with open_session(args, inputs, err) as session:
         for target in targets:
             try:
-                resolution = resolve(inputs, target, session, allow_source=args.allow_source)
+                resolution = resolve(inputs, target, session, allow_source=args.allow_source,
+                                     preferences=lock_preferences(args.output_file, target, upgrade, err))
             except NoWheelSolution as exc:
                 if len(targets) == 1:
                     raise
@@ -133,6 +139,23 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
             _warn_yanked(resolution, warned, err)
             _write_lock(args.output_file, resolution, command, err)
     return 1 if failed else 0
+
+
+def lock_preferences(pattern: str | None, target: Target, upgrade: Upgrade,
+                     err: Console) -> dict[NormalizedName, Version]:
+    """The pins of the lock already at this target's -o file, as preferences (those -U / -P leave), and a
+    warning when that file is no lock wheelpin can read."""
+    if not pattern or upgrade.everything:
+        return {}
+    pins, warning = locked_pins(output_path(pattern, target), target)
+    if warning:
+        err.print(f"warning: {warning}", highlight=False, markup=False)
+    return upgrade.kept(pins)
+
+
+def output_path(pattern: str, target: Target) -> str:
+    """This target's -o file: where its lock is written, and where its existing pins are read."""
+    return pattern.replace("{python}", target.python_version if target.patch is None else target.python_full_version)
 
 
 def _warn_yanked(resolution: Resolution, warned: set[tuple[str, str]], err: Console) -> None:
@@ -147,30 +170,42 @@ def _warn_yanked(resolution: Resolution, warned: set[tuple[str, str]], err: Cons
 
 
 def lock_command(argv: Sequence[str]) -> str:
-    """The command line for the lock's header, credentials redacted and without ``--cache-dir``: where this
-    machine keeps its cache is no part of what the lock means, and would differ for whoever reruns it."""
+    """The command line for the lock's header, credentials redacted, without ``--cache-dir`` (where this
+    machine keeps its cache is no part of what the lock means, and would differ for whoever reruns it) and
+    without ``--upgrade`` / ``--upgrade-package`` (rerun as written, the header must keep the lock's pins, as
+    pip-compile's and uv's headers do)."""
     kept: list[str] = []
     tokens = iter(argv)
     for token in tokens:
         if token == "--":  # what follows is positional, whatever it looks like
             kept += [token, *tokens]
             break
-        name, equals, _value = token.partition("=")
-        # argparse also accepts an unambiguous abbreviation (--cache-d DIR).
-        if len(name) > len("--cache-") and "--cache-dir".startswith(name):
-            if not equals:
-                next(tokens, None)
-            continue
-        kept.append(token)
+        dropped = _header_dropped(token)
+        if dropped == "with its value":
+            next(tokens, None)
+        elif dropped is None:
+            kept.append(token)
     return redact_text("wheelpin " + shlex.join(kept))
+
+
+def _header_dropped(token: str) -> str | None:
+    """Whether ``token`` is an option the header leaves out: "alone", "with its value" (the next token), or
+    None.  argparse also accepts an unambiguous abbreviation (--cache-d DIR, --upgrade-p NAME), -PNAME and
+    -P=NAME."""
+    name, equals, _value = token.partition("=")
+    if token in ("-U", "--upgrade") or (token.startswith("-P") and len(token) > 2):
+        return "alone"
+    if (len(name) > len("--cache-") and "--cache-dir".startswith(name)) or token == "-P" or (
+            len(name) > len("--upgrade") and "--upgrade-package".startswith(name)):
+        return "alone" if equals else "with its value"
+    return None
 
 
 def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
     lines = lock_lines(resolution, command=command)
     target = resolution.target
     if pattern:
-        path = pattern.replace("{python}", target.python_version if target.patch is None
-                               else target.python_full_version)
+        path = output_path(pattern, target)
         write_atomic(path, lines)
         err.print(f"wrote {path}: {len(resolution.pins)} packages, wheels only for {target}")
     else:

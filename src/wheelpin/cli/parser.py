@@ -43,7 +43,15 @@ def _resolve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
     _input_options(res)
     res.add_argument("-o", "--output-file", metavar="FILE",
                      help="write the lock here (default: stdout); with several Pythons, a pattern containing "
-                          "{python}, e.g. 'requirements-{python}.txt'")
+                          "{python}, e.g. 'requirements-{python}.txt'. When the file is already a lock, its "
+                          "pins are kept where they still fit (as pip-compile and uv do); see --upgrade")
+    res.add_argument("-U", "--upgrade", action="store_true",
+                     help="ignore the pins of the existing -o lock: every package moves to its newest fitting "
+                          "release")
+    res.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
+                     help="ignore the existing -o lock's pin for this package only (repeatable); NAME==VERSION "
+                          "or NAME>=X also limits its new version. Its dependencies keep their pins unless the "
+                          "new version needs them to move")
     _target_options(res, python_help=PYTHON_HELP + " A list (3.11,3.13) or range (3.11-3.13) writes one lock "
                      "per Python; -o must then contain {python}.")
     _index_options(res)

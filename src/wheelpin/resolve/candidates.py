@@ -7,7 +7,7 @@ packages named in ``allow_source``; in a permissive resolution the others follow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -25,7 +25,8 @@ from wheelpin.wheels import VersionChoice
 
 class CandidateFactory:
     def __init__(self, session: Session, target: Target, *, constraints: Sequence[Req] = (),
-                 allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False) -> None:
+                 allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False,
+                 preferences: Mapping[NormalizedName, Version] | None = None) -> None:
         self.session = session
         self.target = target
         # Permissive: releases without a wheel stay candidates, after every wheel-bearing one, so the
@@ -36,6 +37,9 @@ class CandidateFactory:
         self.constraints: dict[str, list[Req]] = {}
         for req in constraints:
             self.constraints.setdefault(req.name, []).append(req)
+        # An existing lock's versions, tried first (pip-compile's and uv's re-lock); a copy, so that the order
+        # of one resolution's candidates never changes under it.
+        self.preferences: dict[NormalizedName, Version] = dict(preferences or {})
         self.prefetch = policy_for(session, target)
 
     # -- candidates ----------------------------------------------------------------------------------
@@ -51,7 +55,7 @@ class CandidateFactory:
             if any(r.source for r in reqs):
                 raise  # the user asked for it: a typo is an input error
             admitted = []  # a dependency missing from the index: backtrack, as pip and uv do
-        releases = [v for v in admitted if v not in excluded]
+        releases = prefer(self.preferences.get(name), [v for v in admitted if v not in excluded])
 
         def candidates() -> Iterator[Candidate]:
             blocked = []
@@ -122,3 +126,12 @@ class CandidateFactory:
             return True
         return (name in self.allow_source and choice.sdist is not None
                 and self.target.admits(choice.sdist.requires_python))
+
+
+def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
+    """``releases`` (newest first) with ``preferred`` moved to the front when they hold it.  A preference the
+    requirements no longer admit, or a yanked release nothing pins with ``==`` (``admitted`` leaves both out),
+    is not among them: the package then moves, newest first, as if it had never been locked."""
+    if preferred is None or preferred not in releases:
+        return releases
+    return [preferred, *(v for v in releases if v != preferred)]

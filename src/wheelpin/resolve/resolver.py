@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from packaging.utils import NormalizedName
+from packaging.version import Version
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from wheelpin.errors import NoWheelSolution
@@ -18,17 +20,21 @@ from wheelpin.resolve.requirements import Candidate, Req, root_requirements
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 
+NO_PREFERENCES: Mapping[NormalizedName, Version] = MappingProxyType({})
+
 
 def resolve(inputs: Inputs, target: Target, session: Session, *, allow_source: Iterable[str] = (),
-            permissive: bool = False, explain_failure: bool = True, max_rounds: int = 5000) -> Resolution:
+            permissive: bool = False, explain_failure: bool = True, max_rounds: int = 5000,
+            preferences: Mapping[NormalizedName, Version] = NO_PREFERENCES) -> Resolution:
     """Pin every requirement to a version with a wheel for ``target``; raise NoWheelSolution otherwise.
 
     With ``permissive=True`` releases without a wheel are used as a last resort and marked ``blocked``,
-    which is how the report finds every blocker at once.
+    which is how the report finds every blocker at once.  ``preferences`` (an existing lock's pins) are tried
+    first for their packages, never forced: a preferred version that no longer fits is passed over.
     """
     requirements, constraints = root_requirements(inputs, target)
     factory = CandidateFactory(session, target, constraints=constraints, allow_source=allow_source,
-                               pre=inputs.pre, permissive=permissive)
+                               pre=inputs.pre, permissive=permissive, preferences=preferences)
     for requirement in requirements:
         factory.prefetch.on_requirement(requirement, pre=inputs.pre)
     resolver: Resolver[Req, Candidate, str] = Resolver(WheelProvider(factory), BaseReporter())
