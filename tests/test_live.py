@@ -65,3 +65,17 @@ def test_report_finds_a_fix_for_314(tmp_path, capsys):
     out = capsys.readouterr().out
     assert '"pydantic-core"' in out
     assert '"fix": "pydantic>=' in out
+
+
+def test_old_data_stack_pins_get_one_joint_fix_for_312(tmp_path, capsys):
+    """numpy==1.24.4 and pandas==1.5.3 have no cp312 wheels, and no pandas with one admits numpy 1.24: only
+    changing both together locks. Whatever is released later, those two old releases stay wheel-less for
+    3.12 and the joint fix keeps naming both."""
+    import json
+
+    code = main(["report", "numpy==1.24.4", "pandas==1.5.3", "--python", "3.12", "--format", "json",
+                 "--cache-dir", str(tmp_path)])
+    assert code == 1
+    (verdict,) = json.loads(capsys.readouterr().out)["pythons"]
+    assert verdict["fixed_by_all"] is True
+    assert sorted(change.split(">=")[0] for change in verdict["fix"]) == ["numpy", "pandas"]

@@ -36,6 +36,7 @@ def report_json(report: Report) -> dict[str, object]:
             "held_back": [{"name": h.name, "newest": h.newest, "chosen": h.chosen, "reason": h.reason}
                           for h in v.held_back],
             "fixed_by_all": v.fixed_by_all,
+            "fix": list(v.fix),
         } for v in report.pythons],
         "recommended": None if report.recommended is None else {
             "python": report.recommended.version, "patch": report.recommended.full_version},

@@ -31,6 +31,8 @@ MAX_FIX_TRIES = 60
 # How many releases ahead the fix search fetches metadata while it walks them oldest first: as many as the
 # fetch pool runs at once and more, so that a fix twenty releases up costs two round trips, not five.
 PRECHECK_WINDOW = 24
+# How a note that only the joint search may still answer begins.
+NO_LATER = "no later release"
 
 
 class FixSearch:
@@ -47,11 +49,15 @@ class FixSearch:
         fix = self.find(blocker)
         root = blocker.root
         if fix is not None:
-            constrained = any(canonicalize_name(c.requirement.name) == root for c in self.inputs.constraints)
-            return replace(blocker, fix=fix, note=f"relax the constraint on {root} too" if constrained else "")
+            constraint = next((c for c in self.inputs.constraints if canonicalize_name(c.requirement.name) == root),
+                              None)
+            if constraint is None:
+                return replace(blocker, fix=fix, note="")
+            return replace(blocker, fix=fix,
+                           note=f"changes the constraint {constraint.requirement} ({constraint.source}) too")
         if not any_wheel(self.session, blocker.name, self.target):
             return replace(blocker, note=f"no release of {blocker.name} has a wheel for {self.target} yet")
-        return replace(blocker, note=f"no later release of {root} brings a {blocker.name} with a wheel")
+        return replace(blocker, note=f"{NO_LATER} of {root} alone brings a {blocker.name} with a wheel")
 
     def find(self, blocker: Blocker) -> str | None:
         """The lowest release v of the chain's direct requirement R such that ``R==v`` unblocks ``blocker``,

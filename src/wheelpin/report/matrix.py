@@ -20,9 +20,12 @@ from wheelpin.errors import NoWheelSolution
 from wheelpin.inputs import Inputs
 from wheelpin.models import Blocker, BlockKind, HeldBack, Pin, Resolution
 from wheelpin.pythons import PythonRelease
-from wheelpin.report.fixes import FixSearch
+from wheelpin.report.fixes import NO_LATER, FixSearch, any_wheel
+from wheelpin.report.joint import JointSearch
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import Target
+
+JOINT_NOTE = "one fix: change these requirements together"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +37,7 @@ class PythonVerdict:
     blockers: tuple[Blocker, ...] = ()
     held_back: tuple[HeldBack, ...] = ()
     fixed_by_all: bool | None = None  # with every fix applied together, does a wheel-only lock exist?
+    fix: tuple[str, ...] = ()  # the verified changes that together give this Python a wheel-only lock
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,15 +116,39 @@ def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
     blockers = tuple(Blocker(name=p.name, version=str(p.version), kind=p.choice.kind or BlockKind.NO_WHEEL,
                              reason=p.choice.reason or "no wheel", links=_chain(permissive, p.name))
                      for p in permissive.pins if p.blocked)
+    fixed, fix, fixed_by_all = _fixes(search, permissive, blockers)
+    return PythonVerdict(python=python, target=target, ok=False, pins=permissive.as_dict(), blockers=fixed,
+                         fixed_by_all=fixed_by_all, fix=fix)
+
+
+def _fixes(search: FixSearch, permissive: Resolution,
+           blockers: Sequence[Blocker]) -> tuple[tuple[Blocker, ...], tuple[str, ...], bool | None]:
+    """Each blocker with its own fix; when those do not lock together (or some blocker has none), the joint
+    search's one fix for them all.  Returns the blockers, the verified changes, and whether they lock."""
     with_fixes = tuple(search.with_fix(b) for b in blockers)
-    fixed_by_all = None
-    fixes = [b.fix for b in with_fixes if b.fix]
+    fixes = tuple(dict.fromkeys(b.fix for b in with_fixes if b.fix))
     if fixes:
         fixed = search.permissive(fixes)
         # A permissive resolution without a blocked pin is a wheel-only solution: no strict run needed.
-        fixed_by_all = (fixed is not None and not any(p.blocked for p in fixed.pins)) or search.resolves(fixes)
-    return PythonVerdict(python=python, target=target, ok=False, pins=permissive.as_dict(),
-                         blockers=with_fixes, fixed_by_all=fixed_by_all)
+        if (fixed is not None and not any(p.blocked for p in fixed.pins)) or search.resolves(fixes):
+            return with_fixes, fixes, True
+    fixed_by_all = False if fixes else None
+    if not _joint_may_help(search, with_fixes):
+        return with_fixes, (), fixed_by_all
+    outcome = JointSearch(search, permissive).find(with_fixes)
+    if outcome.changes:
+        together = ", ".join(outcome.changes)
+        return tuple(replace(b, fix=together, note=JOINT_NOTE) for b in with_fixes), outcome.changes, True
+    # The joint search's reason completes the notes that said only that no release alone helps.
+    noted = tuple(replace(b, note=f"{b.note}; {outcome.note}") if not b.fix and b.note.startswith(NO_LATER) else b
+                  for b in with_fixes)
+    return noted, (), fixed_by_all
+
+
+def _joint_may_help(search: FixSearch, blockers: Sequence[Blocker]) -> bool:
+    """Whether changing several requirements at once can help: not when a package the user asks for
+    directly has no release with a wheel at all (the page alone says so)."""
+    return not any(b.root == b.name and not any_wheel(search.session, b.name, search.target) for b in blockers)
 
 
 def _conflicts(search: FixSearch) -> tuple[Blocker, ...]:
