@@ -47,7 +47,8 @@ def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], cle
     ("google-22", "3.10", "manylinux_2_35_x86_64"), ("google-22", "3.13", "manylinux_2_35_x86_64"),
     ("google-24", "3.13", "manylinux_2_39_x86_64"), ("google-24", "3.14", "manylinux_2_39_x86_64"),
     # A source deploy takes google-22 up to python313 and google-24 for python314.
-    ("cloud-run-buildpacks", "3.13", "manylinux_2_35_x86_64"), ("cloud-run-buildpacks", "3.14", "manylinux_2_39_x86_64"),
+    ("cloud-run-buildpacks", "3.13", "manylinux_2_35_x86_64"),
+    ("cloud-run-buildpacks", "3.14", "manylinux_2_39_x86_64"),
     ("app-engine", "3.12", "manylinux_2_35_x86_64"), ("app-engine", "3.14", "manylinux_2_39_x86_64"),
     ("railway", "3.11", "manylinux_2_41_x86_64"), ("railway", "3.14", "manylinux_2_41_x86_64"),
     ("vercel", "3.12", "manylinux_2_34_x86_64"), ("vercel", "3.14", "manylinux_2_34_x86_64"),
