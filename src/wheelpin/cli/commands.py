@@ -33,6 +33,7 @@ from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
 from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
+from wheelpin.presets import ALL_PRESETS, offers, refuse_unoffered
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
@@ -117,6 +118,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
     inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
     warn_unchecked(inputs, err)
     targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
+    refuse_unoffered(args.platform, [(t.python_version, t.minor) for t in targets])
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
         raise InputError(
             f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
@@ -223,8 +225,11 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         pythons = (parse_python_list(args.python) if args.python
                    else [r.version for r in default_pythons(pending.result())])
         targets = [make_target(p, args.platform) for p in pythons]
+        # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
+        unoffered = [t for t in targets if not offers(args.platform, t.minor)]
         with open_session(args, inputs, err, speculate=True) as session:
-            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source)
+            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
+                                  not_offered=unoffered)
     _show_report(args.format, report)
     if args.write_runtime:
         if report.recommended is None:
@@ -280,6 +285,7 @@ def _show_report(form: str, report: Report) -> None:
 def run_check(args: argparse.Namespace, err: Console) -> int:
     lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
     target: Target = make_target(args.python, args.platform)
+    refuse_unoffered(args.platform, [(target.python_version, target.minor)])
     with open_session(args, lock, err) as session:
         results = check_lock(lock, target, session)
     if not results:
@@ -300,3 +306,12 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
                ("pin", "why", "fix", "line"), rows)
     return 1
+
+
+def run_targets() -> int:
+    """The preset table: what each --platform name stands for, its tag per Python, the Pythons it offers."""
+    rows = [(p.name, p.stands_for, p.tags_text(), p.offered_text(), ", ".join(p.arches))
+            for p in ALL_PRESETS.values()]
+    print_rows(Console(highlight=False, soft_wrap=True), "--platform presets (sources: docs/targets.md)",
+               ("preset", "stands for", "tag per Python", "Pythons offered", "arches"), rows)
+    return 0

@@ -8,6 +8,7 @@ import sys
 from wheelpin import __version__
 from wheelpin.index import DEFAULT_TTL
 from wheelpin.platforms import PRESETS
+from wheelpin.presets import DEPLOY_PRESETS
 
 PYTHON_HELP = (
     "target CPython version, e.g. 3.11 or 3.11.9 (default: the running interpreter's X.Y). A version without "
@@ -16,9 +17,12 @@ PYTHON_HELP = (
     "early patches with requires-python '!=3.9.0,!=3.9.1'."
 )
 PLATFORM_HELP = (
-    "target platform: a preset (" + ", ".join(f"{k}={v}" for k, v in PRESETS.items()) + ") or a wheel "
-    "platform tag such as manylinux_2_17_x86_64, manylinux2014_aarch64, musllinux_1_2_x86_64, "
-    "macosx_11_0_arm64, win_amd64 (default: manylinux)"
+    "target platform: a deploy platform (" + ", ".join(DEPLOY_PRESETS) + "), whose tag may depend on the "
+    "Python ('wheelpin targets' shows each, and the Pythons it offers); a tag preset ("
+    + ", ".join(f"{k}={v}" for k, v in PRESETS.items() if k not in DEPLOY_PRESETS) + "); either with an "
+    "architecture suffix if you like (lambda-arm64, docker-slim-aarch64, linux/arm64); or a wheel platform tag "
+    "such as manylinux_2_17_x86_64, manylinux2014_aarch64, musllinux_1_2_x86_64, macosx_11_0_arm64, win_amd64 "
+    "(default: manylinux)"
 )
 
 
@@ -32,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     _resolve_parser(commands)
     _report_parser(commands)
     _check_parser(commands)
+    commands.add_parser("targets", help="list the --platform presets: what each stands for, its tag per Python",
+                        description="Print every --platform preset: the platform it stands for, the wheel "
+                                    "platform tag it means for each Python, the Pythons it offers and its "
+                                    "architectures. Sources and dates: docs/targets.md.")
     return parser
 
 

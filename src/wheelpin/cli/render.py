@@ -29,6 +29,8 @@ def report_json(report: Report) -> dict[str, object]:
         "platform": report.platform,
         "pythons": [{
             "python": v.python,
+            "platform": v.target.platform.tag,
+            "status": v.status or ("clean" if v.ok else "blocked"),
             "ok": v.ok,
             "pins": v.pins,
             "blockers": [{"name": b.name, "version": b.version, "kind": b.kind.value, "reason": b.reason,
@@ -44,13 +46,14 @@ def report_json(report: Report) -> dict[str, object]:
 
 
 def markdown_lines(report: Report) -> Iterator[str]:
-    yield f"### wheelpin: wheel-only installs on {report.platform}"
+    yield f"### wheelpin: wheel-only installs on {report.platforms}"
     yield ""
     yield "| Python | wheel-only | packages | blockers |"
     yield "| --- | --- | --- | --- |"
     for v in report.pythons:
         blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
-        yield f"| {v.python} | {'✅ yes' if v.ok else '❌ no'} | {len(v.pins)} | {blockers} |"
+        verdict = f"➖ {v.status}" if v.status else "✅ yes" if v.ok else "❌ no"
+        yield f"| {v.python} | {verdict} | {len(v.pins)} | {blockers} |"
     yield ""
     for v in report.pythons:
         for b in v.blockers:
@@ -63,11 +66,11 @@ def markdown_lines(report: Report) -> Iterator[str]:
 
 
 def print_report(console: Console, report: Report) -> None:
-    table = Table(title=f"wheel-only installs on {report.platform}")
+    table = Table(title=f"wheel-only installs on {report.platforms}")
     for column in ("Python", "wheel-only", "packages", "blocked by"):
         table.add_column(column)
     for v in report.pythons:
-        verdict = "[green]yes[/]" if v.ok else "[red]no[/]"
+        verdict = f"[yellow]{v.status}[/]" if v.status else "[green]yes[/]" if v.ok else "[red]no[/]"
         blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
         table.add_row(v.python, verdict, str(len(v.pins)), blockers)
     console.print(table)

@@ -9,7 +9,7 @@ metadata file is fetched once per run.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -38,6 +38,12 @@ class PythonVerdict:
     held_back: tuple[HeldBack, ...] = ()
     fixed_by_all: bool | None = None  # with every fix applied together, does a wheel-only lock exist?
     fix: tuple[str, ...] = ()  # the verified changes that together give this Python a wheel-only lock
+    # NOT_OFFERED: the platform has no such Python (a preset's list), so nothing was resolved.  Not clean, not
+    # blocked, never recommended.
+    status: str | None = None
+
+
+NOT_OFFERED = "not offered"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,10 +56,23 @@ class Report:
     def ok(self) -> bool:
         return any(v.ok for v in self.pythons)
 
+    @property
+    def platforms(self) -> str:
+        """Each platform tag with the Pythons it serves, for titles: a preset's tag may change with the Python."""
+        by_tag: dict[str, list[str]] = {}
+        for v in self.pythons:
+            by_tag.setdefault(v.target.platform.tag, []).append(v.python)
+        if len(by_tag) <= 1:
+            return self.platform
+        return ", ".join(f"{tag} ({', '.join(pythons)})" for tag, pythons in by_tag.items())
+
 
 def build_report(inputs: Inputs, targets: Sequence[Target], session: Session,
-                 releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = ()) -> Report:
-    verdicts = _each_python(inputs, targets, session, allow_source)
+                 releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = (),
+                 not_offered: Collection[Target] = ()) -> Report:
+    judged = iter(_each_python(inputs, [t for t in targets if t not in not_offered], session, allow_source))
+    verdicts = [PythonVerdict(python=_python(t), target=t, ok=False, pins={}, status=NOT_OFFERED)
+                if t in not_offered else next(judged) for t in targets]
     clean = [v for v in verdicts if v.ok]
     recommended = None
     if clean:
@@ -94,7 +113,7 @@ def _each_python(inputs: Inputs, targets: Sequence[Target], session: Session,
 
 def python_verdict(inputs: Inputs, target: Target, session: Session, *,
                    allow_source: Sequence[str] = ()) -> PythonVerdict:
-    python = target.python_version if target.patch is None else target.python_full_version
+    python = _python(target)
     try:
         resolution = resolve(inputs, target, session, allow_source=allow_source, explain_failure=False)
     except NoWheelSolution as failure:
@@ -106,6 +125,10 @@ def python_verdict(inputs: Inputs, target: Target, session: Session, *,
     held = tuple(p.held_back for p in resolution.pins
                  if p.held_back is not None and p.held_back.kind != BlockKind.REQUIRES_PYTHON)
     return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held)
+
+
+def _python(target: Target) -> str:
+    return target.python_version if target.patch is None else target.python_full_version
 
 
 def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
