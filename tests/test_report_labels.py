@@ -1,4 +1,5 @@
-"""--allow-source and sdists whose dependencies are dynamic (issue 8)."""
+"""What a report's rows and a lock's summary say: Pythons the project excludes, rows that build from source
+(--allow-source) and sdists whose dependencies are dynamic (issue 8)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,21 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from indexserver import IndexServer
 from sdistindex import DYNAMIC, STATIC, Release, write_index
 from wheelpin.cli import main
+from wheelpin.index import HttpIndex
+from wheelpin.inputs import parse_pyproject
+from wheelpin.pythons import PythonRelease
+from wheelpin.report import build_report, matrix
+from wheelpin.resolve import Session
+from wheelpin.target import Target, make_target
 
 ROOT = Path(__file__).parent.parent
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 LINUX_313 = "cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64"
 WIN_312 = "cp312-cp312-win_amd64"
 
@@ -27,6 +36,90 @@ def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], cle
         return code, captured.out, captured.err
 
     return invoke
+
+
+def project(tmp_path: Path, requires_python: str, *dependencies: str) -> Path:
+    path = tmp_path / "pyproject.toml"
+    deps = ", ".join(json.dumps(d) for d in dependencies)
+    path.write_text(f'[project]\nname = "svc"\nversion = "1.0"\nrequires-python = "{requires_python}"\n'
+                    f"dependencies = [{deps}]\n")
+    return path
+
+
+# -- the project's own requires-python ---------------------------------------------------------------------
+def test_pythons_the_project_excludes_are_excluded_in_every_format(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project(tmp_path, ">=3.12", "six")
+    code, out, _err = run("report", "pyproject.toml", "--python", "3.10-3.13", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    jsonschema.validate(document, SCHEMA)
+    rows = {p["python"]: p for p in document["pythons"]}
+    assert [rows[p]["status"] for p in ("3.10", "3.11", "3.12", "3.13")] == ["excluded", "excluded", "clean", "clean"]
+    assert [rows[p]["ok"] for p in ("3.10", "3.11", "3.12", "3.13")] == [False, False, True, True]
+    assert rows["3.10"]["excluded_by"] == ">=3.12" and rows["3.12"]["excluded_by"] is None
+    assert rows["3.10"]["pins"] == {} and rows["3.10"]["blockers"] == []
+    assert document["recommended"]["python"] == "3.13"
+
+    code, table, _err = run("report", "pyproject.toml", "--python", "3.10-3.13")
+    assert code == 0
+    lines = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") > 2}
+    assert "excluded by requires-python >=3.12" in lines["3.10"] and "yes" not in lines["3.10"]
+    assert " yes " in lines["3.12"]
+
+    code, markdown, _err = run("report", "pyproject.toml", "--python", "3.10-3.13", "--format", "markdown")
+    assert code == 0
+    assert "| 3.11 | ➖ excluded by requires-python >=3.12 | — | — |" in markdown
+    assert "| 3.12 | ✅ yes | 1 | — |" in markdown
+
+
+def test_an_excluded_python_is_never_resolved_nor_recommended(index_url, tmp_path, monkeypatch):
+    inputs = parse_pyproject(project(tmp_path, "<3.13", "six"))
+    resolved: list[Target] = []
+    real = matrix.resolve
+
+    def recording(inputs, target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        resolved.append(target)
+        return real(inputs, target, *args, **kwargs)
+
+    monkeypatch.setattr(matrix, "resolve", recording)
+    http = HttpIndex([index_url])
+    session = Session(http)
+    try:
+        releases = [PythonRelease(minor=12, newest_patch=12), PythonRelease(minor=13, newest_patch=9)]
+        report = build_report(inputs, [make_target(p, "manylinux") for p in ("3.12", "3.13")], session, releases)
+    finally:
+        session.close()
+        http.client.close()
+    assert {t.python_version for t in resolved} == {"3.12"}
+    assert [v.status.value for v in report.pythons] == ["clean", "excluded"]
+    assert report.recommended == PythonRelease(minor=12, newest_patch=12)  # not the newer, excluded 3.13
+
+
+def test_write_runtime_never_names_an_excluded_python(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project(tmp_path, "<3.13", "six")
+    code, _out, err = run("report", "pyproject.toml", "--python", "3.12-3.13", "--write-runtime", ".python-version")
+    assert code == 0, err
+    assert (tmp_path / ".python-version").read_text() == "3.12\n"
+
+
+def test_excluded_and_blocked_rows_without_a_clean_one_exit_1(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project(tmp_path, ">=3.13", "pydantic==2.9.2")
+    code, out, _err = run("report", "pyproject.toml", "--python", "3.12,3.14", "--format", "json")
+    assert code == 1  # 3.14 is blocked; 3.12 neither passes nor fails
+    assert [p["status"] for p in json.loads(out)["pythons"]] == ["excluded", "blocked"]
+
+
+def test_a_matrix_the_project_wholly_excludes_is_an_input_error(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project(tmp_path, ">=3.12", "six")
+    code, out, err = run("report", "pyproject.toml", "--python", "3.10-3.11")
+    assert code == 2
+    assert out == ""
+    assert "pyproject.toml" in err and ">=3.12" in err and "3.10, 3.11" in err
+    assert "Traceback" not in err
 
 
 # -- --allow-source ----------------------------------------------------------------------------------------
@@ -44,6 +137,36 @@ def source_index(tmp_path: Path) -> Iterator[str]:
     ])
     with IndexServer(root) as server:
         yield server.url
+
+
+def test_a_row_that_builds_from_source_says_so_in_every_format(run, source_index):
+    args = ("report", "pydantic==2.9.2", "--allow-source", "pydantic-core", "--python", "3.13-3.14")
+    code, out, _err = run(*args, "--format", "json", index=source_index)
+    assert code == 0
+    document = json.loads(out)
+    jsonschema.validate(document, SCHEMA)
+    rows = {p["python"]: p for p in document["pythons"]}
+    assert rows["3.13"]["source_builds"] == [] and rows["3.14"]["source_builds"] == ["pydantic-core"]
+    assert rows["3.14"]["status"] == "clean"
+
+    code, table, _err = run(*args, index=source_index)
+    row = next(line for line in table.splitlines() if line.startswith("│ 3.14"))
+    assert "yes, with source builds: pydantic-core" in row
+    assert "building pydantic-core from source" in table.splitlines()[-1]
+
+    code, markdown, _err = run(*args, "--format", "markdown", index=source_index)
+    assert "| 3.14 | ✅ yes, with source builds: pydantic-core | 3 | — |" in markdown
+    assert "| 3.13 | ✅ yes | 3 | — |" in markdown
+
+
+def test_a_lock_with_source_builds_is_not_summarised_as_wheels_only(run, source_index, tmp_path):
+    lock = tmp_path / "lock.txt"
+    code, _out, err = run("resolve", "pydantic==2.9.2", "--allow-source", "pydantic-core", "--python", "3.14",
+                          "-o", str(lock), index=source_index)
+    assert code == 0, err
+    assert "wheels only" not in err
+    assert "with source builds (--allow-source): pydantic-core" in err
+    assert "built from source (--allow-source): pydantic-core" in lock.read_text()
 
 
 DYNAMIC_REASON = "psycopg2 2.9.10's sdist declares its dependencies dynamically; wheelpin never runs a build backend"

@@ -17,7 +17,7 @@ from rich.table import Table
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.models import HeldBack
 from wheelpin.pythons import PythonRelease
-from wheelpin.report import Report
+from wheelpin.report import PythonVerdict, Report, VerdictStatus
 
 SCHEMA_VERSION = 1
 
@@ -29,7 +29,10 @@ def report_json(report: Report) -> dict[str, object]:
         "platform": report.platform,
         "pythons": [{
             "python": v.python,
+            "status": v.status.value,
             "ok": v.ok,
+            "source_builds": list(v.source_builds),
+            "excluded_by": v.excluded_by,
             "pins": v.pins,
             "blockers": [{"name": b.name, "version": b.version, "kind": b.kind.value, "reason": b.reason,
                           "chain": list(b.chain), "fix": b.fix, "note": b.note} for b in v.blockers],
@@ -47,9 +50,11 @@ def markdown_lines(report: Report) -> Iterator[str]:
     yield ""
     yield "| Python | wheel-only | packages | blockers |"
     yield "| --- | --- | --- | --- |"
+    marks = {VerdictStatus.CLEAN: "✅ ", VerdictStatus.BLOCKED: "❌ ", VerdictStatus.EXCLUDED: "➖ "}
     for v in report.pythons:
         blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
-        yield f"| {v.python} | {'✅ yes' if v.ok else '❌ no'} | {len(v.pins)} | {blockers} |"
+        packages = "—" if v.status is VerdictStatus.EXCLUDED else str(len(v.pins))
+        yield f"| {v.python} | {marks[v.status]}{verdict_text(v)} | {packages} | {blockers} |"
     yield ""
     for v in report.pythons:
         for b in v.blockers:
@@ -65,10 +70,12 @@ def print_report(console: Console, report: Report) -> None:
     table = Table(title=f"wheel-only installs on {report.platform}")
     for column in ("Python", "wheel-only", "packages", "blocked by"):
         table.add_column(column)
+    colours = {VerdictStatus.CLEAN: "green", VerdictStatus.BLOCKED: "red", VerdictStatus.EXCLUDED: "dim"}
     for v in report.pythons:
-        verdict = "[green]yes[/]" if v.ok else "[red]no[/]"
+        verdict = f"[{colours[v.status]}]{escape(verdict_text(v))}[/]"
         blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
-        table.add_row(v.python, verdict, str(len(v.pins)), blockers)
+        packages = "-" if v.status is VerdictStatus.EXCLUDED else str(len(v.pins))
+        table.add_row(v.python, verdict, packages, blockers)
     console.print(table)
     for v in report.pythons:
         for b in v.blockers:
@@ -83,6 +90,17 @@ def print_report(console: Console, report: Report) -> None:
     console.print(escape(recommendation_line(report)))
 
 
+def verdict_text(verdict: PythonVerdict) -> str:
+    """The wheel-only column: a row that builds a package from source (--allow-source) says which."""
+    if verdict.status is VerdictStatus.EXCLUDED:
+        return f"excluded by requires-python {verdict.excluded_by}"
+    if verdict.status is VerdictStatus.BLOCKED:
+        return "no"
+    if verdict.source_builds:
+        return f"yes, with source builds: {', '.join(verdict.source_builds)}"
+    return "yes"
+
+
 def held_back_text(held: HeldBack) -> str:
     return f"{held.name} {held.newest}: {held.reason}; chose {held.chosen}"
 
@@ -92,7 +110,10 @@ def recommendation_line(report: Report) -> str:
         return "No requested Python installs with wheels only; apply the fixes above."
     patch = report.recommended.full_version
     runtime = f"python-{patch}" if patch else f"python-{report.recommended.version}"
-    return (f"Recommended: Python {report.recommended.version} — runtime.txt `{runtime}`, "
+    chosen = next((v for v in report.pythons if v.ok and v.target.minor == report.recommended.minor), None)
+    builds = (f" (building {', '.join(chosen.source_builds)} from source, as --allow-source permits)"
+              if chosen is not None and chosen.source_builds else "")
+    return (f"Recommended: Python {report.recommended.version}{builds} — runtime.txt `{runtime}`, "
             f".python-version `{report.recommended.version}`.")
 
 

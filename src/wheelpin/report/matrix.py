@@ -12,17 +12,29 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from enum import Enum
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from wheelpin.errors import NoWheelSolution
+from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.inputs import Inputs
 from wheelpin.models import Blocker, BlockKind, HeldBack, Pin, Resolution
 from wheelpin.pythons import PythonRelease
 from wheelpin.report.fixes import FixSearch
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import Target
+
+
+class VerdictStatus(str, Enum):
+    """A Python's row in the report; the value is what JSON output carries."""
+
+    CLEAN = "clean"  # installs with wheels only, bar the source builds --allow-source permits
+    BLOCKED = "blocked"  # some package would build from source
+    EXCLUDED = "excluded"  # the project's own requires-python excludes it: not resolved at all
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +46,15 @@ class PythonVerdict:
     blockers: tuple[Blocker, ...] = ()
     held_back: tuple[HeldBack, ...] = ()
     fixed_by_all: bool | None = None  # with every fix applied together, does a wheel-only lock exist?
+    # Packages taken from their sdist because --allow-source names them: the row is clean, not wheel-only.
+    source_builds: tuple[NormalizedName, ...] = ()
+    excluded_by: str | None = None  # the project's requires-python, when it excludes this Python
+
+    @property
+    def status(self) -> VerdictStatus:
+        if self.excluded_by is not None:
+            return VerdictStatus.EXCLUDED
+        return VerdictStatus.CLEAN if self.ok else VerdictStatus.BLOCKED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +70,9 @@ class Report:
 
 def build_report(inputs: Inputs, targets: Sequence[Target], session: Session,
                  releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = ()) -> Report:
+    """Raises InputError, before any resolution, when the project's requires-python excludes every target."""
+    if targets and not any(t.admits(inputs.requires_python) for t in targets):
+        raise InputError(_all_excluded(inputs, targets, releases))
     verdicts = _each_python(inputs, targets, session, allow_source)
     clean = [v for v in verdicts if v.ok]
     recommended = None
@@ -91,6 +115,9 @@ def _each_python(inputs: Inputs, targets: Sequence[Target], session: Session,
 def python_verdict(inputs: Inputs, target: Target, session: Session, *,
                    allow_source: Sequence[str] = ()) -> PythonVerdict:
     python = target.python_version if target.patch is None else target.python_full_version
+    if not target.admits(inputs.requires_python):
+        # The project says it does not run there (pip refuses to install it there): nothing to resolve.
+        return PythonVerdict(python=python, target=target, ok=False, pins={}, excluded_by=inputs.requires_python)
     try:
         resolution = resolve(inputs, target, session, allow_source=allow_source, explain_failure=False)
     except NoWheelSolution as failure:
@@ -101,7 +128,8 @@ def python_verdict(inputs: Inputs, target: Target, session: Session, *,
     # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
     held = tuple(p.held_back for p in resolution.pins
                  if p.held_back is not None and p.held_back.kind != BlockKind.REQUIRES_PYTHON)
-    return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held)
+    return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held,
+                         source_builds=tuple(p.name for p in resolution.pins if p.from_source))
 
 
 def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
@@ -157,3 +185,14 @@ def _chain(resolution: Resolution, name: str) -> tuple[tuple[NormalizedName, Ver
         chain.append((pins[node].name, pins[node].version))
         node = previous.get(node)
     return tuple(chain)
+
+
+def _all_excluded(inputs: Inputs, targets: Sequence[Target], releases: Sequence[PythonRelease]) -> str:
+    asked = ", ".join(t.python_version if t.patch is None else t.python_full_version for t in targets)
+    where = inputs.requires_python_source or "the project"
+    admitted = [r.version for r in releases
+                if replace(targets[0], minor=r.minor, patch=None).admits(inputs.requires_python)]
+    hint = f" (of the known releases: {', '.join(admitted)})" if admitted else ""
+    return (f"{where} declares requires-python {inputs.requires_python!r}, which excludes every requested "
+            f"Python ({asked}): nothing to report; ask for Pythons it admits with --python{hint}, or change "
+            "requires-python.")
