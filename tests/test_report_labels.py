@@ -1,5 +1,5 @@
 """What a report's rows and a lock's summary say: Pythons the project excludes, rows that build from source
-(--allow-source) and sdists whose dependencies are dynamic (issue 8)."""
+(--allow-source), sdists whose dependencies are dynamic, and markdown's account of the fixes (issue 8)."""
 
 from __future__ import annotations
 
@@ -196,3 +196,22 @@ def test_resolution_moves_past_a_dynamic_sdist_to_one_it_can_read(run, source_in
                          index=source_index)
     assert code == 0, err
     assert "psycopg2==2.9.9" in out
+
+
+# -- markdown: the fixes' verdict ----------------------------------------------------------------------------
+def test_markdown_gives_the_verdict_with_every_fix_applied(run):
+    code, out, _err = run("report", "pydantic==2.9.2", "--python", "3.14", "--format", "markdown")
+    assert code == 1
+    assert "- **3.14**: with every fix applied: a wheel-only lock exists." in out
+
+
+def test_markdown_says_when_no_fix_exists_instead_of_apply_the_fixes(run):
+    # numpy 2.3.0 requires Python 3.11 and no later numpy returns to 3.10: no fix on 3.10.
+    code, out, _err = run("report", "numpy==2.3.0", "--python", "3.10-3.11", "--format", "markdown")
+    assert code == 0
+    assert "apply the fixes" not in out
+    assert "- **3.10**: no fix found for this Python; the newest clean Python is 3.11." in out
+    code, out, _err = run("report", "numpy==2.3.0", "--python", "3.10", "--format", "markdown")
+    assert code == 1
+    assert "apply the fixes" not in out
+    assert "no fix was found" in out.splitlines()[-1]

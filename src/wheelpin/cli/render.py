@@ -60,6 +60,8 @@ def markdown_lines(report: Report) -> Iterator[str]:
         for b in v.blockers:
             fix = f" Fix: `{b.fix}`." if b.fix else f" No fix: {b.note}." if b.note else ""
             yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}"
+        if (summary := fix_summary(report, v)) is not None:
+            yield f"- **{v.python}**: {summary}."
         for h in v.held_back:
             yield f"- {v.python}: {held_back_text(h)}"
     yield ""
@@ -82,9 +84,8 @@ def print_report(console: Console, report: Report) -> None:
             fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
             console.print(f"  {v.python}: {escape(b.name)}=={b.version}: {escape(b.reason)}; via "
                           f"{escape(' -> '.join(b.chain))}; {escape(fix)}")
-        if v.fixed_by_all is not None:
-            console.print(f"  {v.python}: with every fix applied: "
-                          f"{'a wheel-only lock exists' if v.fixed_by_all else 'still blocked'}")
+        if (summary := fix_summary(report, v)) is not None:
+            console.print(f"  {v.python}: {escape(summary)}")
         for h in v.held_back:
             console.print(f"  {v.python}: {escape(held_back_text(h))}")
     console.print(escape(recommendation_line(report)))
@@ -101,13 +102,29 @@ def verdict_text(verdict: PythonVerdict) -> str:
     return "yes"
 
 
+def fix_summary(report: Report, verdict: PythonVerdict) -> str | None:
+    """What the fixes add up to for a blocked Python: a verified lock with all of them, or the truth that
+    there is none, and where to go instead."""
+    if verdict.status is not VerdictStatus.BLOCKED:
+        return None
+    if verdict.fixed_by_all is not None:
+        return "with every fix applied: " + ("a wheel-only lock exists" if verdict.fixed_by_all else "still blocked")
+    newest = _newest_clean(report)
+    return "no fix found for this Python" + (f"; the newest clean Python is {newest.python}" if newest else "")
+
+
+def _newest_clean(report: Report) -> PythonVerdict | None:
+    clean = [v for v in report.pythons if v.status is VerdictStatus.CLEAN]
+    return max(clean, key=lambda v: v.target.version, default=None)
+
+
 def held_back_text(held: HeldBack) -> str:
     return f"{held.name} {held.newest}: {held.reason}; chose {held.chosen}"
 
 
 def recommendation_line(report: Report) -> str:
     if report.recommended is None:
-        return "No requested Python installs with wheels only; apply the fixes above."
+        return _no_recommendation(report)
     patch = report.recommended.full_version
     runtime = f"python-{patch}" if patch else f"python-{report.recommended.version}"
     chosen = next((v for v in report.pythons if v.ok and v.target.minor == report.recommended.minor), None)
@@ -115,6 +132,19 @@ def recommendation_line(report: Report) -> str:
               if chosen is not None and chosen.source_builds else "")
     return (f"Recommended: Python {report.recommended.version}{builds} — runtime.txt `{runtime}`, "
             f".python-version `{report.recommended.version}`.")
+
+
+def _no_recommendation(report: Report) -> str:
+    """Only what is true: "apply the fixes" only when they were verified to give a lock."""
+    blocked = [v for v in report.pythons if v.status is VerdictStatus.BLOCKED]
+    fixed = [v.python for v in blocked if v.fixed_by_all]
+    start = "No requested Python installs with wheels only"
+    if fixed:
+        return f"{start}; with the fixes above applied, a wheel-only lock exists for Python {', '.join(fixed)}."
+    if any(b.fix for v in blocked for b in v.blockers):
+        return (f"{start}, and the fixes above do not unblock any of them, even applied together; try other "
+                "Pythons with --python.")
+    return f"{start}, and no fix was found for any of them; try other Pythons with --python."
 
 
 RUNTIME_FILES = ("runtime.txt", ".python-version")
