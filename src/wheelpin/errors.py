@@ -44,6 +44,11 @@ class MetadataError(WheelpinError):
     exit_code = 3
 
 
+class DynamicMetadata(MetadataError):
+    """An sdist whose dependencies only its build backend could tell, which wheelpin never runs.  A resolution
+    treats its release as one it cannot install; the error escapes only from a direct metadata read."""
+
+
 class NoWheelSolution(WheelpinError):
     """No set of versions with wheels for the target satisfies the requirements.  Exit code 1.
 

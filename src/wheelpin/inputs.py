@@ -87,6 +87,7 @@ class Inputs:
     pre: bool = False
     unchecked: tuple[UncheckedRequirement, ...] = ()
     requires_python: str | None = None  # [project].requires-python of a pyproject.toml read (or ``-e .``)
+    requires_python_source: str = ""  # the pyproject.toml it came from, as the user named it
 
 
 def format_source(path: str | os.PathLike[str], line: int) -> str:
@@ -272,6 +273,7 @@ class _Collector:
     pre: bool = False
     unchecked: list[UncheckedRequirement] = field(default_factory=list)
     requires_python: str | None = None
+    requires_python_source: str = ""
     # False for a lock that `check` reads: a line off the index is refused there, since nothing vouches for it.
     references: bool = True
     # (real path, display path) of the files being read, innermost last, to report -r/-c cycles.
@@ -286,6 +288,7 @@ class _Collector:
             pre=self.pre,
             unchecked=tuple(self.unchecked),
             requires_python=self.requires_python,
+            requires_python_source=self.requires_python_source,
         )
 
     def absorb(self, part: Inputs) -> None:
@@ -296,7 +299,8 @@ class _Collector:
         self.extra_index_urls += part.extra_index_urls
         self.pre = self.pre or part.pre
         self.unchecked += part.unchecked
-        self.requires_python = part.requires_python if part.requires_python is not None else self.requires_python
+        if part.requires_python is not None:
+            self.requires_python, self.requires_python_source = part.requires_python, part.requires_python_source
 
 
 def _project_pyproject(value: str, *, editable: bool) -> tuple[str, list[str]] | None:
@@ -498,7 +502,8 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ())
     own_name = project.get("name")
     own = canonicalize_name(own_name) if isinstance(own_name, str) else None
     requires_python = project.get("requires-python")
-    found = _Collector(requires_python=requires_python if isinstance(requires_python, str) else None)
+    found = _Collector(requires_python=requires_python if isinstance(requires_python, str) else None,
+                       requires_python_source=shown)
 
     def add(items: list[str], source: str, marker: Marker | None, seen: frozenset[str]) -> None:
         for item in items:

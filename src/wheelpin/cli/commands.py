@@ -209,7 +209,10 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
     if pattern:
         path = output_path(pattern, target)
         write_atomic(path, lines)
-        err.print(f"wrote {path}: {len(resolution.pins)} packages, wheels only for {target}")
+        built = [p.name for p in resolution.pins if p.from_source]
+        how = (f"for {target}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
+               else f"wheels only for {target}")
+        err.print(f"wrote {path}: {len(resolution.pins)} packages, {how}")
     else:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
 

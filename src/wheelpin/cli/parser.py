@@ -69,8 +69,9 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     rep = commands.add_parser("report", help="which Pythons install with wheels only, what blocks the rest",
                               description="For each Python: can the requirements install with wheels only? "
                                           "If not, every blocker, the chain that forces it and the smallest "
-                                          "verified fix. Exit 0: at least one Python is clean; 1: none; 2: bad "
-                                          "input; 3: the index could not be read.")
+                                          "verified fix; Pythons the project's own requires-python excludes are "
+                                          "shown as excluded. Exit 0: at least one Python is clean; 1: none; 2: "
+                                          "bad input, or every Python excluded; 3: the index could not be read.")
     _input_options(rep)
     rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
                      help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "

@@ -17,9 +17,11 @@ from rich.table import Table
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.models import HeldBack
 from wheelpin.pythons import PythonRelease
-from wheelpin.report import Report
+from wheelpin.report import PythonVerdict, Report, VerdictStatus
 
 SCHEMA_VERSION = 1
+# Rows for which nothing was resolved, so there is no package count.
+_NOT_RESOLVED = (VerdictStatus.EXCLUDED, VerdictStatus.NOT_OFFERED)
 
 
 def report_json(report: Report) -> dict[str, object]:
@@ -30,8 +32,10 @@ def report_json(report: Report) -> dict[str, object]:
         "pythons": [{
             "python": v.python,
             "platform": v.target.platform.tag,
-            "status": v.status or ("clean" if v.ok else "blocked"),
+            "status": v.status.value,
             "ok": v.ok,
+            "source_builds": list(v.source_builds),
+            "excluded_by": v.excluded_by,
             "pins": v.pins,
             "blockers": [{"name": b.name, "version": b.version, "kind": b.kind.value, "reason": b.reason,
                           "chain": list(b.chain), "fix": b.fix, "note": b.note} for b in v.blockers],
@@ -50,15 +54,19 @@ def markdown_lines(report: Report) -> Iterator[str]:
     yield ""
     yield "| Python | wheel-only | packages | blockers |"
     yield "| --- | --- | --- | --- |"
+    marks = {VerdictStatus.CLEAN: "✅ ", VerdictStatus.BLOCKED: "❌ ", VerdictStatus.EXCLUDED: "➖ ",
+             VerdictStatus.NOT_OFFERED: "➖ "}
     for v in report.pythons:
         blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
-        verdict = f"➖ {v.status}" if v.status else "✅ yes" if v.ok else "❌ no"
-        yield f"| {v.python} | {verdict} | {len(v.pins)} | {blockers} |"
+        packages = "—" if v.status in _NOT_RESOLVED else str(len(v.pins))
+        yield f"| {v.python} | {marks[v.status]}{verdict_text(v)} | {packages} | {blockers} |"
     yield ""
     for v in report.pythons:
         for b in v.blockers:
             fix = f" Fix: `{b.fix}`." if b.fix else f" No fix: {b.note}." if b.note else ""
             yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}"
+        if (summary := fix_summary(report, v)) is not None:
+            yield f"- **{v.python}**: {summary}."
         for h in v.held_back:
             yield f"- {v.python}: {held_back_text(h)}"
     yield ""
@@ -69,22 +77,53 @@ def print_report(console: Console, report: Report) -> None:
     table = Table(title=f"wheel-only installs on {report.platforms}")
     for column in ("Python", "wheel-only", "packages", "blocked by"):
         table.add_column(column)
+    colours = {VerdictStatus.CLEAN: "green", VerdictStatus.BLOCKED: "red", VerdictStatus.EXCLUDED: "dim",
+               VerdictStatus.NOT_OFFERED: "yellow"}
     for v in report.pythons:
-        verdict = f"[yellow]{v.status}[/]" if v.status else "[green]yes[/]" if v.ok else "[red]no[/]"
+        verdict = f"[{colours[v.status]}]{escape(verdict_text(v))}[/]"
         blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
-        table.add_row(v.python, verdict, str(len(v.pins)), blockers)
+        packages = "-" if v.status in _NOT_RESOLVED else str(len(v.pins))
+        table.add_row(v.python, verdict, packages, blockers)
     console.print(table)
     for v in report.pythons:
         for b in v.blockers:
             fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
             console.print(f"  {v.python}: {escape(b.name)}=={b.version}: {escape(b.reason)}; via "
                           f"{escape(' -> '.join(b.chain))}; {escape(fix)}")
-        if v.fixed_by_all is not None:
-            console.print(f"  {v.python}: with every fix applied: "
-                          f"{'a wheel-only lock exists' if v.fixed_by_all else 'still blocked'}")
+        if (summary := fix_summary(report, v)) is not None:
+            console.print(f"  {v.python}: {escape(summary)}")
         for h in v.held_back:
             console.print(f"  {v.python}: {escape(held_back_text(h))}")
     console.print(escape(recommendation_line(report)))
+
+
+def verdict_text(verdict: PythonVerdict) -> str:
+    """The wheel-only column: a row that builds a package from source (--allow-source) says which."""
+    if verdict.status is VerdictStatus.EXCLUDED:
+        return f"excluded by requires-python {verdict.excluded_by}"
+    if verdict.status is VerdictStatus.NOT_OFFERED:
+        return "not offered"
+    if verdict.status is VerdictStatus.BLOCKED:
+        return "no"
+    if verdict.source_builds:
+        return f"yes, with source builds: {', '.join(verdict.source_builds)}"
+    return "yes"
+
+
+def fix_summary(report: Report, verdict: PythonVerdict) -> str | None:
+    """What the fixes add up to for a blocked Python: a verified lock with all of them, or the truth that
+    there is none, and where to go instead."""
+    if verdict.status is not VerdictStatus.BLOCKED:
+        return None
+    if verdict.fixed_by_all is not None:
+        return "with every fix applied: " + ("a wheel-only lock exists" if verdict.fixed_by_all else "still blocked")
+    newest = _newest_clean(report)
+    return "no fix found for this Python" + (f"; the newest clean Python is {newest.python}" if newest else "")
+
+
+def _newest_clean(report: Report) -> PythonVerdict | None:
+    clean = [v for v in report.pythons if v.status is VerdictStatus.CLEAN]
+    return max(clean, key=lambda v: v.target.version, default=None)
 
 
 def held_back_text(held: HeldBack) -> str:
@@ -93,11 +132,27 @@ def held_back_text(held: HeldBack) -> str:
 
 def recommendation_line(report: Report) -> str:
     if report.recommended is None:
-        return "No requested Python installs with wheels only; apply the fixes above."
+        return _no_recommendation(report)
     patch = report.recommended.full_version
     runtime = f"python-{patch}" if patch else f"python-{report.recommended.version}"
-    return (f"Recommended: Python {report.recommended.version} — runtime.txt `{runtime}`, "
+    chosen = next((v for v in report.pythons if v.ok and v.target.minor == report.recommended.minor), None)
+    builds = (f" (building {', '.join(chosen.source_builds)} from source, as --allow-source permits)"
+              if chosen is not None and chosen.source_builds else "")
+    return (f"Recommended: Python {report.recommended.version}{builds} — runtime.txt `{runtime}`, "
             f".python-version `{report.recommended.version}`.")
+
+
+def _no_recommendation(report: Report) -> str:
+    """Only what is true: "apply the fixes" only when they were verified to give a lock."""
+    blocked = [v for v in report.pythons if v.status is VerdictStatus.BLOCKED]
+    fixed = [v.python for v in blocked if v.fixed_by_all]
+    start = "No requested Python installs with wheels only"
+    if fixed:
+        return f"{start}; with the fixes above applied, a wheel-only lock exists for Python {', '.join(fixed)}."
+    if any(b.fix for v in blocked for b in v.blockers):
+        return (f"{start}, and the fixes above do not unblock any of them, even applied together; try other "
+                "Pythons with --python.")
+    return f"{start}, and no fix was found for any of them; try other Pythons with --python."
 
 
 RUNTIME_FILES = ("runtime.txt", ".python-version")

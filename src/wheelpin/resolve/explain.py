@@ -59,7 +59,7 @@ def _why(factory: CandidateFactory, req: Req, admitted: Sequence[VersionChoice])
     releases = factory.admitted(name, [])
     # Stops at the first release with a wheel: only a package with none is judged in full.
     if releases and not any(factory.installable(name, c) for c in factory.judged(name, releases)):
-        newest = factory.session.choice(name, releases[0], factory.target)
+        newest = next(factory.judged(name, releases[:1]))  # with what --allow-source found of its sdist
         return (newest.kind or BlockKind.NO_WHEEL,
                 f"no release of {name} has a wheel for {factory.target} (newest, {newest.version}: {newest.reason})")
     if not admitted:
