@@ -215,3 +215,26 @@ def test_markdown_says_when_no_fix_exists_instead_of_apply_the_fixes(run):
     assert code == 1
     assert "apply the fixes" not in out
     assert "no fix was found" in out.splitlines()[-1]
+
+
+def test_the_recommendation_prefers_a_wheel_only_python_to_a_newer_one_that_builds_from_source():
+    """--allow-source lets 3.12 build core from its sdist; 3.11 installs from wheels alone, so 3.11 is the
+    Python to deploy on (the tool exists to avoid the build)."""
+    from fakeindex import LINUX_311, FakeIndex
+    from wheelpin.inputs import parse_requirement_strings
+    from wheelpin.report import build_report
+    from wheelpin.resolve import Session
+    from wheelpin.target import make_target
+
+    fake = FakeIndex()
+    fake.add("core", "1.0", wheels=[LINUX_311], sdist=True)
+    session = Session(fake)
+    try:
+        report = build_report(parse_requirement_strings(["core"]),
+                              [make_target(p, "manylinux") for p in ("3.11", "3.12")], session,
+                              [PythonRelease(minor=11, newest_patch=None), PythonRelease(minor=12, newest_patch=None)],
+                              allow_source=["core"])
+    finally:
+        session.close()
+    assert [v.source_builds for v in report.pythons] == [(), ("core",)]
+    assert report.recommended is not None and report.recommended.minor == 11

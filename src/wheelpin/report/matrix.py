@@ -98,7 +98,8 @@ def build_report(inputs: Inputs, targets: Sequence[Target], session: Session,
     clean = [v for v in verdicts if v.ok]
     recommended = None
     if clean:
-        best = max(clean, key=lambda v: (v.target.major, v.target.minor))
+        # The newest Python that needs no build at all, before any that --allow-source lets build something.
+        best = max(clean, key=lambda v: (not v.source_builds, v.target.major, v.target.minor))
         known = {r.minor: r for r in releases}
         recommended = known.get(best.target.minor, PythonRelease(minor=best.target.minor, newest_patch=None))
         if best.target.patch is not None:
