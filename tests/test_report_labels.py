@@ -152,7 +152,12 @@ def test_a_row_that_builds_from_source_says_so_in_every_format(run, source_index
     code, table, _err = run(*args, index=source_index)
     row = next(line for line in table.splitlines() if line.startswith("│ 3.14"))
     assert "yes, with source builds: pydantic-core" in row
-    assert "building pydantic-core from source" in table.splitlines()[-1]
+    # 3.13 needs no build, so it is recommended over the newer 3.14 that builds pydantic-core.
+    assert table.splitlines()[-1].startswith("Recommended: Python 3.13 ")
+    assert "from source" not in table.splitlines()[-1]
+    code, table, _err = run("report", "pydantic==2.9.2", "--allow-source", "pydantic-core", "--python", "3.14",
+                            index=source_index)
+    assert "Recommended: Python 3.14 (building pydantic-core from source" in table.splitlines()[-1]
 
     code, markdown, _err = run(*args, "--format", "markdown", index=source_index)
     assert "| 3.14 | ✅ yes, with source builds: pydantic-core | 3 | — |" in markdown
