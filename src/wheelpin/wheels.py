@@ -190,7 +190,7 @@ def _nearest(for_python: list[tuple[ParsedFile, str]], target: Target) -> str:
     want = _TagPlatform(wanted.family, wanted.version, _ARCH_ALIASES.get(wanted.arch, wanted.arch))
     scored = sorted((_distance(_tag_platform(tag), want), tag, p.file.filename) for p, tag in for_python)
     _score, tag, filename = scored[0]
-    others = sorted({t for _s, t, _f in scored} - {tag})
+    others = sorted({t for _s, t, f in scored if f != filename})
     # A few others help ("…, or win_amd64"); a long list is the range this replaces.
     shown = f" (other cp{target.major}{target.minor} wheels: {', '.join(others)})" if 0 < len(others) <= 2 else ""
     return f"the nearest wheel is {filename}, which {_needs(_tag_platform(tag), want, tag)}{shown}"
