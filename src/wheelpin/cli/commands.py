@@ -15,6 +15,7 @@ from dataclasses import replace
 from rich.console import Console
 
 from wheelpin.check import check_lock
+from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -125,10 +126,11 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
             try:
                 resolution = resolve(inputs, target, session, allow_source=args.allow_source)
             except NoWheelSolution as exc:
+                explained = explain_failure(inputs, target, session, args.allow_source, exc)
                 if len(targets) == 1:
-                    raise
+                    raise explained from None
                 failed += 1
-                print_error(err, exc)
+                print_error(err, explained)
                 continue
             _warn_yanked(resolution, warned, err)
             _write_lock(args.output_file, resolution, command, err)
