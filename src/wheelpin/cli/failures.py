@@ -74,8 +74,9 @@ def _hints(inputs: Inputs, target: Target, session: Session, allow_source: Seque
         if not b.fix:
             hints.append(f"no fix for {b.name}: {b.note or 'none found'}.")
     hints.append("or: pick another --python; `wheelpin report` lists the Pythons that install with wheels only.")
+    allowed = {canonicalize_name(name) for name in allow_source}
     buildable = [b.name for b in missing
-                 if b.name not in allow_source and session.choice(b.name, Version(b.version), target).sdist]
+                 if b.name not in allowed and session.choice(b.name, Version(b.version), target).sdist]
     if buildable:
         flags = " ".join(f"--allow-source {name}" for name in buildable)
         hints.append(f"last resort: {flags} builds from the sdist at install time, which needs that "
