@@ -17,6 +17,7 @@ from packaging.version import Version
 from rich.console import Console
 
 from wheelpin.check import check_lock
+from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -133,10 +134,11 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 resolution = resolve(inputs, target, session, allow_source=args.allow_source,
                                      preferences=lock_preferences(args.output_file, target, upgrade, err))
             except NoWheelSolution as exc:
+                explained = explain_failure(inputs, target, session, args.allow_source, exc)
                 if len(targets) == 1:
-                    raise
+                    raise explained from None
                 failed += 1
-                print_error(err, exc)
+                print_error(err, explained)
                 continue
             _warn_yanked(resolution, warned, err)
             _write_lock(args.output_file, resolution, command, err)

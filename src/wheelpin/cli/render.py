@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Iterator, Sequence
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.models import HeldBack
@@ -183,21 +185,42 @@ def is_runtime_file_text(filename: str, text: str) -> bool:
 
 
 def print_error(err: Console, exc: WheelpinError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}")
-    if isinstance(exc, NoWheelSolution) and exc.blockers:
-        print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
+    """The error as a paragraph wrapped to the terminal, then its blockers and what to do, best first."""
+    print_wrapped(err, f"error: {exc}", style="bold red", styled=len("error:"))
+    if isinstance(exc, NoWheelSolution):
+        if exc.blockers:
+            print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
+        for hint in exc.hints:
+            print_wrapped(err, hint, indent=4)
 
 
 def print_rows(console: Console, title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    """A rich table on a terminal; plain lines (one per row, easy to grep in CI logs) otherwise."""
+    """A rich table on a terminal; plain lines otherwise, one row each, wrapped to the console's width with
+    the continuation indented (so a row still starts at the left margin, for grep)."""
     if console.is_terminal:
         table = Table(title=title)
         for header in headers:
             table.add_column(header)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(escape(cell) for cell in row))
         console.print(table)
         return
-    console.print(f"{title}:")
+    console.print(f"{title}:", markup=False)
     for first, *rest in rows:
-        console.print(f"  {first}: " + "; ".join(part for part in rest if part))
+        print_wrapped(console, f"  {first}: " + "; ".join(part for part in rest if part), indent=6)
+
+
+def print_wrapped(console: Console, text: str, *, indent: int = 2, style: str = "", styled: int = 0) -> None:
+    """``text`` as plain words wrapped at the console's width (rich's: the terminal's, or COLUMNS),
+    continuation lines indented; long tokens (wheel filenames) are kept whole.  Into a pipe without COLUMNS
+    each paragraph stays one line, for grep and for CI logs, whose viewers wrap.  The first ``styled``
+    characters get ``style``.  No markup is read: index data ends up in these messages."""
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        width = max(console.width, 40)
+        # textwrap keeps a paragraph's own leading spaces; each line of ``text`` is a paragraph.
+        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent=" " * indent, break_long_words=False,
+                                       break_on_hyphens=False) for line in text.split("\n"))
+    body = Text(text)
+    if style and styled:
+        body.stylize(style, 0, styled)
+    console.print(body, soft_wrap=True, highlight=False)

@@ -16,12 +16,13 @@ from packaging.version import Version
 
 from wheelpin.errors import DynamicMetadata, MetadataError
 from wheelpin.index import ProjectNotFound
+from wheelpin.models import BlockKind
 from wheelpin.resolve.prefetch import policy_for
 from wheelpin.resolve.releases import admitted_releases, marker_wanted
 from wheelpin.resolve.requirements import PYTHON, Candidate, Req, parse_dependency, specifier_or_empty
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
-from wheelpin.wheels import VersionChoice
+from wheelpin.wheels import VersionChoice, why_none
 
 
 class CandidateFactory:
@@ -59,15 +60,18 @@ class CandidateFactory:
         releases = prefer(self.preferences.get(name), [v for v in admitted if v not in excluded])
 
         def candidates() -> Iterator[Candidate]:
-            blocked = []
+            blocked: list[VersionChoice] = []
+            any_installable = False
             for version in releases:
                 choice = self._judge(name, version, learn=True)
                 if self.installable(name, choice):
+                    any_installable = True
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
                                     from_source=not choice.has_wheel)
                 elif self.permissive and (choice.any_wheel or choice.sdist):
-                    blocked.append(Candidate(name=name, version=version, extras=extras, choice=choice))
-            yield from blocked
+                    blocked.append(choice)
+            yield from (Candidate(name=name, version=c.version, extras=extras, choice=c)
+                        for c in last_resort(self, name, reqs, blocked, any_installable))
 
         first = next(candidates(), None)
         if first is not None:
@@ -169,3 +173,21 @@ def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
     if preferred is None or preferred not in releases:
         return releases
     return [preferred, *(v for v in releases if v != preferred)]
+
+
+def last_resort(factory: CandidateFactory, name: NormalizedName, reqs: Sequence[Req], blocked: list[VersionChoice],
+                any_installable: bool) -> list[VersionChoice]:
+    """A permissive resolution's blocked releases, in the order a source build would try them: releases
+    whose requires-python excludes the target last, since no build installs them either (pip on 3.10
+    takes pymongo 4.18.3, not 4.20.0).  When no admitted release is installable, each carries the reason
+    no release escapes (wheels.why_none) rather than its own, which is what a report shows."""
+    if not blocked:
+        return []
+    ordered = ([c for c in blocked if c.kind != BlockKind.REQUIRES_PYTHON]
+               + [c for c in blocked if c.kind == BlockKind.REQUIRES_PYTHON])
+    if any_installable or len(blocked) == 1:
+        return ordered
+    every = len(blocked) == len(factory.admitted(name, []))
+    spec = "" if every else ",".join(sorted({str(s) for r in reqs for s in r.specifier}))
+    kind, reason = why_none(name, blocked, factory.target, spec=spec)
+    return [replace(c, kind=kind, reason=reason) for c in ordered]
