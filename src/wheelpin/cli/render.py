@@ -40,7 +40,13 @@ def report_json(report: Report) -> dict[str, object]:
         } for v in report.pythons],
         "recommended": None if report.recommended is None else {
             "python": report.recommended.version, "patch": report.recommended.full_version},
+        "deployed": report.deployed,
     }
+
+
+def row_label(report: Report, python: str) -> str:
+    """A row's Python, marked when it is the one the project deploys."""
+    return f"{python} (deployed)" if python == report.deployed else python
 
 
 def markdown_lines(report: Report) -> Iterator[str]:
@@ -50,7 +56,7 @@ def markdown_lines(report: Report) -> Iterator[str]:
     yield "| --- | --- | --- | --- |"
     for v in report.pythons:
         blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
-        yield f"| {v.python} | {'✅ yes' if v.ok else '❌ no'} | {len(v.pins)} | {blockers} |"
+        yield f"| {row_label(report, v.python)} | {'✅ yes' if v.ok else '❌ no'} | {len(v.pins)} | {blockers} |"
     yield ""
     for v in report.pythons:
         for b in v.blockers:
@@ -69,7 +75,7 @@ def print_report(console: Console, report: Report) -> None:
     for v in report.pythons:
         verdict = "[green]yes[/]" if v.ok else "[red]no[/]"
         blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
-        table.add_row(v.python, verdict, str(len(v.pins)), blockers)
+        table.add_row(row_label(report, v.python), verdict, str(len(v.pins)), blockers)
     console.print(table)
     for v in report.pythons:
         for b in v.blockers:
