@@ -79,18 +79,18 @@ def fill_target(args: argparse.Namespace, err: Console, *, python_default: str |
     detected = detect_target(project_dir(args))
     for warning in detected.warnings:
         say(err, f"warning: {warning}")
-    if args.platform is None:
-        used = detected.platform
-        args.platform = platform_for_preset(used.value, err) if used else DEFAULT_PLATFORM
-        _tell(err, "platform", used, detected.disagreeing_platforms(),
-              f"{DEFAULT_PLATFORM} (the default: no deploy file in {_dir(detected)} names a platform)")
     if args.python is None:
-        used = detected.python
+        python = detected.python
         if python_default is not None:
-            args.python = used.value if used else python_default
+            args.python = python.value if python else python_default
         fallback = (f"{python_default} (the running interpreter's: no deploy file in {_dir(detected)} names a "
                     "Python)" if python_default else "")
-        _tell(err, "Python", used, detected.disagreeing_pythons(), fallback)
+        _tell(err, "Python", python, detected.disagreeing_pythons(), fallback)
+    if args.platform is None:
+        platform = detected.platform
+        _tell(err, "platform", platform, detected.disagreeing_platforms(),
+              f"{DEFAULT_PLATFORM} (the default: no deploy file in {_dir(detected)} names a platform)")
+        args.platform = platform_for_preset(platform.value, err) if platform else DEFAULT_PLATFORM
     return detected
 
 
