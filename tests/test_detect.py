@@ -58,11 +58,25 @@ def test_a_minor_and_a_patch_of_it_agree(tmp_path):
     assert detect_target(tmp_path).disagreeing_pythons() == []
 
 
-def test_a_python_other_tools_accept_but_wheelpin_cannot_lock_for_is_a_warning(tmp_path):
-    write(tmp_path, ".python-version", "pypy3.10\n")
+@pytest.mark.parametrize("value", ["pypy3.10", "system", "3.13t", "3.14.0rc1"])
+def test_a_python_other_tools_accept_but_wheelpin_cannot_lock_for_is_a_warning(tmp_path, value):
+    write(tmp_path, ".python-version", f"{value}\n")
     detected = detect_target(tmp_path)
     assert detected.python is None
-    assert detected.warnings and ".python-version:1" in detected.warnings[0] and "pypy3.10" in detected.warnings[0]
+    assert detected.warnings and ".python-version:1" in detected.warnings[0] and value in detected.warnings[0]
+
+
+def test_a_runtime_decided_at_deploy_time_is_a_warning(tmp_path):
+    write(tmp_path, "template.yaml", """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: !Ref PythonRuntime
+    """)
+    detected = detect_target(tmp_path)
+    assert (detected.python, detected.platform) == (None, None)
+    assert "template.yaml:5" in detected.warnings[0] and "!Ref PythonRuntime" in detected.warnings[0]
 
 
 @pytest.mark.parametrize(("name", "text", "where"), [

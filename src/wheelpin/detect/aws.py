@@ -59,8 +59,11 @@ def _function(name: str, own: yaml.Node | None, defaults: yaml.Node | None, runt
     """One function's Python and preset: its own keys, else the defaults' (Globals, provider)."""
     runtime = get(own, runtime_key) or get(defaults, runtime_key)
     runtime_text = scalar(runtime)
+    if isinstance(runtime, yaml.ScalarNode) and runtime_text is None:
+        return Findings(warnings=[f"{name}:{line_of(runtime)}: {runtime_key}: {runtime.tag} {runtime.value} is "
+                                  "decided at deploy time, so wheelpin cannot read it; give --python"])
     if runtime is None or runtime_text is None or not runtime_text.startswith("python3."):
-        return Findings()  # another language, or a !Ref decided at deploy time
+        return Findings()  # another language
     found = Findings(pythons=[Finding(value=runtime_text.removeprefix("python"), file=name, line=line_of(runtime),
                                       text=f"{runtime_key}: {runtime_text}")])
     arch_node = get(own, arch_key) or get(defaults, arch_key)

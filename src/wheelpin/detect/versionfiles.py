@@ -25,7 +25,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 # Versions other tools accept in these files but that name no CPython wheelpin can lock for: PyPy, GraalPy,
 # the system interpreter, a free-threaded build, a virtualenv name.  They are skipped with a warning.
-_OTHER_PYTHON_RE = re.compile(r"(pypy|graalpy|system|.*\d+t$|.*/).*", re.IGNORECASE)
+# Anything version-like that is no plain release (3.13t, 3.14.0rc1, 3) is one of those too.
+_OTHER_PYTHON_RE = re.compile(r"(pypy|graalpy|system|(cpython-)?\d+(\.\d+)*\S*|.*/).*", re.IGNORECASE)
 _PREFIX_RE = re.compile(r"^(?:cpython-|cpython@|python-)", re.IGNORECASE)
 
 
@@ -70,8 +71,9 @@ def _version_value(name: str, number: int, value: str, line: str) -> Findings:
     if VERSION_RE.fullmatch(bare):
         return Findings(pythons=[Finding(value=bare, file=name, line=number, text=line)])
     if _OTHER_PYTHON_RE.fullmatch(value):
-        return Findings(warnings=[f"{name}:{number}: {value!r} is not a CPython version wheelpin can lock for "
-                                  "(PyPy, free-threaded builds and the system Python are not supported); ignored"])
+        return Findings(warnings=[f"{name}:{number}: {value!r} is not a CPython release wheelpin can lock for "
+                                  "(PyPy, free-threaded builds, pre-releases and the system Python are not "
+                                  "supported); ignored"])
     raise InputError(f"{name}, line {number}: {value!r} is not a Python version; write 3.X or 3.X.Y (e.g. 3.12), "
                      "the form pyenv, uv and Heroku read.")
 
