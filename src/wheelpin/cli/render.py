@@ -48,7 +48,13 @@ def report_json(report: Report) -> dict[str, object]:
         } for v in report.pythons],
         "recommended": None if report.recommended is None else {
             "python": report.recommended.version, "patch": report.recommended.full_version},
+        "deployed": report.deployed,
     }
+
+
+def row_label(report: Report, python: str) -> str:
+    """A row's Python, marked when it is the one the project deploys."""
+    return f"{python} (deployed)" if python == report.deployed else python
 
 
 def markdown_lines(report: Report) -> Iterator[str]:
@@ -61,7 +67,7 @@ def markdown_lines(report: Report) -> Iterator[str]:
     for v in report.pythons:
         blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
         packages = "—" if v.status in _NOT_RESOLVED else str(len(v.pins))
-        yield f"| {v.python} | {marks[v.status]}{verdict_text(v)} | {packages} | {blockers} |"
+        yield f"| {row_label(report, v.python)} | {marks[v.status]}{verdict_text(v)} | {packages} | {blockers} |"
     yield ""
     for v in report.pythons:
         for b in v.blockers:
@@ -85,7 +91,7 @@ def print_report(console: Console, report: Report) -> None:
         verdict = f"[{colours[v.status]}]{escape(verdict_text(v))}[/]"
         blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
         packages = "-" if v.status in _NOT_RESOLVED else str(len(v.pins))
-        table.add_row(v.python, verdict, packages, blockers)
+        table.add_row(row_label(report, v.python), verdict, packages, blockers)
     console.print(table)
     for v in report.pythons:
         for b in v.blockers:

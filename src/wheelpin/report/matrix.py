@@ -70,9 +70,13 @@ class Report:
     platform: str
     pythons: tuple[PythonVerdict, ...]
     recommended: PythonRelease | None
+    # The Python the project deploys (read from its files): its row alone decides ok, so CI goes red with it.
+    deployed: str | None = None
 
     @property
     def ok(self) -> bool:
+        if self.deployed is not None:
+            return any(v.ok for v in self.pythons if v.python == self.deployed)
         return any(v.ok for v in self.pythons)
 
     @property
