@@ -7,7 +7,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -33,6 +33,7 @@ from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
 from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
+from wheelpin.pylockfile import is_pylock_path, pylock_lines
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
@@ -106,12 +107,7 @@ def warn_unchecked(inputs: Inputs, err: Console) -> None:
 
 
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
-    if args.output_file and args.output_file.lower().endswith(".toml"):
-        # The lock is requirements syntax; in a .toml file every installer (and pylock reader) would refuse it.
-        raise InputError(
-            f"-o {args.output_file}: pylock.toml output is not supported yet, and wheelpin writes requirements "
-            "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
-        )
+    check_output_name(args.output_file)
     upgrade = parse_upgrade(args.upgrade, args.upgrade_package)
     inputs = gather_inputs(args)
     inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
@@ -137,7 +133,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 print_error(err, exc)
                 continue
             _warn_yanked(resolution, warned, err)
-            _write_lock(args.output_file, resolution, command, err)
+            _write_lock(args.output_file, resolution, command, err, session)
     return 1 if failed else 0
 
 
@@ -201,11 +197,28 @@ def _header_dropped(token: str) -> str | None:
     return None
 
 
-def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
-    lines = lock_lines(resolution, command=command)
+def check_output_name(path: str | None) -> None:
+    """-o names the format: pylock.toml / pylock.NAME.toml is PEP 751, any other .toml is refused, anything
+    else is a requirements file."""
+    if path and path.lower().endswith(".toml") and not is_pylock_path(path):
+        # A requirements lock in a .toml file would be refused by every installer (and pylock reader).
+        raise InputError(
+            f"-o {path}: a .toml lock must be named as PEP 751 names lock files, pylock.toml or pylock.NAME.toml "
+            "with no dot in NAME (so for several Pythons one directory each, e.g. -o 'py{python}/pylock.toml'); "
+            "any other name gets requirements syntax, e.g. -o requirements-lock.txt."
+        )
+
+
+def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console,
+                session: Session) -> None:
     target = resolution.target
-    if pattern:
-        path = output_path(pattern, target)
+    path = output_path(pattern, target) if pattern else None
+    if path is not None and is_pylock_path(path):
+        lines: Iterable[str] = pylock_lines(resolution, command=command,
+                                            index_of=lambda name: session.project(name).index_url)
+    else:
+        lines = lock_lines(resolution, command=command)
+    if path is not None:
         write_atomic(path, lines)
         err.print(f"wrote {path}: {len(resolution.pins)} packages, wheels only for {target}")
     else:
