@@ -63,3 +63,9 @@ class NoWheelSolution(WheelpinError):
     def blockers(self) -> list[tuple[str, str]]:
         """``(requirement, why)`` rows for the short table the CLI prints."""
         return [(f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in self.causes]
+
+
+class LockNotForTarget(WheelpinError):
+    """A lock whose own environments or requires-python exclude the target: an installer refuses it."""
+
+    exit_code = 1

@@ -16,22 +16,23 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import check_lock
+from wheelpin.check import check_pins
+from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
     markdown_lines,
     print_error,
     print_report,
-    print_rows,
     report_json,
     runtime_file_text,
 )
 from wheelpin.config import index_urls, redact_text
-from wheelpin.errors import InputError, NoWheelSolution
+from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
 from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
-from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
+from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
+from wheelpin.locks import LockRead, read_lock
 from wheelpin.models import Resolution
 from wheelpin.pylockfile import is_pylock_path, pylock_lines
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
@@ -65,7 +66,7 @@ def gather_inputs(args: argparse.Namespace) -> Inputs:
 
 
 @contextmanager
-def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, *,
+def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err: Console, *,
                  speculate: bool = False) -> Iterator[Session]:
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
     warnings are printed when it closes.  Only a report speculates (see Session)."""
@@ -226,6 +227,9 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
 
 
 def run_report(args: argparse.Namespace, err: Console) -> int:
+    lock = lock_argument(args)
+    if lock is not None:
+        return run_lock_report(args, err, lock)
     if args.write_runtime:
         check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
     inputs = gather_inputs(args)
@@ -291,25 +295,31 @@ def _show_report(form: str, report: Report) -> None:
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
-    lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
     target: Target = make_target(args.python, args.platform)
+    lock = read_lock(args.lockfile, target, lock_selection(args))  # the format from its name and contents
     with open_session(args, lock, err) as session:
-        results = check_lock(lock, target, session)
-    if not results:
-        raise InputError(
-            f"{args.lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
-            "file and the --python/--platform given."
-        )
-    failures = [r for r in results if not r.ok]
-    out = Console(highlight=False, soft_wrap=True)
-    if not failures:
-        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}, and every requirement "
-                  "of theirs is pinned and met")
-        return 0
-    # One row per problem: a pin can lack a wheel and miss a requirement, and each has its own fix.
-    rows = [(f"{r.name}=={r.version}", problem.why,
-             problem.fix or (f"nearest version with a wheel: {r.nearest}" if r.nearest else ""), r.source)
-            for r in failures for problem in r.problems]
-    print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
-               ("pin", "why", "fix", "line"), rows)
-    return 1
+        results = check_pins(lock.pins, target, session, relock=lock.relock)
+    return show_check(lock, target, results, err)
+
+
+def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
+    """report --lock: the matrix for the lock's versions as they are, one check per Python."""
+    pythons = (parse_python_list(args.python) if args.python
+               else [r.version for r in default_pythons(known_releases())])
+    reads: list[tuple[Target, LockRead | str]] = []
+    for python in pythons:  # read first: the session needs the index a lock names (Pipfile.lock's sources)
+        target = make_target(python, args.platform)
+        try:
+            reads.append((target, read_lock(path, target, lock_selection(args))))
+        except LockNotForTarget as exc:
+            reads.append((target, str(exc)))
+    named = next((lock for _t, lock in reads if isinstance(lock, LockRead)), None)
+    verdicts = []
+    with open_session(args, named, err) as session:
+        for target, lock in reads:
+            if isinstance(lock, str):
+                verdicts.append(LockVerdict(target=target, refused=lock))
+            else:
+                results = check_pins(lock.pins, target, session, relock=lock.relock)
+                verdicts.append(LockVerdict(target=target, results=tuple(results)))
+    return print_lock_report(path, verdicts, args.format)
