@@ -116,7 +116,7 @@ def check_pins(pins: Sequence[LockPin], target: Target, session: Session, *,
     for pin in pins:
         choice = choices[pin.source]
         own = (_listed_problem(session, pin, choice, target, relock) if pin.files is not None
-               else _release_problem(session, pin, choice, target))
+               else _release_problem(session, pin, choice, target, relock))
         # The metadata's Requires-Python is news unless the page's already ruled the release out.
         page_said = choice is not None and choice.kind is BlockKind.REQUIRES_PYTHON
         python = None if page_said else _python_problem(pin, edges, target)
@@ -195,7 +195,7 @@ def _listed_problem(session: Session, pin: LockPin, choice: VersionChoice | None
 
 
 def _release_problem(session: Session, pin: LockPin, choice: VersionChoice | None,
-                     target: Target) -> Problem | None:
+                     target: Target, relock: str | None = None) -> Problem | None:
     """What the pin's own release and hashes stand in the way of, judged from the project page."""
     if choice is None:
         return Problem(kind=ProblemKind.NO_RELEASE, why="no such release on the index")
@@ -203,7 +203,7 @@ def _release_problem(session: Session, pin: LockPin, choice: VersionChoice | Non
         return Problem(kind=ProblemKind.NO_WHEEL, why=choice.reason or "no wheel for the target")
     if pin.hashes and not set(pin.hashes) & {w.sha256 for w in choice.wheels}:
         files = [p.file for p in session.releases(pin.name)[pin.version]]
-        return _hash_problem(pin, choice, files, target)
+        return _hash_problem(pin, choice, files, target, relock)
     return None
 
 
@@ -222,7 +222,8 @@ def _relock(target: Target, relock: str | None = None, name: str = "") -> str:
     return f"re-lock with 'wheelpin resolve --python {target.python_version} --platform {target.platform.tag}'"
 
 
-def _hash_problem(pin: LockPin, choice: VersionChoice, files: Sequence[DistFile], target: Target) -> Problem:
+def _hash_problem(pin: LockPin, choice: VersionChoice, files: Sequence[DistFile], target: Target,
+                  relock: str | None) -> Problem:
     """The line's hashes name none of the target's wheels: say which files they do name, since each case has
     its own remedy."""
     wheel = choice.wheels[0].filename
@@ -231,17 +232,17 @@ def _hash_problem(pin: LockPin, choice: VersionChoice, files: Sequence[DistFile]
         return Problem(kind=ProblemKind.HASH_SDIST, why=(
             f"the lock hashes the sdist {choice.sdist.filename}, not a wheel, so the installer would build "
             f"{pin.name} from source (and refuse with --only-binary)"),
-            fix=f"{_relock(target)}, which hashes the wheel {wheel}")
+            fix=f"{_relock(target, relock, pin.name)}, which hashes the wheel {wheel}")
     others = sorted(f.filename for f in files if f.sha256 in given)
     if others:
         return Problem(kind=ProblemKind.HASH_OTHER_TARGET, why=(
             "this version has wheels for the target, but the lock's hashes are for another target's wheels "
-            f"({_few(others)})"), fix=f"{_relock(target)}, which hashes {wheel}")
+            f"({_few(others)})"), fix=f"{_relock(target, relock, pin.name)}, which hashes {wheel}")
     return Problem(kind=ProblemKind.HASH_UNKNOWN, why=(
         f"no hash on the line is a file of {pin.name} {pin.version} on the index "
         f"(sha256:{sorted(given)[0][:12]}…): the installer would refuse the download as tampered with"),
         fix=f"find out where the hash came from (an edited lock, or a file replaced on the index), then "
-            f"{_relock(target)}")
+            f"{_relock(target, relock, pin.name)}")
 
 
 def _requirement_problems(pins: Sequence[LockPin], edges: Edges, target: Target,
