@@ -118,3 +118,15 @@ def test_a_lock_for_a_patch_release_names_that_patch() -> None:
                                           ("py{python}/pylock.toml", True)])
 def test_pylock_names_follow_pep_751(name: str, ok: bool) -> None:
     assert is_pylock_path(name) is ok
+
+
+def test_re_locking_into_an_existing_pylock_keeps_its_pins(index_url: str, cache_dir: Path, tmp_path: Path,
+                                                          clean_env: object, capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    out = tmp_path / "pylock.toml"
+    common = ["--python", HOST, "-o", str(out), "--index-url", index_url, "--cache-dir", str(cache_dir)]
+    assert main(["resolve", "pydantic==2.9.2", "annotated-types==0.7.0", *common]) == 0
+    # Loosened: the newest annotated-types is 0.8.0, but the lock's 0.7.0 still fits and is kept.
+    assert main(["resolve", "pydantic==2.9.2", "annotated-types", *common]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert {p.name: str(p.version) for p in read_pylock(out).packages}["annotated-types"] == "0.7.0"
