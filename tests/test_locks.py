@@ -3,6 +3,7 @@ recorded index on 127.0.0.1 (scripts/make_lock_fixtures.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -39,8 +40,8 @@ def copy(fixture: str, tmp_path: Path, name: str | None = None) -> Path:
     return target
 
 
-def pins(path: Path, target=PY312, selection: Selection = Selection()) -> dict[str, str]:
-    return {p.name: str(p.version) for p in read_lock(str(path), target, selection).pins}
+def pins(path: Path, target=PY312, selection: Selection | None = None) -> dict[str, str]:
+    return {p.name: str(p.version) for p in read_lock(str(path), target, selection or Selection()).pins}
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
@@ -120,7 +121,7 @@ wheels = [{ url = "http://127.0.0.1:1/files/h11-0.16.0-py3-none-any.whl", hash =
 name = "uvloop"
 version = "0.21.0"
 source = { registry = "http://127.0.0.1:1/simple/" }
-wheels = [{ url = "http://127.0.0.1:1/files/uvloop-0.21.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", hash = "sha256:22" }]
+wheels = [{ url = "http://127.0.0.1:1/files/uvloop-0.21.0-cp312-cp312-manylinux_2_28_x86_64.whl", hash = "sha256:22" }]
 
 [[package]]
 name = "pywin"
@@ -287,3 +288,25 @@ def test_report_on_a_lock_gives_the_matrix_for_its_versions_as_they_are(run) -> 
 def test_report_on_a_lock_takes_no_requirements_besides(run) -> None:
     code, _out, err = run("report", "--lock", str(LOCKS / "uv" / "uv.lock"), "fastapi", "--python", "3.12")
     assert code == 2 and "give one lock file and no requirements" in err
+
+
+def test_report_on_a_lock_as_markdown_and_json(run) -> None:
+    code, out, _err = run("report", str(LOCKS / "poetry" / "poetry.lock"), "--python", "3.13,3.14",
+                          "--format", "markdown")
+    assert code == 0
+    assert "| 3.13 | yes | 11 | - |" in out and "| 3.14 | no | 11 | pydantic-core==2.23.4 |" in out
+    code, out, _err = run("report", "--lock", str(LOCKS / "pipenv" / "Pipfile.lock"), "--python", "3.14",
+                          "--format", "json")
+    assert code == 1
+    verdict = json.loads(out)["pythons"][0]
+    assert (verdict["python"], verdict["ok"], [b["name"] for b in verdict["blockers"]]) == (
+        "3.14", False, ["pydantic-core"])
+
+
+@pytest.mark.parametrize("fixture", ["uv/uv.lock", "poetry/poetry.lock"])
+def test_a_lock_outside_its_projects_requires_python_is_refused(run, fixture: str) -> None:
+    """Both projects require Python >=3.11: uv sync and poetry install refuse 3.10."""
+    code, _out, err = run("check", str(LOCKS / fixture), "--python", "3.10")
+    assert code == 1 and "was locked for Python >=3.11, which excludes Python 3.10.0" in err
+    code, out, _err = run("report", str(LOCKS / fixture), "--python", "3.10,3.12")
+    assert code == 0 and re.search(r"3\.10: no; 0; lock refused", out)

@@ -165,6 +165,13 @@ def _holds(marker: Marker | None, target: Target, extras: Iterable[str] = ()) ->
     return any(marker.evaluate({**environment, "extra": extra}) for extra in ("", *extras))
 
 
+def _python_bound(path: str, requires_python: str, target: Target) -> None:
+    """uv and Poetry refuse to install a lock on a Python outside the project's requires-python."""
+    if requires_python and not target.admits(requires_python):
+        raise LockNotForTarget(f"{path} was locked for Python {requires_python}, which excludes Python "
+                               f"{target.python_full_version}: its tool refuses to install it there.")
+
+
 def _file(filename: str, url: str, digest: object, *, size: object = None, upload_time: object = None) -> DistFile:
     text = str(digest or "")
     sha256 = text.split(":", 1)[1] if text.startswith("sha256:") else None
@@ -287,6 +294,7 @@ def _uv_roots(data: Mapping[str, Any], entries: list[dict[str, Any]]) -> list[in
 
 
 def _read_uv(path: str, text: str, data: dict[str, Any], target: Target, selection: Selection) -> LockRead:
+    _python_bound(path, str(data.get("requires-python") or ""), target)
     entries: list[dict[str, Any]] = list(data.get("package", []))
     graph = _UvGraph(path, target, entries, {})
     for i, entry in enumerate(entries):
@@ -436,6 +444,7 @@ def _poetry_applies(entry: Mapping[str, Any], groups: set[str], target: Target, 
 
 
 def _read_poetry(path: str, text: str, data: dict[str, Any], target: Target, selection: Selection) -> LockRead:
+    _python_bound(path, poetry_specifier(str(data.get("metadata", {}).get("python-versions", "*"))) or "", target)
     groups = {"main", *selection.groups}
     legacy_files = data.get("metadata", {}).get("files", {})  # Poetry 1.x: [metadata.files], by name
     lines = _package_lines(text, "[[package]]")
@@ -450,9 +459,8 @@ def _read_poetry(path: str, text: str, data: dict[str, Any], target: Target, sel
             skipped.append(f"{name} ({source.get('type')} {source.get('url', '')})")
             continue
         listed = entry.get("files") or legacy_files.get(entry.get("name"), legacy_files.get(name, []))
-        base = str(source.get("url", "")).rstrip("/")
-        files = tuple(_file(str(f["file"]), f"{base}/{f['file']}" if base else "", f.get("hash"))
-                      for f in listed if "file" in f)
+        # Poetry records file names and hashes, not URLs: the index's page has those.
+        files = tuple(_file(str(f["file"]), "", f.get("hash")) for f in listed if "file" in f)
         python = str(entry.get("python-versions", "*"))
         pins.append(LockPin(name=name, version=_version(entry.get("version"), where), source=where,
                             files=files, dependencies=tuple(_poetry_dependency_lines(entry)),

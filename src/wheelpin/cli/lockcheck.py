@@ -95,20 +95,23 @@ def print_lock_report(path: str, verdicts: Sequence[LockVerdict], form: str) -> 
         return 0 if any(v.ok for v in verdicts) else 1
     out = Console(highlight=False, soft_wrap=True)
     platform = verdicts[0].target.platform.tag if verdicts else ""
+    title, headers = f"{path}: wheel-only installs on {platform}", ("Python", "wheel-only", "packages", "blocked by")
     rows = [(v.target.python_version, "yes" if v.ok else "no", str(len(v.results)),
              ", ".join(f"{r.name}=={r.version}" for r in v.results if not r.ok) or ("lock refused" if v.refused
                                                                                   else "-"))
             for v in verdicts]
-    print_rows(out, f"{path}: wheel-only installs on {platform}", ("Python", "wheel-only", "packages", "blocked by"),
-               rows)
-    for v in verdicts:
-        if v.refused:
-            out.print(f"  {v.target.python_version}: {v.refused}")
-        for r in v.results:
-            for problem in r.problems:
-                fix = _fix(r, problem.fix)
-                out.print(f"  {v.target.python_version}: {r.name}=={r.version}: {problem.why}"
-                          + (f"; fix: {fix}" if fix else ""))
+    notes = [f"{v.target.python_version}: {v.refused}" for v in verdicts if v.refused] + [
+        f"{v.target.python_version}: {r.name}=={r.version}: {p.why}" + (f"; fix: {fix}" if (fix := _fix(r, p.fix))
+                                                                        else "")
+        for v in verdicts for r in v.results for p in r.problems]
+    if form == "markdown":  # for $GITHUB_STEP_SUMMARY and PR comments, as the requirements report has it
+        lines = [f"### {title}", "", "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers),
+                 *("| " + " | ".join(row) + " |" for row in rows), "", *(f"- {note}" for note in notes)]
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+    else:
+        print_rows(out, title, headers, rows)
+        for note in notes:
+            out.print(f"  {note}")
     return 0 if any(v.ok for v in verdicts) else 1
 
 
