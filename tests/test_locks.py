@@ -310,3 +310,20 @@ def test_a_lock_outside_its_projects_requires_python_is_refused(run, fixture: st
     assert code == 1 and "was locked for Python >=3.11, which excludes Python 3.10.0" in err
     code, out, _err = run("report", str(LOCKS / fixture), "--python", "3.10,3.12")
     assert code == 0 and re.search(r"3\.10: no; 0; lock refused", out)
+
+
+def test_pipfile_lock_markers_may_use_pep_751_dependency_groups(tmp_path: Path) -> None:
+    """pipenv (2026) writes develop entries with "'dev' in dependency_groups", which only PEP 751's lock-file
+    marker context defines."""
+    path = tmp_path / "Pipfile.lock"
+    path.write_text(json.dumps({
+        "_meta": {"sources": [{"name": "fixture", "url": "http://127.0.0.1:1/simple/"}]},
+        "default": {"six": {"version": "==1.17.0", "hashes": []}},
+        "develop": {"pytest": {"version": "==8.0.0", "markers": "('dev' in dependency_groups) and "
+                                                                "(python_version >= '3.10')"},
+                    "tomli": {"version": "==2.0.0", "markers": "('dev' in dependency_groups) and "
+                                                               "(python_version < '3.11')"}},
+    }), encoding="utf-8")
+    assert pins(path) == {"six": "1.17.0"}
+    assert pins(path, selection=Selection(dev=True)) == {"six": "1.17.0", "pytest": "8.0.0"}
+    assert read_lock(str(path), PY312).index_url == "http://127.0.0.1:1/simple/"

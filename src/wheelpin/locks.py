@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock, PylockValidationError, is_valid_pylock_path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -158,11 +158,23 @@ def _marker(text: object, where: str) -> Marker | None:
         raise InputError(f"{where}: the marker {text!r} is not PEP 508; is the lock damaged?") from None
 
 
-def _holds(marker: Marker | None, target: Target, extras: Iterable[str] = ()) -> bool:
-    environment = target.marker_environment()
+def _holds(marker: Marker | None, target: Target, extras: Iterable[str] = (), groups: Iterable[str] = ()) -> bool:
+    """Whether ``marker`` holds on the target with these extras and groups.  Lock files may use PEP 751's
+    ``extras`` and ``dependency_groups`` sets (pipenv writes ``'dev' in dependency_groups``), which only the
+    lock-file evaluation context knows."""
     if marker is None:
         return True
-    return any(marker.evaluate({**environment, "extra": extra}) for extra in ("", *extras))
+    environment = target.marker_environment()
+    try:
+        return any(marker.evaluate({**environment, "extra": extra}) for extra in ("", *extras))
+    except UndefinedEnvironmentName:
+        sets: dict[str, str | AbstractSet[str]] = {**environment, "extras": frozenset(extras),
+                                                   "dependency_groups": frozenset(groups)}
+        try:
+            return marker.evaluate(sets, context="lock_file")
+        except UndefinedEnvironmentName as exc:
+            raise InputError(f"the marker {marker} uses {exc}, which no installer defines; is the lock damaged?"
+                             ) from None
 
 
 def _python_bound(path: str, requires_python: str, target: Target) -> None:
@@ -481,8 +493,9 @@ def _read_pipfile(path: str, text: str, target: Target, selection: Selection) ->
     for section in ("default", "develop") if selection.dev else ("default",):
         for name, entry in (data.get(section) or {}).items():
             where = f"{path}:{_json_key_line(text, name)}"
+            groups = ("dev",) if section == "develop" else ()
             if name in seen or not isinstance(entry, dict) or not _holds(_marker(entry.get("markers"), where),
-                                                                         target):
+                                                                         target, groups=groups):
                 continue  # a package in both sections is installed once, as pipenv install --dev does
             seen.add(name)
             version = str(entry.get("version", ""))
