@@ -88,6 +88,10 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                                           "shown as excluded. Exit 0: at least one Python is clean; 1: none; 2: "
                                           "bad input, or every Python excluded; 3: the index could not be read.")
     _input_options(rep)
+    rep.add_argument("--lock", metavar="LOCKFILE",
+                     help="report on this lock's versions as they are (any format check reads; a positional "
+                          "*.lock or pylock.toml name works too) instead of resolving requirements")
+    _lock_options(rep)
     rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
                      help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
                           "(schema in docs/report.schema.json)")
@@ -107,9 +111,22 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
                               description="Check that every pin of a lock has a wheel for the target. "
                                           "Exit 0: it does; 1: some pins have none; 2: bad input; 3: index "
                                           "unreadable.")
-    chk.add_argument("lockfile", metavar="LOCKFILE", help="a requirements file of name==version lines")
+    chk.add_argument("lockfile", metavar="LOCKFILE",
+                     help="a lock: requirements*.txt (name==version lines), pylock.toml / pylock.NAME.toml, uv.lock, "
+                          "poetry.lock or Pipfile.lock (the format is read from the name, else the contents)")
+    chk.add_argument("--extra", action="append", default=[], metavar="NAME",
+                     help="uv.lock, poetry.lock, pylock.toml: include this extra of the project (repeatable)")
+    _lock_options(chk)
     _target_options(chk)
     _index_options(chk)
+
+
+def _lock_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group", action="append", default=[], metavar="NAME",
+                        help="uv.lock, poetry.lock, pylock.toml: also install this dependency group (repeatable); "
+                             "by default only the main dependencies, as 'uv sync --no-dev' and "
+                             "'poetry install --only main' install them")
+    parser.add_argument("--dev", action="store_true", help="Pipfile.lock: also install its develop section")
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
