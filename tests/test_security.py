@@ -21,6 +21,9 @@ from wheelpin.config import refuse_plain_http, trusted_hosts
 from wheelpin.errors import InputError
 from wheelpin.inputs import parse_requirements_file
 
+# Every test here talks to a server on 127.0.0.1 or runs subprocesses: a hang must fail, not stall CI.
+pytestmark = pytest.mark.timeout(60)
+
 LINUX_312 = "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64"
 LINUX_311 = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
 
