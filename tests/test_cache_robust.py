@@ -49,11 +49,17 @@ def pins(lock: Path) -> str:
         if lock.exists() else ""
 
 
+_REFERENCE: dict[str, str] = {}
+
+
 @pytest.fixture
 def reference(run, tmp_path: Path) -> str:
-    code, lock, _err = run(tmp_path / "reference-cache", tmp_path / "reference.txt")
-    assert code == 0
-    return lock
+    """The lock of a run on a fresh cache (computed once: the fixture index never changes)."""
+    if not _REFERENCE:
+        code, lock, _err = run(tmp_path / "reference-cache", tmp_path / "reference.txt")
+        assert code == 0
+        _REFERENCE["lock"] = lock
+    return _REFERENCE["lock"]
 
 
 def warnings_of(err: str) -> list[str]:
@@ -86,9 +92,10 @@ def test_an_uncreatable_cache_dir_warns_once_and_the_run_goes_on_in_memory(run, 
     assert "Traceback" not in err
 
 
-def test_a_read_only_cache_dir_and_parent_warn_and_the_run_goes_on(run, reference, tmp_path):
+def test_a_read_only_cache_dir_and_parent_warn_and_the_run_goes_on(run, request, tmp_path):
     if not writes_blocked_by_chmod(tmp_path):
         pytest.skip("chmod does not stop this user's writes (root): covered by the path under a regular file")
+    reference = request.getfixturevalue("reference")
     parent = tmp_path / "ro"
     parent.mkdir()
     parent.chmod(0o500)
