@@ -38,7 +38,7 @@ class _Proxy(BaseHTTPRequestHandler):
             self.server.release.wait(60)
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "range")}
-        upstream = httpx.get(self.server.upstream + self.path, headers=headers)
+        upstream = httpx.get(self.server.upstream + self.path, headers=headers, trust_env=False)
         self.send_response(upstream.status_code)
         for key in ("content-type", "content-range", "location", "accept-ranges"):
             if key in upstream.headers:
