@@ -564,6 +564,7 @@ def load_inputs(
             f"extras were requested ({', '.join(extras)}) but no pyproject.toml was given; pass the "
             "pyproject.toml that defines them or drop the extras."
         )
+    requirement_files = list(requirement_files)  # read twice: parsed here, named below when they hold nothing
     parts: list[Inputs] = [parse_requirements_file(path) for path in requirement_files]
     parts += [parse_requirements_file(path, constraint=True) for path in constraint_files]
     parts.append(parse_requirement_strings(requirement_args))
@@ -578,8 +579,11 @@ def load_inputs(
             "requirements on the index, e.g. `name==version`, or the project's pyproject.toml."
         )
     if not merged.requirements:
+        given = [*requirement_files, *([os.fspath(pyproject)] if pyproject is not None else [])]
+        # "pass -r FILE" to someone who did would send them looking for the wrong mistake.
+        where = f" ({', '.join(_display(g) for g in given)} holds none)" if given else ""
         raise InputError(
-            "no requirements given: pass -r FILE, a pyproject.toml path, or requirement arguments"
+            f"no requirements given{where}: pass -r FILE, a pyproject.toml path, or requirement arguments"
         )
     return merged
 

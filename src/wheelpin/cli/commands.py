@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,9 +37,10 @@ from wheelpin.cli.render import (
     report_json,
     runtime_file_text,
 )
-from wheelpin.config import index_urls, redact_text
+from wheelpin.config import index_urls, redact_text, refuse_plain_http, trusted_hosts
 from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
-from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
+from wheelpin.index import CachedIndex, EventHook, HttpIndex, default_cache_dir, make_client
+from wheelpin.index.auth import IndexAuth, split_credentials
 from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.locks import LockRead, read_lock
@@ -80,9 +82,6 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
                  speculate: bool = False) -> Iterator[Session]:
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
     warnings are printed when it closes.  Only a report speculates (see Session)."""
-    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
-                      file_index_url=inputs.index_url if inputs else None,
-                      file_extra=inputs.extra_index_urls if inputs else ())
     counts = {"page": 0, "metadata": 0}
     status = err.status("resolving…") if err.is_terminal else None
 
@@ -91,9 +90,11 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
         if status is not None:
             status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
 
-    http = HttpIndex(urls, on_event=on_event)
+    http = open_index(args, inputs, on_event, err)
     cached = CachedIndex(http, args.cache_dir or default_cache_dir(), ttl=args.cache_ttl,
                          refresh=args.refresh, offline=args.offline)
+    for warning in cached.warnings:  # now, not at the end: the run may take minutes without the cache
+        err.print(f"warning: {warning}", highlight=False, markup=False)
     session = Session(cached, speculate=speculate)
     if status is not None:
         status.start()
@@ -107,6 +108,26 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
         http.client.close()
         for warning in session.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
+
+
+def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_event: EventHook,
+               err: Console) -> HttpIndex:
+    """The configured index, plain http refused off loopback and trusted hosts, its credentials taken out of
+    the URLs (so that no message, cache key or lock can hold them) and given to the client's auth instead."""
+    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
+                      file_index_url=inputs.index_url if inputs else None,
+                      file_extra=inputs.extra_index_urls if inputs else ())
+    refuse_plain_http(urls, trusted_hosts(args.trusted_host))
+    plain, given = split_credentials(urls)
+    keyring = None
+    if args.keyring_provider == "subprocess":
+        keyring = shutil.which("keyring")
+        if keyring is None:
+            err.print("warning: --keyring-provider subprocess: no keyring command on PATH, so no password comes "
+                      "from a keyring; install keyring (e.g. pipx install keyring)", highlight=False, markup=False)
+    client = make_client()
+    client.auth = IndexAuth(given, keyring=keyring)
+    return HttpIndex(plain, client=client, on_event=on_event)
 
 
 def warn_unchecked(inputs: Inputs, err: Console) -> None:

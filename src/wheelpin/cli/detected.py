@@ -172,8 +172,8 @@ def note_lock_target(path: str, target: Target, err: Console) -> None:
     try:
         with open(path, encoding="utf-8-sig") as handle:
             head = [next(handle, "").rstrip("\r\n") for _ in range(12)]
-    except OSError:
-        return  # check itself reports an unreadable lock
+    except (OSError, UnicodeDecodeError):
+        return  # check itself reports an unreadable lock, with its file and line
     for line in head:
         match = _LOCK_TARGET_RE.match(line)
         if match and (match[1] != target.python_version or match[3] != target.platform.tag):

@@ -169,6 +169,12 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
                             "PIP_INDEX_URL, pip's config, then pip's own default)")
     group.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
                        help="another index, consulted in order when earlier ones lack a project")
+    group.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
+                       help="accept a plain-http index on this host (repeatable; also PIP_TRUSTED_HOST and pip's "
+                            "trusted-host config); loopback hosts need none")
+    group.add_argument("--keyring-provider", choices=("disabled", "subprocess"), default="disabled",
+                       help="where to find index passwords the URL and ~/.netrc do not give: disabled (default) or "
+                            "subprocess (the keyring command on PATH, asked for the URL's user name, as pip does)")
     group.add_argument("--cache-dir", metavar="DIR",
                        help="cache directory (default: WHEELPIN_CACHE_DIR or the user cache dir)")
     group.add_argument("--refresh", action="store_true", help="re-fetch project pages even if cached")
