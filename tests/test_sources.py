@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from wheelpin.errors import InputError
+from fakeindex import FakeIndex
+from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.inputs import Inputs, load_inputs, parse_pyproject, parse_requirements_file
+from wheelpin.resolve import Session, resolve
 from wheelpin.sources import parse_pipfile, poetry_python_marker, poetry_specifier
+from wheelpin.target import make_target
 
 
 @pytest.fixture(autouse=True)
@@ -265,6 +268,49 @@ dependencies = ["web", "lib==1.0"]
 constraint-dependencies = ["base<2"]
 override-dependencies = ["lib>=2", "old-dep>=3"]
 """
+
+
+def stack() -> FakeIndex:
+    """web 1.0 requires base and, wrongly, old-dep<3; lib 1.0 and 2.0; base 1.0 and 2.0; old-dep 2.0, 3.0."""
+    fake = FakeIndex()
+    fake.add("web", "1.0", requires=["base", "old-dep<3"])
+    for name, versions in (("lib", ("1.0", "2.0")), ("base", ("1.0", "2.0")), ("old-dep", ("2.0", "3.0"))):
+        for version in versions:
+            fake.add(name, version)
+    return fake
+
+
+def resolved(inputs: Inputs, fake: FakeIndex) -> dict[str, str]:
+    session = Session(fake)
+    try:
+        return {p.name: str(p.version) for p in resolve(inputs, make_target("3.11", "manylinux"), session).pins}
+    finally:
+        session.close()
+
+
+def test_tool_uv_constraints_and_overrides_are_read() -> None:
+    inputs = parse_pyproject(write("pyproject.toml", UV))
+    assert [str(c.requirement) for c in inputs.constraints] == ["base<2"]
+    assert [(str(o.requirement), o.source) for o in inputs.overrides] == [("lib>=2", "pyproject.toml:8"),
+                                                                         ("old-dep>=3", "pyproject.toml:8")]
+
+
+def test_tool_uv_constraints_narrow_and_overrides_replace_direct_and_transitive_requirements() -> None:
+    assert resolved(parse_pyproject(write("pyproject.toml", UV)), stack()) == {
+        "web": "1.0", "base": "1.0", "lib": "2.0", "old-dep": "3.0"}
+    # Without the override, web's old-dep<3 binds; as a constraint old-dep>=3 could only conflict with it.
+    plain = parse_pyproject(write("pyproject.toml", UV.replace(', "old-dep>=3"', "")))
+    assert resolved(plain, stack())["old-dep"] == "2.0"
+    as_constraint = UV.replace(', "old-dep>=3"]', "]").replace('["base<2"]', '["base<2", "old-dep>=3"]')
+    with pytest.raises(NoWheelSolution):
+        resolved(parse_pyproject(write("pyproject.toml", as_constraint)), stack())
+
+
+def test_an_override_adds_no_package_and_one_whose_marker_fails_drops_the_requirement() -> None:
+    windows_only = '["unused>=1", "old-dep>=3; sys_platform == \'win32\'"]'
+    write("pyproject.toml", UV.replace('["lib>=2", "old-dep>=3"]', windows_only))
+    pins = resolved(parse_pyproject("pyproject.toml"), stack())
+    assert "unused" not in pins and "old-dep" not in pins and pins["lib"] == "1.0"
 
 
 # -- requirement files as Windows writes them, and standard input ----------------------------------------

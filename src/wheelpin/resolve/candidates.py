@@ -8,7 +8,9 @@ packages named in ``allow_source``; in a permissive resolution the others follow
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 
+from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -26,7 +28,8 @@ from wheelpin.wheels import VersionChoice
 class CandidateFactory:
     def __init__(self, session: Session, target: Target, *, constraints: Sequence[Req] = (),
                  allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False,
-                 preferences: Mapping[NormalizedName, Version] | None = None) -> None:
+                 preferences: Mapping[NormalizedName, Version] | None = None,
+                 overrides: Mapping[NormalizedName, Sequence[Req]] | None = None) -> None:
         self.session = session
         self.target = target
         # Permissive: releases without a wheel stay candidates, after every wheel-bearing one, so the
@@ -41,6 +44,11 @@ class CandidateFactory:
         # of one resolution's candidates never changes under it.
         self.preferences: dict[NormalizedName, Version] = dict(preferences or {})
         self.prefetch = policy_for(session, target)
+        # [tool.uv] override-dependencies: a release's requirement on one of these packages is replaced by
+        # them (uv's Overrides::apply), so an upper bound a dependency got wrong no longer binds.
+        self.overrides = {name: tuple(replace(r, source="") for r in reqs) for name, reqs in (overrides or {}).items()}
+        self._overrides_key = tuple(sorted((name, tuple(r.text for r in reqs))
+                                           for name, reqs in self.overrides.items()))
 
     # -- candidates ----------------------------------------------------------------------------------
     def find_candidates(self, reqs: Sequence[Req], excluded: Collection[Version]) -> Callable[[], Iterator[Candidate]]:
@@ -80,7 +88,8 @@ class CandidateFactory:
     def dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
         """Asked again by every resolution of a report (strict, permissive, each fix tried): worked out
         once per run, release and target."""
-        key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked, self.target)
+        key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked, self.target,
+               self._overrides_key)
         return self.session.memo(key, lambda: self._dependencies(candidate))
 
     def _dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
@@ -102,15 +111,28 @@ class CandidateFactory:
             # foo[x]==v depends on foo==v: both identifiers then agree on one version.
             deps.append(Req(name=candidate.name, specifier=SpecifierSet(f"=={candidate.version}"),
                             text=f"{candidate.name}=={candidate.version}"))
+        overridden: set[NormalizedName] = set()
         for line in meta.requires_dist:
             dep = parse_dependency(line)
             if dep is None:
                 self.session.warn(f"{candidate}: ignored an invalid Requires-Dist line {line!r}")
+            elif dep[1].name in self.overrides:
+                if self._override_applies(line, dep[0].marker, candidate) and dep[1].name not in overridden:
+                    overridden.add(dep[1].name)
+                    deps += self.overrides[dep[1].name]
             elif marker_wanted(self.session, self.target, line, dep[0].marker, candidate.extras):
                 deps.append(dep[1])
         for wanted in deps:
             self.prefetch.on_requirement(wanted, pre=self.pre)
         return tuple(deps)
+
+    def _override_applies(self, line: str, marker: Marker | None, candidate: Candidate) -> bool:
+        """uv replaces a requirement with its overrides whatever its marker says, except that one guarded by
+        an extra stays guarded by it; wheelpin then asks the whole marker (an extra's line with a platform
+        condition too is replaced only where both hold, a narrower reading than uv's)."""
+        if marker is None or "extra" not in str(marker):
+            return True
+        return marker_wanted(self.session, self.target, line, marker, candidate.extras)
 
     # -- questions explanations ask ------------------------------------------------------------------
     def admitted(self, name: NormalizedName, reqs: Sequence[Req]) -> list[Version]:

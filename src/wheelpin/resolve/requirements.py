@@ -109,11 +109,33 @@ def to_req(requirement: Requirement, source: str = "") -> Req:
 
 
 def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[Req]]:
-    """The user's requirements and constraints that apply to ``target`` (markers evaluated for it)."""
+    """The user's requirements and constraints that apply to ``target`` (markers evaluated for it).  A
+    requirement on a package with overrides gives way to them, as in uv: whatever its own marker says."""
     environment = {**target.marker_environment(), "extra": ""}
 
     def applicable(items: Sequence[InputRequirement]) -> list[Req]:
         return [to_req(item.requirement, item.source) for item in items
                 if item.requirement.marker is None or item.requirement.marker.evaluate(environment)]
 
-    return applicable(inputs.requirements), applicable(inputs.constraints)
+    overrides = override_requirements(inputs, target)
+    requirements: list[Req] = []
+    for item in inputs.requirements:
+        name = canonicalize_name(item.requirement.name)
+        if name not in overrides:
+            requirements += applicable([item])
+        elif not any(r.name == name for r in requirements):
+            requirements += overrides[name]
+    return requirements, applicable(inputs.constraints)
+
+
+def override_requirements(inputs: Inputs, target: Target) -> dict[NormalizedName, list[Req]]:
+    """``[tool.uv] override-dependencies`` by package: each names the versions allowed, in place of every
+    requirement on that package; an override whose marker excludes ``target`` allows none (the package is
+    then not required there), so an override for every platform is written once per marker, as uv asks."""
+    environment = {**target.marker_environment(), "extra": ""}
+    overrides: dict[NormalizedName, list[Req]] = {}
+    for item in inputs.overrides:
+        name = canonicalize_name(item.requirement.name)
+        wanted = item.requirement.marker is None or item.requirement.marker.evaluate(environment)
+        overrides.setdefault(name, []).extend([to_req(item.requirement, item.source)] if wanted else [])
+    return overrides
