@@ -11,6 +11,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from fakeindex import FakeIndex
+from wheelpin.cli import main
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.inputs import Inputs, load_inputs, parse_pyproject, parse_requirements_file
 from wheelpin.resolve import Session, resolve
@@ -339,3 +340,64 @@ def test_dash_r_dash_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> No
     inputs = load_inputs(requirement_files=["-"])
     assert reqs(inputs) == ["six==1.17.0", "idna"]
     assert [i.source for i in inputs.requirements] == ["<stdin>:1", "more.txt:1"]  # includes: relative to cwd
+
+
+# -- the command line, against the recorded index on 127.0.0.1 --------------------------------------------
+@pytest.fixture
+def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def test_resolve_reads_a_pipfile_and_its_dev_packages_with_dev(run, index_server) -> None:
+    write("Pipfile", '[packages]\nclick = "~=8.3.0"\n\n[dev-packages]\nsix = "*"\n\n'
+                     '[requires]\npython_version = "3.12"\n')
+    code, out, err = run("resolve", "Pipfile", "--python", "3.12")
+    assert code == 0, err
+    assert "click==8.3.3" in out and "# via -r Pipfile" in out and "six==" not in out
+    code, out, err = run("resolve", "-r", "Pipfile", "--dev", "--python", "3.12")
+    assert code == 0, err
+    assert "click==8.3.3" in out and "six==1.17.0" in out
+    assert not [r for r in index_server.requests if "pipfile" in r.lower()]
+
+
+def test_report_reads_a_pipfile(run) -> None:
+    write("Pipfile", '[packages]\nsix = "*"\n')
+    code, out, err = run("report", "Pipfile", "--python", "3.12", "--format", "json")
+    assert code == 0, err
+    assert '"ok": true' in out
+
+
+def test_resolve_takes_a_group_and_tool_uv_constraints(run) -> None:
+    write("pyproject.toml", '[project]\nname = "app"\nversion = "1"\ndependencies = ["six"]\n'
+                            '[dependency-groups]\ncli = ["click"]\ndev = [{include-group = "cli"}]\n'
+                            '[tool.uv]\nconstraint-dependencies = ["click<8.2"]\n')
+    code, out, err = run("resolve", ".", "--group", "dev", "--python", "3.12")
+    assert code == 0, err
+    assert "six==1.17.0" in out and "click==8.1.8" in out
+    code, out, _err = run("resolve", "pyproject.toml", "--python", "3.12")
+    assert "click" not in out  # a constraint adds no package
+
+
+def test_resolve_reads_requirements_from_standard_input(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("six\r\n".encode("utf-16"))))
+    code, out, err = run("resolve", "-r", "-", "--python", "3.12")
+    assert code == 0, err
+    assert "six==1.17.0" in out and "# via -r <stdin>" in out
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["six", "--dev"], ["--dev", "no Pipfile"]),
+    (["six", "--group", "dev"], ["no pyproject.toml was given"]),
+    (["Pipfile", "--group", "dev"], ["no pyproject.toml was given"]),
+])  # fmt: skip
+def test_source_flags_without_their_file_are_exit_2(run, args: list[str], words: list[str]) -> None:
+    write("Pipfile", '[packages]\nsix = "*"\n')
+    code, out, err = run("resolve", *args, "--python", "3.12")
+    assert code == 2 and out == "" and "Traceback" not in err
+    for word in words:
+        assert word in err

@@ -91,18 +91,28 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
                         help="requirement strings (e.g. 'fastapi>=0.110'), a requirements .txt/.in file, a "
-                             "pyproject.toml path or a project directory (.); other file names are refused, "
-                             "never looked up on the index")
+                             "pyproject.toml path, a project directory (.) or a Pipfile; other file names are "
+                             "refused, never looked up on the index")
     parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
-                        help="a requirements.txt (repeatable; a pyproject.toml path also works)")
+                        help="a requirements.txt (repeatable; - reads standard input; a pyproject.toml or "
+                             "Pipfile path also works)")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="a constraints file (repeatable)")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
                         help="include this optional-dependency group of the pyproject.toml (repeatable)")
+    _source_options(parser)
     parser.add_argument("--pre", action="store_true", help="consider pre-releases")
     parser.add_argument("--allow-source", action="append", default=[], metavar="NAME",
                         help="let this package fall back to its sdist when no wheel fits (repeatable); its "
                              "dependencies must be static metadata, nothing is ever built")
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group", action="append", default=[], metavar="NAME",
+                        help="include this dependency group of the pyproject.toml: [dependency-groups] (PEP 735, "
+                             "include-group followed) or [tool.poetry.group.NAME] (repeatable)")
+    parser.add_argument("--dev", action="store_true",
+                        help="include the Pipfile's [dev-packages] as well as its [packages]")
 
 
 _HOST_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
