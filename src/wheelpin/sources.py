@@ -53,6 +53,8 @@ from wheelpin.inputs import (
 # before an operator (poetry-core accepts ">=1.2 <2.0" as well as ">=1.2,<2.0").
 _POETRY_CLAUSE = re.compile(r"^(?P<op>\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*(?P<version>[^\s,]+)$")
 _POETRY_SPLIT = re.compile(r"\s*,\s*|(?<=[\w*.])\s+(?=[<>=!~^])")
+_POETRY_EXAMPLE = "Poetry's dependency specification, e.g. `\"^1.2\"` or `{version = \"^1.2\", extras = [\"x\"]}`"
+_PIPFILE_EXAMPLE = "pipenv's Pipfile format, e.g. `\">=1.0\"` or `{version = \"*\", markers = \"os_name == 'nt'\"}`"
 _REFERENCE_KEYS = ("git", "path", "url", "file")  # an entry with one of these names no index release
 # PEP 508 marker variables, which a Pipfile entry may use as keys: {version = "*", sys_platform = "== 'win32'"}.
 _MARKER_KEYS = (
@@ -234,8 +236,8 @@ class _Reader:
             try:
                 entries = [entry for entry in convert(name, value) if keep(entry)]
             except ValueError as exc:
-                raise InputError(f"{where}: {header} {name!r}: {exc}; see the format's documentation for the "
-                                 "forms it takes.") from None
+                example = _POETRY_EXAMPLE if header.startswith("[tool.poetry") else _PIPFILE_EXAMPLE
+                raise InputError(f"{where}: {header} {name!r}: {exc}; write it as in {example}.") from None
             for entry in entries:
                 self.add(entry.text, where, source, reference=entry.reference)
 
