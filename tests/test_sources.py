@@ -8,11 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from crosscheck import compare, find_uv, uv_compile
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from fakeindex import FakeIndex
 from wheelpin.cli import main
 from wheelpin.errors import InputError, NoWheelSolution
+from wheelpin.index import HttpIndex
 from wheelpin.inputs import Inputs, load_inputs, parse_pyproject, parse_requirements_file
 from wheelpin.resolve import Session, resolve
 from wheelpin.sources import parse_pipfile, poetry_python_marker, poetry_specifier
@@ -401,3 +404,30 @@ def test_source_flags_without_their_file_are_exit_2(run, args: list[str], words:
     assert code == 2 and out == "" and "Traceback" not in err
     for word in words:
         assert word in err
+
+
+@pytest.mark.skipif(find_uv() is None, reason="uv is a dev dependency: pip install -e '.[dev]'")
+def test_overrides_pin_what_uv_pins_with_the_same_overrides(index_url: str, tmp_path: Path, clean_env) -> None:
+    """fastapi 0.115.0 wants starlette<0.39, and pydantic 2.9.2 pins pydantic-core 2.23.4, which has no cp314
+    wheel; overridden, both move to releases for 3.14, with uv's `--override` as with ours."""
+    write("pyproject.toml", '[project]\nname = "app"\nversion = "1"\n'
+                            'dependencies = ["fastapi==0.115.0", "pydantic==2.9.2"]\n'
+                            '[tool.uv]\noverride-dependencies = ["starlette>=0.40", "pydantic-core>=2.24"]\n')
+    write("requirements.in", "fastapi==0.115.0\npydantic==2.9.2\n")
+    write("overrides.txt", "starlette>=0.40\npydantic-core>=2.24\n")
+    target = make_target("3.14", "manylinux_2_28_x86_64")
+    http = HttpIndex([index_url])
+    session = Session(http)
+    try:
+        ours = resolve(parse_pyproject("pyproject.toml"), target, session).as_dict()
+        with pytest.raises(NoWheelSolution):  # without the overrides: pydantic-core 2.23.4 only
+            resolve(load_inputs(requirement_files=["requirements.in"]), target, session)
+    finally:
+        session.close()
+        http.client.close()
+    theirs = uv_compile([Path("requirements.in")], python="3.14", platform_tag="manylinux_2_28_x86_64",
+                        index_url=index_url, extra_args=["--override", "overrides.txt",
+                                                         "--cache-dir", str(tmp_path / "uv-cache")])
+    assert theirs.ok, theirs.stderr[-2000:]
+    assert compare(ours, theirs).agree, (ours, theirs.pins)
+    assert Version(ours["starlette"]) >= Version("0.40") and Version(ours["pydantic-core"]) >= Version("2.24")
