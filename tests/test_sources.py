@@ -55,6 +55,8 @@ def error_of(call: object, *args: object, **kwargs: object) -> str:
     ("~1.2.3", ">=1.2.3 <1.3.0"), ("~1.2", ">=1.2.0 <1.3.0"), ("~1", ">=1.0.0 <2.0.0"),
     # Wildcard requirements ("*" is >=0.0.0: any version)
     ("*", ""), ("1.*", "==1.*"), ("1.2.*", "==1.2.*"),
+    # poetry-core also takes x for * (its X_CONSTRAINT)
+    ("x", ""), ("1.2.x", "==1.2.*"),
     # Compatible release, inequality, multiple and exact requirements
     ("~=1.2.3", "~=1.2.3"), (">= 1.2.0", ">=1.2.0"), ("!= 1.2.3", "!=1.2.3"), (">= 1.2, < 1.5", ">=1.2 <1.5"),
     ("1.2.3", "==1.2.3"), ("==1.2.3", "==1.2.3"),

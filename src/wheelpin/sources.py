@@ -72,8 +72,9 @@ def poetry_specifier(constraint: str) -> str:
                          "tables keyed on `python` or `markers`")
     clauses: list[str] = []
     for part in filter(None, _POETRY_SPLIT.split(text)):
-        if part == "*":
+        if re.fullmatch(r"(?i)v?[x*](\.[x*])*", part):  # "*", "x", "*.*": any version, as in poetry-core
             continue
+        part = re.sub(r"(?i)\.x$", ".*", part)  # poetry-core's "1.2.x" is PEP 440's "1.2.*"
         match = _POETRY_CLAUSE.match(part)
         if match is None:
             raise ValueError(f"{part!r} is not a version constraint")

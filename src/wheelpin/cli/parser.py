@@ -99,7 +99,9 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="a constraints file (repeatable)")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
-                        help="include this optional-dependency group of the pyproject.toml (repeatable)")
+                        help="include this optional-dependency group of the pyproject.toml: "
+                             "[project.optional-dependencies], or [tool.poetry.extras] where Poetry holds the "
+                             "dependencies (repeatable)")
     _source_options(parser)
     parser.add_argument("--pre", action="store_true", help="consider pre-releases")
     parser.add_argument("--allow-source", action="append", default=[], metavar="NAME",
