@@ -125,7 +125,8 @@ def test_pipfile_dev_packages_only_with_dev() -> None:
 
 
 def test_pipfile_python_version_bounds_the_matrix() -> None:
-    assert parse_pipfile(write("Pipfile", PIPFILE)).requires_python == "==3.11.*"
+    inputs = parse_pipfile(write("Pipfile", PIPFILE))
+    assert (inputs.requires_python, inputs.requires_python_source) == ("==3.11.*", "Pipfile")
     write("Pipfile", '[packages]\nsix = "*"\n[requires]\npython_full_version = "3.12.4"\n')
     assert parse_pipfile("Pipfile").requires_python == "==3.12.4"
 
@@ -221,7 +222,7 @@ def test_poetry_1_dependencies_are_translated() -> None:
     inputs = parse_pyproject(write("pyproject.toml", POETRY1))
     assert reqs(inputs) == ["requests<3.0.0,>=2.31", 'pendulum<2.2.0,>=2.1; python_version < "3.12"',
                             'gunicorn[gevent]<21.0.0,>=20.1; sys_platform == "linux"']
-    assert inputs.requires_python == ">=3.10,<4.0.0"
+    assert (inputs.requires_python, inputs.requires_python_source) == (">=3.10,<4.0.0", "pyproject.toml")
     assert inputs.requirements[0].source == "pyproject.toml:7"
     assert [u.text for u in inputs.unchecked] == ["mylib @ git+https://git.example/mylib.git@v2"]
 

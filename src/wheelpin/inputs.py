@@ -90,6 +90,7 @@ class Inputs:
     pre: bool = False
     unchecked: tuple[UncheckedRequirement, ...] = ()
     requires_python: str | None = None  # [project].requires-python of a pyproject.toml read (or ``-e .``)
+    requires_python_source: str = ""  # the pyproject.toml it came from, as the user named it
     # [tool.uv] override-dependencies: each replaces every requirement on its package, direct or transitive.
     overrides: tuple[InputRequirement, ...] = ()
 
@@ -299,6 +300,7 @@ class _Collector:
     pre: bool = False
     unchecked: list[UncheckedRequirement] = field(default_factory=list)
     requires_python: str | None = None
+    requires_python_source: str = ""
     overrides: list[InputRequirement] = field(default_factory=list)
     # False for a lock that `check` reads: a line off the index is refused there, since nothing vouches for it.
     references: bool = True
@@ -314,6 +316,7 @@ class _Collector:
             pre=self.pre,
             unchecked=tuple(self.unchecked),
             requires_python=self.requires_python,
+            requires_python_source=self.requires_python_source,
             overrides=tuple(self.overrides),
         )
 
@@ -325,7 +328,8 @@ class _Collector:
         self.extra_index_urls += part.extra_index_urls
         self.pre = self.pre or part.pre
         self.unchecked += part.unchecked
-        self.requires_python = part.requires_python if part.requires_python is not None else self.requires_python
+        if part.requires_python is not None:
+            self.requires_python, self.requires_python_source = part.requires_python, part.requires_python_source
         self.overrides += part.overrides
 
 
@@ -555,7 +559,7 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = (),
     kept = tuple(r for r in own.requirements if canonicalize_name(r.requirement.name) not in off_index)
     requires_python = ",".join(p for p in (own.requires_python, more.requires_python) if p) or None
     return merge_inputs([dataclasses.replace(own, requirements=kept), dataclasses.replace(
-        more, requires_python=requires_python)])
+        more, requires_python=requires_python, requires_python_source=shown if requires_python else "")])
 
 
 def _project_inputs(path: str | os.PathLike[str], shown: str, text: str, project: dict[str, Any],
@@ -569,7 +573,8 @@ def _project_inputs(path: str | os.PathLike[str], shown: str, text: str, project
     own_name = project.get("name")
     own = canonicalize_name(own_name) if isinstance(own_name, str) else None
     requires_python = project.get("requires-python")
-    found = _Collector(requires_python=requires_python if isinstance(requires_python, str) else None)
+    found = _Collector(requires_python=requires_python if isinstance(requires_python, str) else None,
+                       requires_python_source=shown)
 
     def add(items: list[str], source: str, marker: Marker | None, seen: frozenset[str]) -> None:
         for item in items:

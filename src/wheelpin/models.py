@@ -72,7 +72,8 @@ class BlockKind(str, Enum):
     NO_ABI = "no-wheel-for-python"  # wheels exist, none for the target's interpreter
     NO_PLATFORM = "no-wheel-for-platform"  # wheels for the interpreter exist, none for the platform
     NO_WHEEL = "no-wheel"  # no wheel, reason unknown
-    CONFLICT = "conflict"  # the requirements conflict whatever the wheels
+    CONFLICT = "conflict"  # the requirements conflict (with wheel-bearing releases; a report: whatever the wheels)
+    NO_RELEASE = "no-release"  # no release on the index matches the requirement at all
 
     def __str__(self) -> str:
         return self.value

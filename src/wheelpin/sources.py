@@ -279,6 +279,7 @@ def parse_pipfile(path: str | os.PathLike[str], *, dev: bool = False) -> Inputs:
         elif "python_version" in requires:  # "3.11": any 3.11.z
             reader.found.requires_python = reader.specifier(requires["python_version"], "[requires]",
                                                             "python_version", lambda v: f"=={v}.*")
+    reader.found.requires_python_source = reader.shown if reader.found.requires_python else ""
     pipenv = data.get("pipenv", {})
     reader.found.pre = isinstance(pipenv, dict) and pipenv.get("allow_prereleases") is True
     return reader.found.freeze()
@@ -316,6 +317,7 @@ def pyproject_sources(path: str | os.PathLike[str], text: str, data: dict[str, A
         if "python" in dependencies:
             reader.found.requires_python = reader.specifier(dependencies["python"], header, "python",
                                                             poetry_specifier)
+            reader.found.requires_python_source = reader.shown
         if poetry_main:
             optional = _poetry_extras(reader, poetry, extras)
             reader.table(header, dependencies, poetry_entries, lambda e: not e.optional or e.name in optional)

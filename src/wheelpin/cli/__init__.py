@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from wheelpin.cli.commands import run_check, run_report, run_resolve
+from wheelpin.cli.commands import run_check, run_report, run_resolve, run_targets
+from wheelpin.cli.detected import run_target
 from wheelpin.cli.parser import build_parser
 from wheelpin.cli.render import print_error
 from wheelpin.errors import WheelpinError
@@ -35,6 +36,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return run_resolve(args, argv, err)
         if args.command == "report":
             return run_report(args, err)
+        if args.command == "targets":
+            return run_targets()
+        if args.command == "target":
+            return run_target(args)
         return run_check(args, err)
     except WheelpinError as exc:
         print_error(err, exc)

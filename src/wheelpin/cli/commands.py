@@ -17,6 +17,14 @@ from packaging.version import Version
 from rich.console import Console
 
 from wheelpin.check import check_lock
+from wheelpin.cli.detected import (
+    fill_target,
+    mark_deployed,
+    note_lock_target,
+    report_pythons,
+    use_project_requirements,
+)
+from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -33,7 +41,8 @@ from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
 from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
-from wheelpin.pythons import default_pythons, known_releases, parse_python_list
+from wheelpin.presets import ALL_PRESETS, offers, refuse_unoffered
+from wheelpin.pythons import known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
 from wheelpin.resolve import Session, resolve
@@ -113,10 +122,13 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
             "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
         )
     upgrade = parse_upgrade(args.upgrade, args.upgrade_package)
+    use_project_requirements(args, err)
+    fill_target(args, err, python_default=args.python_fallback)
     inputs = gather_inputs(args)
     inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
     warn_unchecked(inputs, err)
     targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
+    refuse_unoffered(args.platform, [(t.python_version, t.minor) for t in targets])
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
         raise InputError(
             f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
@@ -131,10 +143,11 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 resolution = resolve(inputs, target, session, allow_source=args.allow_source,
                                      preferences=lock_preferences(args.output_file, target, upgrade, err))
             except NoWheelSolution as exc:
+                explained = explain_failure(inputs, target, session, args.allow_source, exc)
                 if len(targets) == 1:
-                    raise
+                    raise explained from None
                 failed += 1
-                print_error(err, exc)
+                print_error(err, explained)
                 continue
             _warn_yanked(resolution, warned, err)
             _write_lock(args.output_file, resolution, command, err)
@@ -207,7 +220,10 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
     if pattern:
         path = output_path(pattern, target)
         write_atomic(path, lines)
-        err.print(f"wrote {path}: {len(resolution.pins)} packages, wheels only for {target}")
+        built = [p.name for p in resolution.pins if p.from_source]
+        how = (f"for {target}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
+               else f"wheels only for {target}")
+        err.print(f"wrote {path}: {len(resolution.pins)} packages, {how}")
     else:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
 
@@ -215,16 +231,23 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
 def run_report(args: argparse.Namespace, err: Console) -> int:
     if args.write_runtime:
         check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
+    use_project_requirements(args, err)
+    python_given = args.python is not None
+    detected = fill_target(args, err, python_default=None)
     inputs = gather_inputs(args)
     warn_unchecked(inputs, err)
     # The release list (a uv subprocess) is only needed up front when --python is not given.
     with ThreadPoolExecutor(max_workers=1) as background:
         pending = background.submit(known_releases)
         pythons = (parse_python_list(args.python) if args.python
-                   else [r.version for r in default_pythons(pending.result())])
+                   else report_pythons(detected, pending.result(), err))
         targets = [make_target(p, args.platform) for p in pythons]
+        # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
+        unoffered = [t for t in targets if not offers(args.platform, t.minor)]
         with open_session(args, inputs, err, speculate=True) as session:
-            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source)
+            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
+                                  not_offered=unoffered)
+    report = mark_deployed(report, detected, python_given)
     _show_report(args.format, report)
     if args.write_runtime:
         if report.recommended is None:
@@ -279,7 +302,10 @@ def _show_report(form: str, report: Report) -> None:
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
     lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
+    fill_target(args, err, python_default=args.python_fallback)
     target: Target = make_target(args.python, args.platform)
+    refuse_unoffered(args.platform, [(target.python_version, target.minor)])
+    note_lock_target(args.lockfile, target, err)
     with open_session(args, lock, err) as session:
         results = check_lock(lock, target, session)
     if not results:
@@ -300,3 +326,12 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
                ("pin", "why", "fix", "line"), rows)
     return 1
+
+
+def run_targets() -> int:
+    """The preset table: what each --platform name stands for, its tag per Python, the Pythons it offers."""
+    rows = [(p.name, p.stands_for, p.tags_text(), p.offered_text(), ", ".join(p.arches))
+            for p in ALL_PRESETS.values()]
+    print_rows(Console(highlight=False, soft_wrap=True), "--platform presets (sources: docs/targets.md)",
+               ("preset", "stands for", "tag per Python", "Pythons offered", "arches"), rows)
+    return 0

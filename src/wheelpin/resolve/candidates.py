@@ -7,29 +7,30 @@ packages named in ``allow_source``; in a permissive resolution the others follow
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
-from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from wheelpin.errors import MetadataError
+from wheelpin.errors import DynamicMetadata, MetadataError
 from wheelpin.index import ProjectNotFound
+from wheelpin.models import BlockKind
 from wheelpin.resolve.prefetch import policy_for
 from wheelpin.resolve.releases import admitted_releases, marker_wanted
-from wheelpin.resolve.requirements import PYTHON, Candidate, Req, parse_dependency, specifier_or_empty
+from wheelpin.resolve.requirements import PYTHON, Candidate, Overrides, Req, parse_dependency, specifier_or_empty
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
-from wheelpin.wheels import VersionChoice
+from wheelpin.wheels import VersionChoice, why_none
 
 
 class CandidateFactory:
     def __init__(self, session: Session, target: Target, *, constraints: Sequence[Req] = (),
                  allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False,
                  preferences: Mapping[NormalizedName, Version] | None = None,
-                 overrides: Mapping[NormalizedName, Sequence[Req]] | None = None) -> None:
+                 overrides: Overrides | None = None) -> None:
         self.session = session
         self.target = target
         # Permissive: releases without a wheel stay candidates, after every wheel-bearing one, so the
@@ -44,11 +45,8 @@ class CandidateFactory:
         # of one resolution's candidates never changes under it.
         self.preferences: dict[NormalizedName, Version] = dict(preferences or {})
         self.prefetch = policy_for(session, target)
-        # [tool.uv] override-dependencies: a release's requirement on one of these packages is replaced by
-        # them (uv's Overrides::apply), so an upper bound a dependency got wrong no longer binds.
-        self.overrides = {name: tuple(replace(r, source="") for r in reqs) for name, reqs in (overrides or {}).items()}
-        self._overrides_key = tuple(sorted((name, tuple(r.text for r in reqs))
-                                           for name, reqs in self.overrides.items()))
+        # [tool.uv] override-dependencies replace a release's requirements on their packages.
+        self.overrides = overrides or Overrides()
 
     # -- candidates ----------------------------------------------------------------------------------
     def find_candidates(self, reqs: Sequence[Req], excluded: Collection[Version]) -> Callable[[], Iterator[Candidate]]:
@@ -66,15 +64,18 @@ class CandidateFactory:
         releases = prefer(self.preferences.get(name), [v for v in admitted if v not in excluded])
 
         def candidates() -> Iterator[Candidate]:
-            blocked = []
+            blocked: list[VersionChoice] = []
+            any_installable = False
             for version in releases:
-                choice = self.session.choice(name, version, self.target)
+                choice = self._judge(name, version, learn=True)
                 if self.installable(name, choice):
+                    any_installable = True
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
                                     from_source=not choice.has_wheel)
                 elif self.permissive and (choice.any_wheel or choice.sdist):
-                    blocked.append(Candidate(name=name, version=version, extras=extras, choice=choice))
-            yield from blocked
+                    blocked.append(choice)
+            yield from (Candidate(name=name, version=c.version, extras=extras, choice=c)
+                        for c in last_resort(self, name, reqs, blocked, any_installable))
 
         first = next(candidates(), None)
         if first is not None:
@@ -89,7 +90,7 @@ class CandidateFactory:
         """Asked again by every resolution of a report (strict, permissive, each fix tried): worked out
         once per run, release and target."""
         key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked, self.target,
-               self._overrides_key)
+               self.overrides.key)
         return self.session.memo(key, lambda: self._dependencies(candidate))
 
     def _dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
@@ -111,28 +112,18 @@ class CandidateFactory:
             # foo[x]==v depends on foo==v: both identifiers then agree on one version.
             deps.append(Req(name=candidate.name, specifier=SpecifierSet(f"=={candidate.version}"),
                             text=f"{candidate.name}=={candidate.version}"))
-        overridden: set[NormalizedName] = set()
         for line in meta.requires_dist:
             dep = parse_dependency(line)
             if dep is None:
                 self.session.warn(f"{candidate}: ignored an invalid Requires-Dist line {line!r}")
-            elif dep[1].name in self.overrides:
-                if self._override_applies(line, dep[0].marker, candidate) and dep[1].name not in overridden:
-                    overridden.add(dep[1].name)
-                    deps += self.overrides[dep[1].name]
+            elif (instead := self.overrides.replacing(dep[1], dep[0].marker, functools.partial(
+                    marker_wanted, self.session, self.target, line, dep[0].marker, candidate.extras))) is not None:
+                deps += [r for r in instead if r not in deps]
             elif marker_wanted(self.session, self.target, line, dep[0].marker, candidate.extras):
                 deps.append(dep[1])
         for wanted in deps:
             self.prefetch.on_requirement(wanted, pre=self.pre)
         return tuple(deps)
-
-    def _override_applies(self, line: str, marker: Marker | None, candidate: Candidate) -> bool:
-        """uv replaces a requirement with its overrides whatever its marker says, except that one guarded by
-        an extra stays guarded by it; wheelpin then asks the whole marker (an extra's line with a platform
-        condition too is replaced only where both hold, a narrower reading than uv's)."""
-        if marker is None or "extra" not in str(marker):
-            return True
-        return marker_wanted(self.session, self.target, line, marker, candidate.extras)
 
     # -- questions explanations ask ------------------------------------------------------------------
     def admitted(self, name: NormalizedName, reqs: Sequence[Req]) -> list[Version]:
@@ -140,14 +131,47 @@ class CandidateFactory:
         return admitted_releases(self.session, name, [*reqs, *self.constraints.get(name, ())], self.pre)
 
     def judged(self, name: NormalizedName, versions: Iterable[Version]) -> Iterator[VersionChoice]:
-        """Each of ``versions`` judged for the target, lazily."""
-        return (self.session.choice(name, v, self.target) for v in versions)
+        """Each of ``versions`` judged for the target, lazily; a release whose sdist a resolution found
+        unusable (see :meth:`_judge`) says so in its reason."""
+        return (self._judge(name, v, learn=False) for v in versions)
 
     def installable(self, name: NormalizedName, choice: VersionChoice) -> bool:
         if choice.has_wheel:
             return True
+        return self._may_build(name, choice) and self._sdist_problem(name, choice, learn=False) is None
+
+    # -- source builds -------------------------------------------------------------------------------
+    def _may_build(self, name: NormalizedName, choice: VersionChoice) -> bool:
         return (name in self.allow_source and choice.sdist is not None
                 and self.target.admits(choice.sdist.requires_python))
+
+    def _judge(self, name: NormalizedName, version: Version, *, learn: bool) -> VersionChoice:
+        choice = self.session.choice(name, version, self.target)
+        if choice.has_wheel or not self._may_build(name, choice):
+            return choice
+        problem = self._sdist_problem(name, choice, learn=learn)
+        return choice if problem is None else replace(choice, reason=f"{choice.reason}; {problem}")
+
+    def _sdist_problem(self, name: NormalizedName, choice: VersionChoice, *, learn: bool) -> str | None:
+        """Why --allow-source cannot use this release's sdist: its dependencies are dynamic, and only its build
+        backend, which wheelpin never runs, could tell them.  The resolution learns it (``learn``) by reading
+        the sdist, the same read its dependencies would take, when the release is about to be a candidate.
+        Everyone else recalls what the run has learnt: explanations ask about every release of a package,
+        and answering by reading each sdist in full would download them all."""
+        key = ("sdist problem", name, choice.version)
+        if not learn:
+            recalled = self.session.recall(key)
+            return recalled if isinstance(recalled, str) else None
+        return self.session.memo(key, lambda: self._read_sdist(name, choice))
+
+    def _read_sdist(self, name: NormalizedName, choice: VersionChoice) -> str | None:
+        assert choice.sdist is not None
+        try:
+            self.session.metadata(name, choice.sdist, version=str(choice.version))
+        except DynamicMetadata:
+            return (f"{name} {choice.version}'s sdist declares its dependencies dynamically; wheelpin never runs "
+                    "a build backend")
+        return None
 
 
 def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
@@ -157,3 +181,21 @@ def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
     if preferred is None or preferred not in releases:
         return releases
     return [preferred, *(v for v in releases if v != preferred)]
+
+
+def last_resort(factory: CandidateFactory, name: NormalizedName, reqs: Sequence[Req], blocked: list[VersionChoice],
+                any_installable: bool) -> list[VersionChoice]:
+    """A permissive resolution's blocked releases, in the order a source build would try them: releases
+    whose requires-python excludes the target last, since no build installs them either (pip on 3.10
+    takes pymongo 4.18.3, not 4.20.0).  When no admitted release is installable, each carries the reason
+    no release escapes (wheels.why_none) rather than its own, which is what a report shows."""
+    if not blocked:
+        return []
+    ordered = ([c for c in blocked if c.kind != BlockKind.REQUIRES_PYTHON]
+               + [c for c in blocked if c.kind == BlockKind.REQUIRES_PYTHON])
+    if any_installable or len(blocked) == 1:
+        return ordered
+    every = len(blocked) == len(factory.admitted(name, []))
+    spec = "" if every else ",".join(sorted({str(s) for r in reqs for s in r.specifier}))
+    kind, reason = why_none(name, blocked, factory.target, spec=spec)
+    return [replace(c, kind=kind, reason=reason) for c in ordered]
