@@ -371,11 +371,16 @@ def test_resolve_reads_a_pipfile_and_its_dev_packages_with_dev(run, index_server
     assert not [r for r in index_server.requests if "pipfile" in r.lower()]
 
 
-def test_report_reads_a_pipfile(run) -> None:
-    write("Pipfile", '[packages]\nsix = "*"\n')
-    code, out, err = run("report", "Pipfile", "--python", "3.12", "--format", "json")
+@pytest.mark.parametrize(("name", "content"), [
+    ("Pipfile", '[packages]\nsix = "*"\n[requires]\npython_version = "3.11"\n'),
+    ("pyproject.toml", '[tool.poetry.dependencies]\npython = "~3.11"\nsix = "*"\n'),
+])  # fmt: skip
+def test_report_reads_the_file_and_its_python_bounds_the_matrix(run, name: str, content: str) -> None:
+    write(name, content)
+    code, out, err = run("report", name, "--python", "3.11,3.12")
     assert code == 0, err
-    assert '"ok": true' in out
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines() if "│ 3.1" in line}
+    assert rows["3.11"] == "yes" and rows["3.12"].startswith("excluded by requires-python")
 
 
 def test_resolve_takes_a_group_and_tool_uv_constraints(run) -> None:
