@@ -428,12 +428,13 @@ def test_the_lock_header_leaves_out_the_local_cache_dir(run, tmp_path):
         assert "resolve six --python 3.12 -o" in command
 
 
-@pytest.mark.parametrize("name", ["pylock.toml", "lock-{python}.TOML"])
-def test_resolve_refuses_toml_output_before_resolving(run, index_server, tmp_path, name):
+@pytest.mark.parametrize("name", ["lock.toml", "lock-{python}.TOML", "pylock.3.12.toml", "pylock.{python}.toml"])
+def test_resolve_refuses_toml_output_not_named_as_pep_751_names_locks_before_resolving(run, index_server, tmp_path,
+                                                                                      name):
     out = tmp_path / name
     code, _out, err = run("resolve", "six", "--python", "3.12", "-o", str(out))
     assert code == 2
-    assert "pylock.toml output is not supported yet" in err and "requirements .txt" in err
+    assert "pylock.toml or pylock.NAME.toml" in err and "requirements-lock.txt" in err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == [tmp_path / "cache"]
     assert not [r for r in index_server.requests if r.startswith("/simple/")]  # refused before any work

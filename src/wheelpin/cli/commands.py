@@ -7,7 +7,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,7 +16,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import check_lock
+from wheelpin.check import check_pins
 from wheelpin.cli.detected import (
     fill_target,
     mark_deployed,
@@ -25,6 +25,7 @@ from wheelpin.cli.detected import (
     use_project_requirements,
 )
 from wheelpin.cli.failures import explain_failure
+from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -36,13 +37,15 @@ from wheelpin.cli.render import (
     runtime_file_text,
 )
 from wheelpin.config import index_urls, redact_text
-from wheelpin.errors import InputError, NoWheelSolution
+from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
 from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
-from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
+from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
+from wheelpin.locks import LockRead, read_lock
 from wheelpin.models import Resolution
 from wheelpin.presets import ALL_PRESETS, offers, refuse_unoffered
-from wheelpin.pythons import known_releases, parse_python_list
+from wheelpin.pylockfile import is_pylock_path, pylock_lines
+from wheelpin.pythons import default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
 from wheelpin.resolve import Session, resolve
@@ -73,7 +76,7 @@ def gather_inputs(args: argparse.Namespace) -> Inputs:
 
 
 @contextmanager
-def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, *,
+def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err: Console, *,
                  speculate: bool = False) -> Iterator[Session]:
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
     warnings are printed when it closes.  Only a report speculates (see Session)."""
@@ -115,12 +118,7 @@ def warn_unchecked(inputs: Inputs, err: Console) -> None:
 
 
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
-    if args.output_file and args.output_file.lower().endswith(".toml"):
-        # The lock is requirements syntax; in a .toml file every installer (and pylock reader) would refuse it.
-        raise InputError(
-            f"-o {args.output_file}: pylock.toml output is not supported yet, and wheelpin writes requirements "
-            "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
-        )
+    check_output_name(args.output_file)
     upgrade = parse_upgrade(args.upgrade, args.upgrade_package)
     use_project_requirements(args, err)
     fill_target(args, err, python_default=args.python_fallback)
@@ -150,7 +148,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 print_error(err, explained)
                 continue
             _warn_yanked(resolution, warned, err)
-            _write_lock(args.output_file, resolution, command, err)
+            _write_lock(args.output_file, resolution, command, err, session)
     return 1 if failed else 0
 
 
@@ -214,11 +212,28 @@ def _header_dropped(token: str) -> str | None:
     return None
 
 
-def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
-    lines = lock_lines(resolution, command=command)
+def check_output_name(path: str | None) -> None:
+    """-o names the format: pylock.toml / pylock.NAME.toml is PEP 751, any other .toml is refused, anything
+    else is a requirements file."""
+    if path and path.lower().endswith(".toml") and not is_pylock_path(path):
+        # A requirements lock in a .toml file would be refused by every installer (and pylock reader).
+        raise InputError(
+            f"-o {path}: a .toml lock must be named as PEP 751 names lock files, pylock.toml or pylock.NAME.toml "
+            "with no dot in NAME (so for several Pythons one directory each, e.g. -o 'py{python}/pylock.toml'); "
+            "any other name gets requirements syntax, e.g. -o requirements-lock.txt."
+        )
+
+
+def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console,
+                session: Session) -> None:
     target = resolution.target
-    if pattern:
-        path = output_path(pattern, target)
+    path = output_path(pattern, target) if pattern else None
+    if path is not None and is_pylock_path(path):
+        lines: Iterable[str] = pylock_lines(resolution, command=command,
+                                            index_of=lambda name: session.project(name).index_url)
+    else:
+        lines = lock_lines(resolution, command=command)
+    if path is not None:
         write_atomic(path, lines)
         built = [p.name for p in resolution.pins if p.from_source]
         how = (f"for {target}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
@@ -229,6 +244,9 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
 
 
 def run_report(args: argparse.Namespace, err: Console) -> int:
+    lock = lock_argument(args)
+    if lock is not None:
+        return run_lock_report(args, err, lock)
     if args.write_runtime:
         check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
     use_project_requirements(args, err)
@@ -301,31 +319,14 @@ def _show_report(form: str, report: Report) -> None:
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
-    lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
     fill_target(args, err, python_default=args.python_fallback)
     target: Target = make_target(args.python, args.platform)
     refuse_unoffered(args.platform, [(target.python_version, target.minor)])
     note_lock_target(args.lockfile, target, err)
+    lock = read_lock(args.lockfile, target, lock_selection(args))  # the format from its name and contents
     with open_session(args, lock, err) as session:
-        results = check_lock(lock, target, session)
-    if not results:
-        raise InputError(
-            f"{args.lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
-            "file and the --python/--platform given."
-        )
-    failures = [r for r in results if not r.ok]
-    out = Console(highlight=False, soft_wrap=True)
-    if not failures:
-        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}, and every requirement "
-                  "of theirs is pinned and met")
-        return 0
-    # One row per problem: a pin can lack a wheel and miss a requirement, and each has its own fix.
-    rows = [(f"{r.name}=={r.version}", problem.why,
-             problem.fix or (f"nearest version with a wheel: {r.nearest}" if r.nearest else ""), r.source)
-            for r in failures for problem in r.problems]
-    print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
-               ("pin", "why", "fix", "line"), rows)
-    return 1
+        results = check_pins(lock.pins, target, session, relock=lock.relock)
+    return show_check(lock, target, results, err)
 
 
 def run_targets() -> int:
@@ -335,3 +336,29 @@ def run_targets() -> int:
     print_rows(Console(highlight=False, soft_wrap=True), "--platform presets (sources: docs/targets.md)",
                ("preset", "stands for", "tag per Python", "Pythons offered", "arches"), rows)
     return 0
+
+
+def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
+    """report --lock: the matrix for the lock's versions as they are, one check per Python."""
+    if not getattr(args, "project", None):
+        args.project = os.path.dirname(path) or "."  # the lock's project names the platform it deploys to
+    fill_target(args, err, python_default=None)
+    pythons = (parse_python_list(args.python) if args.python
+               else [r.version for r in default_pythons(known_releases())])
+    reads: list[tuple[Target, LockRead | str]] = []
+    for python in pythons:  # read first: the session needs the index a lock names (Pipfile.lock's sources)
+        target = make_target(python, args.platform)
+        try:
+            reads.append((target, read_lock(path, target, lock_selection(args))))
+        except LockNotForTarget as exc:
+            reads.append((target, str(exc)))
+    named = next((lock for _t, lock in reads if isinstance(lock, LockRead)), None)
+    verdicts = []
+    with open_session(args, named, err) as session:
+        for target, lock in reads:
+            if isinstance(lock, str):
+                verdicts.append(LockVerdict(target=target, refused=lock))
+            else:
+                results = check_pins(lock.pins, target, session, relock=lock.relock)
+                verdicts.append(LockVerdict(target=target, results=tuple(results)))
+    return print_lock_report(path, verdicts, args.format)

@@ -27,7 +27,7 @@ from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 
 DEFAULT_TTL = 600.0
 # Bump when the stored shape changes, so old entries are ignored rather than misread.
-PAGE_SCHEMA = 3  # 3: file entries carry the yank reason
+PAGE_SCHEMA = 4  # 3: file entries carry the yank reason; 4: and the upload time (PEP 700)
 METADATA_SCHEMA = 1
 T = TypeVar("T")
 
