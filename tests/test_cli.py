@@ -497,11 +497,10 @@ def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, t
 
 
 # -- file names are never project names (dependency confusion), and lines off the index -------------------
-def test_a_pipfile_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
-                                                                       monkeypatch):
+def test_a_lock_file_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
+                                                                         monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "Pipfile").write_text('[packages]\nsix = "*"\n')
-    for name in ("Pipfile", "poetry.lock", "uv.lock"):
+    for name in ("poetry.lock", "uv.lock"):
         code, out, err = run("resolve", name, "--python", "3.12")
         assert code == 2, err
         assert "not supported yet" in err and "-r" in err and "Traceback" not in err

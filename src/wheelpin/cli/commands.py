@@ -57,7 +57,7 @@ from wheelpin.target import Target, make_target
 def gather_inputs(args: argparse.Namespace) -> Inputs:
     """The inputs of resolve and report.  A positional argument that names or looks like a file is read as
     one (or refused), never looked up on the index as a project of that name."""
-    files: dict[str, list[str]] = {"requirements": [], "pyproject": []}
+    files: dict[str, list[str]] = {"requirements": [], "pyproject": [], "pipfile": []}
     strings: list[str] = []
     for item in args.requirement:
         kind, path = input_file(item, positional=False) or ("requirements", item)
@@ -73,7 +73,7 @@ def gather_inputs(args: argparse.Namespace) -> Inputs:
         raise InputError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
     inputs = load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
                          requirement_args=strings, pyproject=pyprojects[0] if pyprojects else None,
-                         extras=args.extra)
+                         extras=args.extra, groups=args.group, pipfiles=files["pipfile"], dev=args.dev)
     return replace(inputs, pre=inputs.pre or args.pre)
 
 

@@ -87,11 +87,10 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                                           "verified fix; Pythons the project's own requires-python excludes are "
                                           "shown as excluded. Exit 0: at least one Python is clean; 1: none; 2: "
                                           "bad input, or every Python excluded; 3: the index could not be read.")
-    _input_options(rep)
+    _input_options(rep, locks=True)
     rep.add_argument("--lock", metavar="LOCKFILE",
                      help="report on this lock's versions as they are (any format check reads; a positional "
                           "*.lock or pylock.toml name works too) instead of resolving requirements")
-    _lock_options(rep)
     rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
                      help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
                           "(schema in docs/report.schema.json)")
@@ -129,21 +128,37 @@ def _lock_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dev", action="store_true", help="Pipfile.lock: also install its develop section")
 
 
-def _input_options(parser: argparse.ArgumentParser) -> None:
+def _input_options(parser: argparse.ArgumentParser, *, locks: bool = False) -> None:
     parser.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
                         help="requirement strings (e.g. 'fastapi>=0.110'), a requirements .txt/.in file, a "
-                             "pyproject.toml path or a project directory (.); other file names are refused, "
-                             "never looked up on the index")
+                             "pyproject.toml path, a project directory (.) or a Pipfile; other file names are "
+                             "refused, never looked up on the index")
     parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
-                        help="a requirements.txt (repeatable; a pyproject.toml path also works)")
+                        help="a requirements.txt (repeatable; - reads standard input; a pyproject.toml or "
+                             "Pipfile path also works)")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="a constraints file (repeatable)")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
-                        help="include this optional-dependency group of the pyproject.toml (repeatable)")
+                        help="include this optional-dependency group of the pyproject.toml: "
+                             "[project.optional-dependencies], or [tool.poetry.extras] where Poetry holds the "
+                             "dependencies (repeatable)")
+    _source_options(parser, locks=locks)
     parser.add_argument("--pre", action="store_true", help="consider pre-releases")
     parser.add_argument("--allow-source", action="append", default=[], metavar="NAME",
                         help="let this package fall back to its sdist when no wheel fits (repeatable); its "
                              "dependencies must be static metadata, nothing is ever built")
+
+
+def _source_options(parser: argparse.ArgumentParser, *, locks: bool) -> None:
+    """--group and --dev: for requirements, a pyproject.toml's groups and a Pipfile's [dev-packages]; for a
+    lock (``locks``: report --lock), the same choice of what a deploy installs, as check reads it."""
+    lock_group = "; with --lock, also install this group of a uv.lock, poetry.lock or pylock.toml" if locks else ""
+    lock_dev = "; with --lock, a Pipfile.lock's develop section" if locks else ""
+    parser.add_argument("--group", action="append", default=[], metavar="NAME",
+                        help="include this dependency group of the pyproject.toml: [dependency-groups] (PEP 735, "
+                             f"include-group followed) or [tool.poetry.group.NAME]{lock_group} (repeatable)")
+    parser.add_argument("--dev", action="store_true",
+                        help=f"include the Pipfile's [dev-packages] as well as its [packages]{lock_dev}")
 
 
 _HOST_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"

@@ -7,6 +7,7 @@ packages named in ``allow_source``; in a permissive resolution the others follow
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -19,7 +20,7 @@ from wheelpin.index import ProjectNotFound
 from wheelpin.models import BlockKind
 from wheelpin.resolve.prefetch import policy_for
 from wheelpin.resolve.releases import admitted_releases, marker_wanted
-from wheelpin.resolve.requirements import PYTHON, Candidate, Req, parse_dependency, specifier_or_empty
+from wheelpin.resolve.requirements import PYTHON, Candidate, Overrides, Req, parse_dependency, specifier_or_empty
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 from wheelpin.wheels import VersionChoice, why_none
@@ -28,7 +29,8 @@ from wheelpin.wheels import VersionChoice, why_none
 class CandidateFactory:
     def __init__(self, session: Session, target: Target, *, constraints: Sequence[Req] = (),
                  allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False,
-                 preferences: Mapping[NormalizedName, Version] | None = None) -> None:
+                 preferences: Mapping[NormalizedName, Version] | None = None,
+                 overrides: Overrides | None = None) -> None:
         self.session = session
         self.target = target
         # Permissive: releases without a wheel stay candidates, after every wheel-bearing one, so the
@@ -43,6 +45,8 @@ class CandidateFactory:
         # of one resolution's candidates never changes under it.
         self.preferences: dict[NormalizedName, Version] = dict(preferences or {})
         self.prefetch = policy_for(session, target)
+        # [tool.uv] override-dependencies replace a release's requirements on their packages.
+        self.overrides = overrides or Overrides()
 
     # -- candidates ----------------------------------------------------------------------------------
     def find_candidates(self, reqs: Sequence[Req], excluded: Collection[Version]) -> Callable[[], Iterator[Candidate]]:
@@ -85,7 +89,8 @@ class CandidateFactory:
     def dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
         """Asked again by every resolution of a report (strict, permissive, each fix tried): worked out
         once per run, release and target."""
-        key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked, self.target)
+        key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked, self.target,
+               self.overrides.key)
         return self.session.memo(key, lambda: self._dependencies(candidate))
 
     def _dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
@@ -111,6 +116,9 @@ class CandidateFactory:
             dep = parse_dependency(line)
             if dep is None:
                 self.session.warn(f"{candidate}: ignored an invalid Requires-Dist line {line!r}")
+            elif (instead := self.overrides.replacing(dep[1], dep[0].marker, functools.partial(
+                    marker_wanted, self.session, self.target, line, dep[0].marker, candidate.extras))) is not None:
+                deps += [r for r in instead if r not in deps]
             elif marker_wanted(self.session, self.target, line, dep[0].marker, candidate.extras):
                 deps.append(dep[1])
         for wanted in deps:

@@ -16,7 +16,7 @@ from wheelpin.models import BlockKind, HeldBack, Pin, Resolution
 from wheelpin.resolve.candidates import CandidateFactory
 from wheelpin.resolve.explain import explain, failure_message
 from wheelpin.resolve.provider import WheelProvider, cause_names
-from wheelpin.resolve.requirements import Candidate, Req, root_requirements
+from wheelpin.resolve.requirements import Candidate, Req, override_requirements, root_requirements
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 
@@ -34,7 +34,8 @@ def resolve(inputs: Inputs, target: Target, session: Session, *, allow_source: I
     """
     requirements, constraints = root_requirements(inputs, target)
     factory = CandidateFactory(session, target, constraints=constraints, allow_source=allow_source,
-                               pre=inputs.pre, permissive=permissive, preferences=preferences)
+                               pre=inputs.pre, permissive=permissive, preferences=preferences,
+                               overrides=override_requirements(inputs, target))
     for requirement in requirements:
         factory.prefetch.on_requirement(requirement, pre=inputs.pre)
     resolver: Resolver[Req, Candidate, str] = Resolver(WheelProvider(factory), BaseReporter())
