@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -657,6 +658,7 @@ def test_a_free_threaded_python_is_its_own_report_row(run):
     code, out, err = run("report", "cryptography", "--python", "3.13,3.13t", "--format", "json")
     assert code == 0, err
     document = json.loads(out)
+    jsonschema.validate(document, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
     assert [(p["python"], p["status"]) for p in document["pythons"]] == [("3.13", "clean"), ("3.13t", "blocked")]
     blockers = {b["name"]: b for b in document["pythons"][1]["blockers"]}
     assert "cp313t" in blockers["cryptography"]["reason"]

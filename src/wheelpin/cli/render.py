@@ -192,8 +192,8 @@ _PLATFORM_VALUES: dict[str, tuple[str, ...]] = {
     "docker-slim-bookworm": ("FROM {docker_arch}python:{version}-slim-bookworm",),
     "alpine": ("FROM {docker_arch}python:{version}-alpine",),
     "app-engine": ("runtime: python{nodot} (app.yaml)",),
-    "cloud-run-buildpacks": ("GOOGLE_PYTHON_VERSION={version}.x (build environment variable), or "
-                             "gcloud run deploy --source . --base-image python{nodot}",),
+    "cloud-run-buildpacks": ("GOOGLE_PYTHON_VERSION={version}.x (build environment variable); a function's "
+                             "source deploy: gcloud run deploy --source . --base-image python{nodot}",),
     "google-22": ("GOOGLE_PYTHON_VERSION={version}.x (build environment variable)",),
     "google-24": ("GOOGLE_PYTHON_VERSION={version}.x (build environment variable)",),
     "railway": ("RAILPACK_PYTHON_VERSION={full} (service variable; it overrides the version files)",),
