@@ -219,7 +219,7 @@ def _python_problem(pin: LockPin, edges: Edges, target: Target) -> Problem | Non
 def _relock(target: Target, relock: str | None = None, name: str = "") -> str:
     if relock is not None:
         return relock.format(name=name)
-    return f"re-lock with 'wheelpin resolve --python {target.python_version} --platform {target.platform.tag}'"
+    return f"re-lock with 'wheelpin resolve --python {target.python} --platform {target.platform.tag}'"
 
 
 def _hash_problem(pin: LockPin, choice: VersionChoice, files: Sequence[DistFile], target: Target,

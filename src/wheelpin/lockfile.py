@@ -29,12 +29,14 @@ def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:
     yield "#"
     yield f"#    {command}"
     yield "#"
-    yield (f"# target: CPython {target.python_version} (requires-python checked against "
+    yield (f"# target: {target.interpreter} (requires-python checked against "
            f"{target.python_full_version}), platform {platform.tag}")
     from_source = [p.name for p in resolution.pins if p.from_source]
     builds = f"built from source (--allow-source): {', '.join(from_source)}" if from_source else \
         "no source builds"
-    yield f"# accepts wheels tagged {platform.tag} down to {oldest}, abi3 and pure-Python; {builds}"
+    # A free-threaded interpreter loads no abi3 extension: the header must not promise what the lock lacks.
+    stable = "pure-Python and abi3t, never abi3 (free-threaded)" if target.freethreaded else "abi3 and pure-Python"
+    yield f"# accepts wheels tagged {platform.tag} down to {oldest}, {stable}; {builds}"
     pins = sorted(resolution.pins, key=lambda p: p.name)
     # pip's hash-checking mode is all or nothing: one pin without a hash would make the whole file fail.
     unhashed = [p.name for p in pins if not any(f.sha256 for f in p.files)]

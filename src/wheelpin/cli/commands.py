@@ -36,6 +36,7 @@ from wheelpin.cli.render import (
     print_rows,
     report_json,
     runtime_file_text,
+    runtime_values,
 )
 from wheelpin.config import index_urls, redact_text, refuse_plain_http, trusted_hosts
 from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
@@ -187,7 +188,7 @@ def lock_preferences(pattern: str | None, target: Target, upgrade: Upgrade,
 
 def output_path(pattern: str, target: Target) -> str:
     """This target's -o file: where its lock is written, and where its existing pins are read."""
-    return pattern.replace("{python}", target.python_version if target.patch is None else target.python_full_version)
+    return pattern.replace("{python}", target.python)
 
 
 def _warn_yanked(resolution: Resolution, warned: set[tuple[str, str]], err: Console) -> None:
@@ -287,34 +288,44 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
             report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
                                   not_offered=unoffered)
     report = mark_deployed(report, detected, python_given)
-    _show_report(args.format, report)
+    _show_report(args.format, report, args.platform)
     if args.write_runtime:
-        if report.recommended is None:
-            err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only.")
-        else:
-            check_runtime_file(args.write_runtime)  # it may have changed while the report ran
-            write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, report.recommended).strip()])
-            err.print(f"wrote {args.write_runtime}")
+        _write_runtime(args.write_runtime, report, err)
     return 0 if report.ok else 1
+
+
+def _write_runtime(path: str, report: Report, err: Console) -> None:
+    release = report.recommended
+    if release is None:
+        err.print(f"not writing {path}: no requested Python installs with wheels only.")
+    elif release.freethreaded and os.path.basename(path) == "runtime.txt":
+        err.print(f"not writing {path}: runtime.txt (python-3.X.Y) cannot name the free-threaded build "
+                  f"{release.version}; write .python-version or .tool-versions instead.")
+    else:
+        existing = check_runtime_file(path)  # it may have changed while the report ran
+        write_atomic(path, [runtime_file_text(path, release, existing).rstrip("\n")])
+        err.print(f"wrote {path}")
 
 
 # A version file is a few bytes; anything bigger is some other file that happens to have the name.
 _MAX_RUNTIME_FILE = 4096
 
 
-def check_runtime_file(path: str) -> None:
+def check_runtime_file(path: str) -> str:
     """Refuse a --write-runtime name that is no version file, or an existing file that holds something else:
-    a report must never overwrite a Dockerfile with "3.13"."""
+    a report must never overwrite a Dockerfile with "3.13".  Returns the existing text ("" for none), whose
+    other tools' lines a .tool-versions keeps."""
     if os.path.basename(path) not in RUNTIME_FILES:
         raise InputError(
-            f"--write-runtime {path}: wheelpin writes only runtime.txt (python-3.X.Y) or .python-version (3.X) "
-            "files, in any directory; name the file one of those, e.g. --write-runtime .python-version."
+            f"--write-runtime {path}: wheelpin writes only runtime.txt (python-3.X.Y), .python-version (3.X) or "
+            ".tool-versions (python 3.X.Y, other tools' lines kept) files, in any directory; name the file one "
+            "of those, e.g. --write-runtime .python-version."
         )
     try:
         with open(path, "rb") as handle:
             data = handle.read(_MAX_RUNTIME_FILE + 1)
     except FileNotFoundError:
-        return
+        return ""
     except OSError as exc:
         raise InputError(f"--write-runtime {path}: cannot read the existing file ({exc.strerror or exc}); "
                          "give a path to a file you can write.") from None
@@ -328,15 +339,22 @@ def check_runtime_file(path: str) -> None:
             "more than a Python version), so wheelpin will not overwrite it; check the path, or move the file "
             "away if it really is yours to replace."
         )
+    return text
 
 
-def _show_report(form: str, report: Report) -> None:
+def _show_report(form: str, report: Report, platform: str) -> None:
+    # The values to paste follow the recommendation: they are the platform's spelling of it.
+    values = runtime_values(platform, report.recommended) if report.recommended is not None else []
     if form == "json":
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
     elif form == "markdown":
         sys.stdout.write("".join(f"{line}\n" for line in markdown_lines(report)))
+        sys.stdout.write("".join(f"- set for {value}\n" for value in values))
     else:
-        print_report(Console(highlight=False, soft_wrap=True), report)
+        console = Console(highlight=False, soft_wrap=True)
+        print_report(console, report)
+        for value in values:
+            console.print(f"  set for {value}", markup=False)
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:

@@ -163,7 +163,8 @@ def use_project_requirements(args: argparse.Namespace, err: Console) -> None:
             return
 
 
-_LOCK_TARGET_RE = re.compile(r"^# target: CPython (\S+) \(requires-python checked against (\S+)\), platform (\S+)$")
+_LOCK_TARGET_RE = re.compile(r"^# target: CPython (\S+?)(t \(free-threaded\))? "
+                             r"\(requires-python checked against (\S+)\), platform (\S+)$")
 
 
 def note_lock_target(path: str, target: Target, err: Console) -> None:
@@ -176,9 +177,10 @@ def note_lock_target(path: str, target: Target, err: Console) -> None:
         return  # check itself reports an unreadable lock, with its file and line
     for line in head:
         match = _LOCK_TARGET_RE.match(line)
-        if match and (match[1] != target.python_version or match[3] != target.platform.tag):
-            say(err, f"note: {path}'s header says it was made for CPython {match[1]} on {match[3]}; checking it for "
-                     f"{target}")
+        if match and (match[1] != target.python_version or bool(match[2]) != target.freethreaded
+                      or match[4] != target.platform.tag):
+            made = f"CPython {match[1]}{match[2] or ''}"
+            say(err, f"note: {path}'s header says it was made for {made} on {match[4]}; checking it for {target}")
 
 
 def run_target(args: argparse.Namespace) -> int:

@@ -11,7 +11,8 @@ from wheelpin.platforms import PRESETS
 from wheelpin.presets import DEPLOY_PRESETS
 
 PYTHON_HELP = (
-    "target CPython version, e.g. 3.11 or 3.11.9 (default: the one the project's deploy files name, see "
+    "target CPython version, e.g. 3.11 or 3.11.9, or 3.13t for the free-threaded build (cp313t wheels, no "
+    "abi3) (default: the one the project's deploy files name, see "
     "'wheelpin target'; else the running interpreter's X.Y). A version without "
     "a patch number stands for X.Y.0 when checking requires-python and python_full_version markers (as pip's "
     "and uv's --python-version do); give X.Y.Z to check the patch you deploy, e.g. when a project excludes "
@@ -96,11 +97,14 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                           "(schema in docs/report.schema.json)")
     rep.add_argument("--write-runtime", metavar="FILE",
                      help="write the recommended Python to FILE, which must be named runtime.txt (gets "
-                          "python-3.X.Y) or .python-version (gets 3.X), in any directory; an existing file is "
-                          "replaced only if it holds a Python version")
+                          "python-3.X.Y), .python-version (gets 3.X) or .tool-versions (its python line becomes "
+                          "python 3.X.Y; other tools' lines are kept), in any directory; an existing file is "
+                          "replaced only if it holds versions only. The report prints what the platform's other "
+                          "settings take (Render's PYTHON_VERSION, Lambda's runtime, a Dockerfile's FROM)")
     _target_options(rep, python_default=None, python_help=(
         "Pythons to check: a list (3.11,3.13) or range (3.10-3.15); default: every CPython from the oldest "
-        "still supported to the newest stable release (per 'uv python list'). Versions without a patch stand for "
+        "still supported to the newest stable release (per 'uv python list', run with the uv wheelpin depends "
+        "on). Free-threaded builds are rows only when asked for: 3.13,3.13t. Versions without a patch stand for "
         "X.Y.0 in requires-python checks."))
     _index_options(rep)
 
