@@ -9,6 +9,7 @@ from rich.console import Console
 
 from wheelpin.cli.commands import run_check, run_report, run_resolve, run_targets
 from wheelpin.cli.detected import run_target
+from wheelpin.cli.fixcmd import run_fix
 from wheelpin.cli.parser import build_parser
 from wheelpin.cli.render import print_error
 from wheelpin.errors import WheelpinError
@@ -40,6 +41,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return run_targets()
         if args.command == "target":
             return run_target(args)
+        if args.command == "fix":
+            return run_fix(args, err)
         return run_check(args, err)
     except WheelpinError as exc:
         print_error(err, exc)

@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     _resolve_parser(commands)
     _report_parser(commands)
     _check_parser(commands)
+    _fix_parser(commands)
     commands.add_parser("targets", help="list the --platform presets: what each stands for, its tag per Python",
                         description="Print every --platform preset: the platform it stands for, the wheel "
                                     "platform tag it means for each Python, the Pythons it offers and its "
@@ -110,6 +111,23 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     chk.add_argument("lockfile", metavar="LOCKFILE", help="a requirements file of name==version lines")
     _target_options(chk)
     _index_options(chk)
+
+
+def _fix_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fix = commands.add_parser("fix", help="apply the report's verified fix for the target to the requirement files",
+                              description="Rewrite the requirements the report's verified fix changes for the "
+                                          "target, in the files they are read from (an included -r file, the -c "
+                                          "constraints file that bounds the package, the pyproject.toml), keeping "
+                                          "every other byte, and print the diff. Exit 0: fixed (or nothing to "
+                                          "fix); 1: no fix exists for this Python (the newest Python that locks "
+                                          "is named); 2: bad input, or a hashed lock; 3: the index could not be "
+                                          "read.")
+    _input_options(fix)
+    fix.add_argument("--pin", action="store_true",
+                     help="write the fixing release as an == pin (pydantic==2.12.0) instead of a lower bound")
+    fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    _target_options(fix)
+    _index_options(fix)
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
