@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_parser(commands)
     _check_parser(commands)
     _fix_parser(commands)
+    _why_parser(commands)
     commands.add_parser("targets", help="list the --platform presets: what each stands for, its tag per Python",
                         description="Print every --platform preset: the platform it stands for, the wheel "
                                     "platform tag it means for each Python, the Pythons it offers and its "
@@ -128,6 +129,26 @@ def _fix_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     _target_options(fix)
     _index_options(fix)
+
+
+def _why_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    why = commands.add_parser("why", help="why each release of a package is, or is not, a candidate for the target",
+                              description="For the target, each release of PACKAGE (newest first) with its "
+                                          "verdict: a candidate (a wheel fits), or why not (no wheel for this "
+                                          "Python's ABI, or for this platform or glibc, requires-python, yanked, "
+                                          "pre-release, only an sdist) and the smallest change of Python or "
+                                          "platform that would make it one. The resolver's own reasons. Exit 0: "
+                                          "some release shown is a candidate; 1: none is; 2: bad input; 3: the "
+                                          "index could not be read.")
+    why.add_argument("package", metavar="PACKAGE[==VERSION]",
+                     help="a project name, optionally with a version or specifier (tiktoken==0.6.0, numpy<2)")
+    why.add_argument("--all", action="store_true", help="every release, not only the newest ones")
+    why.add_argument("--limit", type=int, default=10, metavar="N",
+                     help="how many releases to show, newest first (default: 10)")
+    why.add_argument("--pre", action="store_true", help="consider pre-releases, as resolve --pre does")
+    why.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json")
+    _target_options(why)
+    _index_options(why)
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
