@@ -133,6 +133,9 @@ def _edited_files(edits: Sequence[Edit]) -> dict[str, tuple[str, str]]:
         new = edit_pyproject_text(old, path, group) if is_toml else edit_requirements_text(old, group)
         if new != old:
             files[path] = (old, new)
+    if not files:  # pragma: no cover - a blocked Python's fix always changes some written requirement
+        raise InputError("the verified fix changes no line of the requirement files as they are now; run "
+                         "`wheelpin report` to see what blocks, and change it by hand.")
     return files
 
 
