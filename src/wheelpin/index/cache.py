@@ -23,12 +23,13 @@ from packaging.utils import canonicalize_name
 from wheelpin.errors import IndexUnavailable, InputError
 from wheelpin.index.http import HttpIndex
 from wheelpin.index.simple_api import page_from_data, page_to_data
-from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
 
 DEFAULT_TTL = 600.0
 # Bump when the stored shape changes, so old entries are ignored rather than misread.
 PAGE_SCHEMA = 3  # 3: file entries carry the yank reason
 METADATA_SCHEMA = 1
+BUILD_SCHEMA = 1
 T = TypeVar("T")
 
 
@@ -93,6 +94,22 @@ class CachedIndex:
             "dynamic": meta.dynamic,
         }))
         return meta
+
+    def source_build(self, name: str, file: DistFile) -> SourceBuild:
+        """An sdist's build, kept forever by the sdist's sha256 (the verdict is a function of its bytes).  An
+        sdist the index gives no sha256 for is classified again each run: its URL may serve other bytes."""
+        key = f"build/{BUILD_SCHEMA}/{file.sha256}" if file.sha256 else None
+        if key is not None:
+            cached = self._decode(key, lambda data: SourceBuild(kind=BuildKind(data["kind"]),
+                                                                evidence=str(data["evidence"])))
+            if cached is not None:
+                return cached
+        if self.offline:
+            return SourceBuild(kind=BuildKind.UNKNOWN, evidence="not classified: --offline, and not in the cache")
+        build, keep = self.inner.source_build(name, file)
+        if keep and key is not None:
+            self._store(key, json.dumps({"kind": build.kind.value, "evidence": build.evidence}))
+        return build
 
     def close(self) -> None:
         self._cache.close()
