@@ -45,6 +45,7 @@ from wheelpin.presets import ALL_PRESETS, offers, refuse_unoffered
 from wheelpin.pythons import known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
+from wheelpin.report.builds import classify_blockers, index_classifier
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import Target, make_target
 
@@ -247,6 +248,9 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         with open_session(args, inputs, err, speculate=True) as session:
             report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
                                   not_offered=unoffered)
+            classify = None if args.no_classify else index_classifier(session.fetcher.index)
+            if classify is not None:
+                report = classify_blockers(report, classify)
     report = mark_deployed(report, detected, python_given)
     _show_report(args.format, report)
     if args.write_runtime:

@@ -91,6 +91,9 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
                      help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
                           "(schema in docs/report.schema.json)")
+    rep.add_argument("--no-classify", action="store_true",
+                     help="do not read the blockers' sdists to say what a source build would need (rust, c, "
+                          "pure Python…); each sdist is streamed once, up to 20 MB, and its verdict cached")
     rep.add_argument("--write-runtime", metavar="FILE",
                      help="write the recommended Python to FILE, which must be named runtime.txt (gets "
                           "python-3.X.Y) or .python-version (gets 3.X), in any directory; an existing file is "
