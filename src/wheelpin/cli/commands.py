@@ -17,6 +17,7 @@ from packaging.version import Version
 from rich.console import Console
 
 from wheelpin.check import check_lock
+from wheelpin.cli.check_output import check_json
 from wheelpin.cli.detected import (
     fill_target,
     mark_deployed,
@@ -25,6 +26,8 @@ from wheelpin.cli.detected import (
     use_project_requirements,
 )
 from wheelpin.cli.failures import explain_failure
+from wheelpin.cli.github import github_check, github_report
+from wheelpin.cli.options import fetch_summary, show_progress, verbosity
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -82,10 +85,13 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
                       file_index_url=inputs.index_url if inputs else None,
                       file_extra=inputs.extra_index_urls if inputs else ())
     counts = {"page": 0, "metadata": 0}
-    status = err.status("resolving…") if err.is_terminal else None
+    status = err.status("resolving…") if show_progress(args, err) else None
+    level = verbosity(args)
 
     def on_event(kind: str, what: str) -> None:
         counts[kind] = counts.get(kind, 0) + 1
+        if level >= 2:
+            err.print(f"fetched {kind}: {what}", highlight=False, markup=False)
         if status is not None:
             status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
 
@@ -105,6 +111,8 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
         http.client.close()
         for warning in session.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
+        if level >= 1:
+            err.print(fetch_summary(counts, http), highlight=False, markup=False)
 
 
 def warn_unchecked(inputs: Inputs, err: Console) -> None:
@@ -252,7 +260,9 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
             if classify is not None:
                 report = classify_blockers(report, classify)
     report = mark_deployed(report, detected, python_given)
-    _show_report(args.format, report)
+    _show_report("table" if args.format == "github" else args.format, report)
+    if args.format == "github":
+        github_report(report, inputs, err)
     if args.write_runtime:
         if report.recommended is None:
             err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only.")
@@ -318,6 +328,11 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
             "file and the --python/--platform given."
         )
     failures = [r for r in results if not r.ok]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(check_json(args.lockfile, target, results), indent=2) + "\n")
+        return 1 if failures else 0
+    if args.format == "github":
+        github_check(args.lockfile, target, results, err)
     out = Console(highlight=False, soft_wrap=True)
     if not failures:
         out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}, and every requirement "

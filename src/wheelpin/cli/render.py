@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from wheelpin.cli.options import loud
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.models import HeldBack
 from wheelpin.pythons import PythonRelease
@@ -205,12 +206,13 @@ def is_runtime_file_text(filename: str, text: str) -> bool:
 
 def print_error(err: Console, exc: WheelpinError) -> None:
     """The error as a paragraph wrapped to the terminal, then its blockers and what to do, best first."""
-    print_wrapped(err, f"error: {exc}", style="bold red", styled=len("error:"))
-    if isinstance(exc, NoWheelSolution):
-        if exc.blockers:
-            print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
-        for hint in exc.hints:
-            print_wrapped(err, hint, indent=4)
+    with loud(err):  # -q hides information, never part of an error
+        print_wrapped(err, f"error: {exc}", style="bold red", styled=len("error:"))
+        if isinstance(exc, NoWheelSolution):
+            if exc.blockers:
+                print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
+            for hint in exc.hints:
+                print_wrapped(err, hint, indent=4)
 
 
 def print_rows(console: Console, title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
