@@ -18,6 +18,7 @@ from packaging.version import Version
 from rich.console import Console
 
 from wheelpin.check import check_pins
+from wheelpin.cli.check_output import check_json
 from wheelpin.cli.detected import (
     fill_target,
     mark_deployed,
@@ -26,7 +27,9 @@ from wheelpin.cli.detected import (
     use_project_requirements,
 )
 from wheelpin.cli.failures import explain_failure
+from wheelpin.cli.github import github_check, github_report
 from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
+from wheelpin.cli.options import fetch_summary, show_progress, verbosity
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -51,6 +54,7 @@ from wheelpin.pylockfile import is_pylock_path, pylock_lines
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
+from wheelpin.report.builds import classify_blockers, index_classifier
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import Target, make_target
 
@@ -84,10 +88,13 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
     warnings are printed when it closes.  Only a report speculates (see Session)."""
     counts = {"page": 0, "metadata": 0}
-    status = err.status("resolving…") if err.is_terminal else None
+    status = err.status("resolving…") if show_progress(args, err) else None
+    level = verbosity(args)
 
     def on_event(kind: str, what: str) -> None:
         counts[kind] = counts.get(kind, 0) + 1
+        if level >= 2:
+            err.print(f"fetched {kind}: {what}", highlight=False, markup=False)
         if status is not None:
             status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
 
@@ -109,6 +116,8 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
         http.client.close()
         for warning in session.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
+        if level >= 1:
+            err.print(fetch_summary(counts, http), highlight=False, markup=False)
 
 
 def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_event: EventHook,
@@ -287,8 +296,13 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         with open_session(args, inputs, err, speculate=True) as session:
             report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
                                   not_offered=unoffered)
+            classify = None if args.no_classify else index_classifier(session.fetcher.index)
+            if classify is not None:
+                report = classify_blockers(report, classify)
     report = mark_deployed(report, detected, python_given)
-    _show_report(args.format, report, args.platform)
+    _show_report("table" if args.format == "github" else args.format, report, args.platform)
+    if args.format == "github":
+        github_report(report, inputs, err)
     if args.write_runtime:
         _write_runtime(args.write_runtime, report, err)
     return 0 if report.ok else 1
@@ -365,6 +379,11 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     lock = read_lock(args.lockfile, target, lock_selection(args))  # the format from its name and contents
     with open_session(args, lock, err) as session:
         results = check_pins(lock.pins, target, session, relock=lock.relock)
+    if results and args.format == "json":
+        sys.stdout.write(json.dumps(check_json(args.lockfile, target, results), indent=2) + "\n")
+        return 0 if all(r.ok for r in results) else 1
+    if results and args.format == "github":
+        github_check(args.lockfile, target, results, err)
     return show_check(lock, target, results, err)
 
 

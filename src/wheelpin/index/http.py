@@ -21,8 +21,9 @@ from wheelpin.errors import IndexUnavailable, InputError, MetadataError
 from wheelpin.index.lazy_wheel import metadata_by_ranges
 from wheelpin.index.metadata import parse_core_metadata, sdist_metadata
 from wheelpin.index.protocol import EventHook, ProjectNotFound
+from wheelpin.index.sdist_probe import BYTE_CAP, probe_sdist
 from wheelpin.index.simple_api import SIMPLE_ACCEPT, parse_project_page
-from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
 
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 # Bytes asked for first when reading a wheel by ranges: enough for the central directory of most wheels.
@@ -51,6 +52,10 @@ class HttpIndex:
         self._unadvertised_hits = 0
         self._unadvertised_misses = 0
         self.requests = 0
+        # Sdists streamed to classify a blocker's build: counted apart, so the resolver's request counts
+        # (what the speed work measures) do not move with the number of blockers.
+        self.build_requests = 0
+        self.build_cap = BYTE_CAP
 
     # -- project pages -------------------------------------------------------------------------------
     def project(self, name: str) -> ProjectPage:
@@ -130,6 +135,19 @@ class HttpIndex:
         response = self._get(url)
         assert response is not None
         return response
+
+    # -- source builds -------------------------------------------------------------------------------
+    def source_build(self, name: str, file: DistFile) -> tuple[SourceBuild, bool]:
+        """What building this sdist takes, and whether the verdict may be cached (False: a failure to retry)."""
+        self._event("sdist", file.filename)
+        with self._lock:
+            self.build_requests += 1
+        try:
+            return probe_sdist(lambda url: self.client.stream("GET", url), file, cap=self.build_cap)
+        except httpx.HTTPError as exc:
+            # A report still stands without this detail: say why it is missing instead of failing the run.
+            return SourceBuild(kind=BuildKind.UNKNOWN,
+                               evidence=f"the sdist could not be downloaded ({type(exc).__name__})"), False
 
     # -- HTTP ----------------------------------------------------------------------------------------
     def _get(self, url: str, *, headers: dict[str, str] | None = None,
