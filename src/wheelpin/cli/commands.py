@@ -27,9 +27,9 @@ from wheelpin.cli.render import (
     report_json,
     runtime_file_text,
 )
-from wheelpin.config import index_urls, redact_text
+from wheelpin.config import env_int, env_seconds, index_urls, redact_text
 from wheelpin.errors import InputError, NoWheelSolution
-from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
+from wheelpin.index import CachedIndex, HttpIndex, NetPolicy, default_cache_dir
 from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
@@ -79,7 +79,7 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
         if status is not None:
             status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
 
-    http = HttpIndex(urls, on_event=on_event)
+    http = HttpIndex(urls, on_event=on_event, policy=net_policy(args))
     cached = CachedIndex(http, args.cache_dir or default_cache_dir(), ttl=args.cache_ttl,
                          refresh=args.refresh, offline=args.offline)
     session = Session(cached, speculate=speculate)
@@ -92,9 +92,21 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
             status.stop()
         session.close()
         cached.close()
-        http.client.close()
+        http.close()
         for warning in session.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
+
+
+def net_policy(args: argparse.Namespace) -> NetPolicy:
+    """--retries / --timeout, else WHEELPIN_RETRIES / WHEELPIN_TIMEOUT; the size cap from
+    WHEELPIN_MAX_RESPONSE_BYTES only (a safety bound, not a knob for every run)."""
+    defaults = NetPolicy()
+    retries = args.retries if args.retries is not None else env_int("WHEELPIN_RETRIES", minimum=0)
+    timeout = args.timeout if args.timeout is not None else env_seconds("WHEELPIN_TIMEOUT")
+    max_bytes = env_int("WHEELPIN_MAX_RESPONSE_BYTES", minimum=1)
+    return NetPolicy(retries=defaults.retries if retries is None else retries,
+                     timeout=defaults.timeout if timeout is None else timeout,
+                     max_bytes=defaults.max_bytes if max_bytes is None else max_bytes)
 
 
 def warn_unchecked(inputs: Inputs, err: Console) -> None:
