@@ -73,8 +73,7 @@ def assert_next_clean_run_locks(resolve, server: IndexServer, reference: str) ->
 
 @pytest.mark.parametrize("kinds", [
     ("503", "503-retry-after", "429", "500", "502", "504"),
-    ("reset", "truncate", "reset", "truncate", "503-retry-after", "reset"),
-    ("truncate", "reset", "504", "503", "truncate", "503-retry-after"),
+    ("reset", "truncate", "504", "truncate", "reset", "truncate"),
 ])
 def test_transient_faults_are_retried_into_the_right_lock(resolve, reference, index_server, kinds):
     """Each path of the run (pages, metadata files, a wheel read by ranges) fails twice, each its own way."""
