@@ -40,6 +40,14 @@ _FORWARDED_RESPONSE = ("content-type", "content-range", "accept-ranges", "retry-
 _HREF = re.compile(r'href="([^"]+)"')
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that drops a kept-alive connection (wheelpin exiting) is no error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FaultProxy:
     """Serves ``/simple/…`` from the upstream index and ``/x/<scheme>/<host>/<path>`` from anywhere."""
 
@@ -49,7 +57,7 @@ class FaultProxy:
         self.counts: Counter[str] = Counter()
         self.client = httpx.Client(follow_redirects=True, timeout=60, trust_env=True)
         handler = type("Handler", (_Handler,), {"proxy": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
 
     @property
