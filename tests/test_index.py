@@ -749,3 +749,9 @@ def test_json_of_the_wrong_shape_is_index_unavailable_not_a_crash(server: Server
         200, headers={"Content-Type": JSON_TYPE}, text=body)
     with pytest.raises(IndexUnavailable, match="not valid PEP 691 JSON"):
         server.index().project("foo")
+
+
+def test_a_file_url_httpx_cannot_send_is_index_unavailable_not_a_crash(server: Server) -> None:
+    index, _waits = policy_index(server)
+    with pytest.raises(IndexUnavailable, match="InvalidURL"):
+        index.metadata("foo", wheel_file("https://files.example/\x00/foo-1.0-py3-none-any.whl", core_metadata=True))

@@ -147,7 +147,7 @@ class Getter:
             ) from None
         except TRANSIENT_ERRORS as exc:
             raise _Transient(f"{type(exc).__name__}: {redact_text(str(exc)) or 'no details'}") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a page's URL with a control character
             raise IndexUnavailable(
                 f"could not read {redact_url(url)} ({type(exc).__name__}: {redact_text(str(exc))}): check "
                 "--index-url (or WHEELPIN_INDEX_URL / PIP_INDEX_URL)."
