@@ -15,6 +15,8 @@ FORBIDDEN = {
               "wheelpin.cli", "wheelpin.check", "wheelpin.lockfile"),
     "resolve": ("wheelpin.report", "wheelpin.cli"),
     "report": ("wheelpin.cli",),
+    # Detection reads files: it knows no index, resolution, report or CLI.
+    "detect": ("wheelpin.index", "wheelpin.resolve", "wheelpin.report", "wheelpin.cli", "wheelpin.check"),
 }
 
 

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from wheeloracle import compatible_wheel_hashes
+from wheeloracle import compatible_wheel_hashes, page
 from wheelpin.cli import main
 from wheelpin.inputs import parse_requirements_file
 
@@ -68,7 +69,7 @@ def test_resolve_for_314_fails_naming_pydantic_core_and_writes_nothing(run, tmp_
     code, out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.14", "-o", str(lock))
     assert code == 1
     assert "pydantic-core==2.23.4" in err
-    assert "pydantic 2.9.2" in err
+    assert "via pydantic==2.9.2 -> pydantic-core==2.23.4" in err
     assert "cp314" in err
     assert len(err.splitlines()) < 15  # a short table, not a derivation
     assert lock.read_text() == "previous lock\n"
@@ -203,7 +204,7 @@ def test_unreachable_index_is_exit_3_without_traceback(tmp_path, clean_env):
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert "127.0.0.1:9" in result.stderr
-    assert "after 2 tries (last: ConnectError" in result.stderr
+    assert "after 2 tries (last: ConnectError" in " ".join(result.stderr.split())  # wrapped to the terminal
 
 
 def test_a_package_without_any_wheel_for_the_target_is_named_quickly(run):
@@ -429,12 +430,13 @@ def test_the_lock_header_leaves_out_the_local_cache_dir(run, tmp_path):
         assert "resolve six --python 3.12 -o" in command
 
 
-@pytest.mark.parametrize("name", ["pylock.toml", "lock-{python}.TOML"])
-def test_resolve_refuses_toml_output_before_resolving(run, index_server, tmp_path, name):
+@pytest.mark.parametrize("name", ["lock.toml", "lock-{python}.TOML", "pylock.3.12.toml", "pylock.{python}.toml"])
+def test_resolve_refuses_toml_output_not_named_as_pep_751_names_locks_before_resolving(run, index_server, tmp_path,
+                                                                                      name):
     out = tmp_path / name
     code, _out, err = run("resolve", "six", "--python", "3.12", "-o", str(out))
     assert code == 2
-    assert "pylock.toml output is not supported yet" in err and "requirements .txt" in err
+    assert "pylock.toml or pylock.NAME.toml" in err and "requirements-lock.txt" in err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == [tmp_path / "cache"]
     assert not [r for r in index_server.requests if r.startswith("/simple/")]  # refused before any work
@@ -546,3 +548,84 @@ def test_check_still_refuses_a_lock_line_off_the_index(run, tmp_path):
     code, _out, err = run("check", str(lock), "--python", "3.12")
     assert code == 2
     assert "lock.txt, line 2" in err and "direct reference" in err
+
+
+# -- messages that send the user the right way (issue 8) -------------------------------------------------
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _newest(project: str) -> Version:
+    return max(v for v in (Version(f["filename"].split("-")[1]) for f in page(project)["files"]
+                           if f["filename"].endswith(".whl")) if not v.is_prerelease)
+
+
+def test_resolve_failing_for_a_missing_wheel_shows_the_reports_fix_first_and_allow_source_last(run):
+    code, out, _err = run("report", "pydantic==2.9.2", "--python", "3.14", "--format", "json")
+    (blocker,) = json.loads(out)["pythons"][0]["blockers"]
+    assert blocker["fix"]
+    code, out, err = run("resolve", "pydantic==2.9.2", "--python", "3.14")
+    assert (code, out) == (1, "")
+    text = _words(err)
+    fix = text.index(f"fix: require {blocker['fix']} instead of pydantic==2.9.2 (command line) (verified")
+    assert fix < text.index("last resort: --allow-source pydantic-core")
+    assert "--allow-source" not in text[:fix]
+
+
+def test_resolve_tells_a_version_no_release_has(run):
+    code, out, err = run("resolve", "fastapi==99.0", "--python", "3.12")
+    assert (code, out) == (1, "")
+    assert _words(err).startswith(f"error: no release of fastapi matches ==99.0; the newest release is "
+                                  f"{_newest('fastapi')} (required by command line).")
+    assert "last resort" not in err and "wheel-only" not in err
+
+
+def test_resolve_tells_requirements_that_conflict_whatever_the_wheels(run):
+    code, out, err = run("resolve", "fastapi==0.115.0", "starlette>=0.40", "--python", "3.12")
+    assert (code, out) == (1, "")
+    text = _words(err)
+    assert "the requirements conflict for CPython 3.12 on manylinux_2_28_x86_64 whatever the wheels" in text
+    assert "starlette>=0.40 (command line)" in text and "(fastapi 0.115.0)" in text
+    assert "no release meets them all" in text
+    assert "last resort" not in text
+
+
+def test_report_blames_the_musllinux_wheel_no_pymongo_release_has(run):
+    """The newest recorded pymongo excludes 3.10 by requires-python; no release has a musllinux wheel."""
+    code, out, _err = run("report", "motor", "--python", "3.10", "--platform", "musllinux", "--format", "json")
+    assert code == 1
+    (blocker,) = json.loads(out)["pythons"][0]["blockers"]
+    files = page("pymongo")["files"]
+    assert not any("musllinux" in f["filename"] for f in files)
+    newest_for_310 = max(Version(f["filename"].split("-")[1]) for f in files if f["filename"].endswith(".whl")
+                         and Version("3.10.0") in SpecifierSet(f.get("requires-python") or ""))
+    assert blocker["version"] == str(newest_for_310)
+    assert blocker["kind"] == "no-wheel-for-platform"
+    assert blocker["reason"].startswith("no release of pymongo")
+    assert "has a wheel for musllinux_1_2_x86_64 cp310" in blocker["reason"]
+    assert not blocker["reason"].startswith("requires-python")
+
+
+def test_report_names_the_nearest_wheel_and_the_glibc_it_needs(run):
+    code, out, _err = run("report", "orjson", "--python", "3.15", "--format", "json")
+    assert code == 1
+    (blocker,) = json.loads(out)["pythons"][0]["blockers"]
+    (wheel,) = [f["filename"] for f in page("orjson")["files"]
+                if f"-{blocker['version']}-cp315-" in f["filename"] and "manylinux" in f["filename"]
+                and "x86_64" in f["filename"]]
+    assert wheel.endswith("manylinux_2_39_x86_64.whl")
+    assert f"the nearest wheel is {wheel}, which needs glibc 2.39" in blocker["reason"]
+    assert "…" not in blocker["reason"]
+
+
+def test_error_text_wraps_to_the_columns_and_stays_one_line_a_row_in_a_pipe(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.14")
+    assert code == 1
+    long = [line for line in err.splitlines() if len(line) > 80 and " " in line.strip()]
+    assert not long, long  # only a single token too long to break (a wheel filename) may pass 80
+    assert len(err.splitlines()) > 6
+    monkeypatch.delenv("COLUMNS")
+    _code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.14")
+    (row,) = [line for line in err.splitlines() if line.startswith("  pydantic-core==2.23.4:")]
+    assert "no wheel for cp314" in row  # one line a row, for grep

@@ -264,7 +264,7 @@ def test_a_requirement_no_release_matches_gets_a_different_reason(fake: FakeInde
     (name, detail), = [row for row in caught.value.blockers if row[0].startswith("lib")]
     assert ">=5" in name
     assert "app 1.0" in detail
-    assert "no release matches" in detail
+    assert "no release of lib matches >=5; the newest release is 2.0" in detail
     assert "sdist" not in detail
 
 

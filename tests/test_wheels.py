@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from wheelpin.models import DistFile
+from wheelpin.models import BlockKind, DistFile
 from wheelpin.target import Target, make_target
-from wheelpin.wheels import VersionChoice, choices_for, choose_files, group_by_version
+from wheelpin.wheels import VersionChoice, choices_for, choose_files, group_by_version, why_none
 
 LINUX_311 = make_target("3.11", "manylinux")
 LINUX_314 = make_target("3.14", "manylinux")
@@ -313,3 +313,67 @@ def test_may_fit_agrees_with_choose_files_on_tags() -> None:
     assert choose_files(Version("1.0"), parsed, linux).has_wheel
     sdist_only = group_by_version("demo", [DistFile(filename="demo-1.0.tar.gz", url="u")])[Version("1.0")]
     assert not may_fit(sdist_only, linux)
+
+
+# -- the nearest wheel, not a range of tags -----------------------------------------------------------
+
+
+ORJSON_315 = [
+    "cp315-cp315-macosx_10_15_x86_64.macosx_11_0_arm64.macosx_10_15_universal2",
+    "cp315-cp315-macosx_15_0_arm64",
+    "cp315-cp315-manylinux_2_39_x86_64",
+    "cp315-cp315-manylinux_2_39_aarch64",
+    "cp315-cp315-musllinux_1_2_x86_64",
+    "cp315-cp315-win_amd64",
+    "cp315-cp315-win_arm64",
+]
+
+
+def orjson_choice(platform: str) -> VersionChoice:
+    files = [dist(f"orjson-3.13.0-{tag}.whl") for tag in ORJSON_315]
+    return only(choices_for("orjson", files, make_target("3.15", platform)))
+
+
+def test_a_glibc_too_old_is_told_by_the_nearest_wheel_and_the_glibc_it_needs() -> None:
+    reason = orjson_choice("manylinux_2_28_x86_64").reason
+    assert reason is not None
+    assert ("the nearest wheel is orjson-3.13.0-cp315-cp315-manylinux_2_39_x86_64.whl, which needs glibc 2.39"
+            in reason)
+    assert "…" not in reason and "win_arm64" not in reason  # no range of every tag
+
+
+@pytest.mark.parametrize(("platform", "nearest", "needs"), [
+    ("musllinux_1_2_aarch64", "manylinux_2_39_aarch64", "is for glibc (manylinux) Linux, not musl"),
+    ("macosx_10_12_x86_64", "macosx_10_15_x86_64.macosx_11_0_arm64.macosx_10_15_universal2",
+     "needs macOS 10.15"),
+    ("win32", "win_amd64", "is for x86_64, not i686"),
+    ("musllinux_1_1_x86_64", "musllinux_1_2_x86_64", "needs musl 1.2"),
+])
+def test_the_nearest_wheel_is_the_closest_platform_for_the_targets_python(platform: str, nearest: str,
+                                                                          needs: str) -> None:
+    reason = orjson_choice(platform).reason
+    assert reason is not None
+    assert f"the nearest wheel is orjson-3.13.0-cp315-cp315-{nearest}.whl, which {needs}" in reason
+
+
+def test_a_release_none_of_whose_releases_has_a_wheel_names_what_none_escapes() -> None:
+    """pymongo's newest release excludes 3.10 by requires-python; the older ones have cp310 wheels for
+    manylinux only.  On musllinux no release escapes the missing musllinux wheel: that is the cause."""
+    files = [dist("pymongo-3.0-cp311-cp311-manylinux_2_17_x86_64.whl", requires_python=">=3.11"),
+             dist("pymongo-2.0-cp310-cp310-manylinux_2_17_x86_64.whl"),
+             dist("pymongo-1.0-cp310-cp310-manylinux_2_17_x86_64.whl"),
+             dist("pymongo-0.5.tar.gz")]
+    target = make_target("3.10", "musllinux")
+    kind, reason = why_none("pymongo", choices_for("pymongo", files, target), target)
+    assert kind == BlockKind.NO_PLATFORM
+    assert reason.startswith("no release of pymongo has a wheel for musllinux_1_2_x86_64 cp310")
+    assert "the newest for Python 3.10, 2.0" in reason
+    assert "3.0 and later exclude Python 3.10 by requires-python" in reason
+
+
+def test_when_every_release_excludes_the_python_that_is_the_cause() -> None:
+    files = [dist(f"numpy-{v}-cp312-cp312-manylinux_2_28_x86_64.whl", requires_python=">=3.12")
+             for v in ("2.3.0", "2.2.0")]
+    kind, reason = why_none("numpy", choices_for("numpy", files, LINUX_311), LINUX_311)
+    assert kind == BlockKind.REQUIRES_PYTHON
+    assert reason.startswith("no release of numpy admits Python 3.11")

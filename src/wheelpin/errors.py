@@ -44,22 +44,39 @@ class MetadataError(WheelpinError):
     exit_code = 3
 
 
+class DynamicMetadata(MetadataError):
+    """An sdist whose dependencies only its build backend could tell, which wheelpin never runs.  A resolution
+    treats its release as one it cannot install; the error escapes only from a direct metadata read."""
+
+
 class NoWheelSolution(WheelpinError):
     """No set of versions with wheels for the target satisfies the requirements.  Exit code 1.
 
     ``causes`` are the blockers a failed resolution found (possibly none, when the caller did not ask for an
     explanation); ``involved`` the names of the packages in the final conflict (the requirements and the
-    releases that made them), even when not explained.
+    releases that made them), even when not explained.  ``rows`` replace the rows made from ``causes`` when
+    given; ``hints`` are what to do, best first, one line each.
     """
 
     exit_code = 1
 
-    def __init__(self, message: str, *, causes: Sequence[Blocker] = (), involved: Iterable[str] = ()) -> None:
+    def __init__(self, message: str, *, causes: Sequence[Blocker] = (), involved: Iterable[str] = (),
+                 rows: Sequence[tuple[str, str]] | None = None, hints: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.causes = tuple(causes)
         self.involved = frozenset(involved)
+        self.rows = None if rows is None else tuple(rows)
+        self.hints = tuple(hints)
 
     @property
     def blockers(self) -> list[tuple[str, str]]:
         """``(requirement, why)`` rows for the short table the CLI prints."""
+        if self.rows is not None:
+            return list(self.rows)
         return [(f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in self.causes]
+
+
+class LockNotForTarget(WheelpinError):
+    """A lock whose own environments or requires-python exclude the target: an installer refuses it."""
+
+    exit_code = 1

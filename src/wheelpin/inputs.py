@@ -87,6 +87,7 @@ class Inputs:
     pre: bool = False
     unchecked: tuple[UncheckedRequirement, ...] = ()
     requires_python: str | None = None  # [project].requires-python of a pyproject.toml read (or ``-e .``)
+    requires_python_source: str = ""  # the pyproject.toml it came from, as the user named it
 
 
 def format_source(path: str | os.PathLike[str], line: int) -> str:
@@ -272,6 +273,7 @@ class _Collector:
     pre: bool = False
     unchecked: list[UncheckedRequirement] = field(default_factory=list)
     requires_python: str | None = None
+    requires_python_source: str = ""
     # False for a lock that `check` reads: a line off the index is refused there, since nothing vouches for it.
     references: bool = True
     # (real path, display path) of the files being read, innermost last, to report -r/-c cycles.
@@ -286,6 +288,7 @@ class _Collector:
             pre=self.pre,
             unchecked=tuple(self.unchecked),
             requires_python=self.requires_python,
+            requires_python_source=self.requires_python_source,
         )
 
     def absorb(self, part: Inputs) -> None:
@@ -296,7 +299,8 @@ class _Collector:
         self.extra_index_urls += part.extra_index_urls
         self.pre = self.pre or part.pre
         self.unchecked += part.unchecked
-        self.requires_python = part.requires_python if part.requires_python is not None else self.requires_python
+        if part.requires_python is not None:
+            self.requires_python, self.requires_python_source = part.requires_python, part.requires_python_source
 
 
 def _project_pyproject(value: str, *, editable: bool) -> tuple[str, list[str]] | None:
@@ -498,7 +502,8 @@ def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ())
     own_name = project.get("name")
     own = canonicalize_name(own_name) if isinstance(own_name, str) else None
     requires_python = project.get("requires-python")
-    found = _Collector(requires_python=requires_python if isinstance(requires_python, str) else None)
+    found = _Collector(requires_python=requires_python if isinstance(requires_python, str) else None,
+                       requires_python_source=shown)
 
     def add(items: list[str], source: str, marker: Marker | None, seen: frozenset[str]) -> None:
         for item in items:
@@ -559,6 +564,7 @@ def load_inputs(
             f"extras were requested ({', '.join(extras)}) but no pyproject.toml was given; pass the "
             "pyproject.toml that defines them or drop the extras."
         )
+    requirement_files = list(requirement_files)  # read twice: parsed here, named below when they hold nothing
     parts: list[Inputs] = [parse_requirements_file(path) for path in requirement_files]
     parts += [parse_requirements_file(path, constraint=True) for path in constraint_files]
     parts.append(parse_requirement_strings(requirement_args))
@@ -573,8 +579,11 @@ def load_inputs(
             "requirements on the index, e.g. `name==version`, or the project's pyproject.toml."
         )
     if not merged.requirements:
+        given = [*requirement_files, *([os.fspath(pyproject)] if pyproject is not None else [])]
+        # "pass -r FILE" to someone who did would send them looking for the wrong mistake.
+        where = f" ({', '.join(_display(g) for g in given)} holds none)" if given else ""
         raise InputError(
-            "no requirements given: pass -r FILE, a pyproject.toml path, or requirement arguments"
+            f"no requirements given{where}: pass -r FILE, a pyproject.toml path, or requirement arguments"
         )
     return merged
 

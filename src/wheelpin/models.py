@@ -36,6 +36,8 @@ class DistFile(NamedTuple):
     size: int | None = None
     # PEP 592/691: why the file was yanked, when the index says (it may yank without a reason).
     yanked_reason: str | None = None
+    # PEP 700: when the file was uploaded, as the index spells it (ISO 8601); a PEP 751 lock records it.
+    upload_time: str | None = None
 
     @property
     def is_wheel(self) -> bool:
@@ -72,7 +74,8 @@ class BlockKind(str, Enum):
     NO_ABI = "no-wheel-for-python"  # wheels exist, none for the target's interpreter
     NO_PLATFORM = "no-wheel-for-platform"  # wheels for the interpreter exist, none for the platform
     NO_WHEEL = "no-wheel"  # no wheel, reason unknown
-    CONFLICT = "conflict"  # the requirements conflict whatever the wheels
+    CONFLICT = "conflict"  # the requirements conflict (with wheel-bearing releases; a report: whatever the wheels)
+    NO_RELEASE = "no-release"  # no release on the index matches the requirement at all
 
     def __str__(self) -> str:
         return self.value

@@ -15,7 +15,8 @@ from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.version import Version
 
 from wheelpin.errors import InputError
-from wheelpin.platforms import Platform, parse_platform
+from wheelpin.platforms import Platform
+from wheelpin.presets import platform_for
 
 # Oldest CPython whose wheels we know how to tag; anything older is refused with a clear message.
 OLDEST_SUPPORTED = (3, 7)
@@ -101,9 +102,10 @@ def parse_python(text: str) -> tuple[int, int, int | None]:
 
 
 def make_target(python: str, platform: str) -> Target:
-    """Build a Target from the CLI's ``--python`` and ``--platform`` values."""
+    """Build a Target from the CLI's ``--python`` and ``--platform`` values.  A preset's tag depends on the
+    Python (presets.py), so each Python of a range gets its own platform."""
     major, minor, patch = parse_python(python)
-    return Target(major=major, minor=minor, patch=patch, platform=parse_platform(platform))
+    return Target(major=major, minor=minor, patch=patch, platform=platform_for(platform, minor))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -7,7 +7,8 @@ if any, and — when no wheel fits — one sentence saying why, for the report's
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from packaging.tags import InvalidTag, Tag, parse_tag
@@ -174,12 +175,83 @@ def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: D
                       key=_abi_sort_key)
         return BlockKind.NO_ABI, (f"no wheel for cp{target.major}{target.minor} (wheels for {_span(abis)})" if abis
                         else f"no wheel for cp{target.major}{target.minor}")
-    platforms = sorted({t.platform for t in all_tags
-                        if (t.interpreter, t.abi) in good_interpreters})
-    if platforms:
-        return BlockKind.NO_PLATFORM, (f"no wheel for {target.platform.tag} "
-                             f"(cp{target.major}{target.minor} wheels: {_span(platforms)})")
+    for_python = [(p, t.platform) for p in admitted if p.tags for t in p.tags
+                  if (t.interpreter, t.abi) in good_interpreters]
+    if for_python:
+        return BlockKind.NO_PLATFORM, f"no wheel for {target.platform.tag}; {_nearest(for_python, target)}"
     return BlockKind.NO_ABI, f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
+
+
+def _nearest(for_python: list[tuple[ParsedFile, str]], target: Target) -> str:
+    """The wheel for the target's Python whose platform comes closest to the target's, and what it needs: a
+    range of every platform tag (macosx_10_15_universal2 … win_amd64) hides the one that matters, the
+    manylinux_2_39 wheel a glibc 2.28 system cannot take."""
+    wanted = target.platform
+    want = _TagPlatform(wanted.family, wanted.version, _ARCH_ALIASES.get(wanted.arch, wanted.arch))
+    scored = sorted((_distance(_tag_platform(tag), want), tag, p.file.filename) for p, tag in for_python)
+    _score, tag, filename = scored[0]
+    others = sorted({t for _s, t, f in scored if f != filename})
+    # A few others help ("…, or win_amd64"); a long list is the range this replaces.
+    shown = f" (other cp{target.major}{target.minor} wheels: {', '.join(others)})" if 0 < len(others) <= 2 else ""
+    return f"the nearest wheel is {filename}, which {_needs(_tag_platform(tag), want, tag)}{shown}"
+
+
+@dataclass(frozen=True, slots=True)
+class _TagPlatform:
+    family: str  # manylinux, musllinux, macosx, windows, linux (an unportable linux_* tag), or the tag itself
+    version: tuple[int, int] | None
+    arch: str
+
+
+_ARCH_ALIASES = {"amd64": "x86_64", "arm64": "aarch64", "32": "i686", "i386": "i686", "win32": "i686"}
+_PLATFORM_TAG_RE = re.compile(r"^(manylinux|musllinux|macosx)_(\d+)_(\d+)_(\w+)$")
+_LEGACY_GLIBC = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+_OS_OF = {"manylinux": "linux", "musllinux": "linux", "linux": "linux", "macosx": "macos", "windows": "windows"}
+_SYSTEM_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
+
+
+def _tag_platform(tag: str) -> _TagPlatform:
+    if m := _PLATFORM_TAG_RE.match(tag):
+        return _TagPlatform(m[1], (int(m[2]), int(m[3])), _ARCH_ALIASES.get(m[4], m[4]))
+    legacy, _, arch = tag.partition("_")
+    if legacy in _LEGACY_GLIBC:
+        return _TagPlatform("manylinux", _LEGACY_GLIBC[legacy], _ARCH_ALIASES.get(arch, arch))
+    if tag == "win32" or tag.startswith("win_"):
+        return _TagPlatform("windows", None, _ARCH_ALIASES.get(tag.removeprefix("win_"), "i686"))
+    if tag.startswith("linux_"):
+        return _TagPlatform("linux", None, _ARCH_ALIASES.get(arch, arch))
+    return _TagPlatform(tag, None, "")
+
+
+def _distance(have: _TagPlatform, want: _TagPlatform) -> tuple[int, int, int, int]:
+    """The same operating system first; then the same architecture (a machine's is fixed, while its libc or
+    OS release changes with the base image); then the same family (manylinux, musllinux); then the closest
+    libc or OS version."""
+    system = 0 if _OS_OF.get(have.family, have.family) == _OS_OF.get(want.family, want.family) else 1
+    arch = 0 if have.arch == want.arch or "universal" in have.arch else 1
+    family = 0 if have.family == want.family else 1
+    gap = abs(_number(have.version) - _number(want.version)) if have.version and want.version else 0
+    return system, arch, family, gap
+
+
+def _number(version: tuple[int, int] | None) -> int:
+    return version[0] * 1000 + version[1] if version else 0
+
+
+def _needs(have: _TagPlatform, want: _TagPlatform, tag: str) -> str:
+    """What the nearest wheel needs that the target lacks, as a user would check it (glibc 2.39, macOS 15.0)."""
+    if have.family == want.family and have.arch in (want.arch, "universal2", "universal") and have.version:
+        what = {"manylinux": "glibc", "musllinux": "musl", "macosx": "macOS"}[have.family]
+        return f"needs {what} {have.version[0]}.{have.version[1]}"
+    if have.family == want.family:
+        return f"is for {have.arch}, not {want.arch}"
+    system = _OS_OF.get(have.family)
+    if system is not None and system == _OS_OF.get(want.family):
+        libc = {"manylinux": "glibc (manylinux)", "musllinux": "musl (musllinux)"}.get(have.family)
+        if libc is None:
+            return f"has the unportable tag {tag}, for the machine that built it"
+        return f"is for {libc} Linux, not {'musl' if want.family == 'musllinux' else 'glibc'}"
+    return f"is for {_SYSTEM_NAMES.get(system or '', tag)}"
 
 
 @functools.lru_cache(maxsize=65536)
@@ -206,6 +278,33 @@ def _span(items: list[str]) -> str:
     if len(items) > 4:
         return f"{items[0]} … {items[-1]}, {len(items)} in all"
     return ", ".join(items)
+
+
+def why_none(name: str, choices: Sequence[VersionChoice], target: Target, spec: str = "") -> tuple[BlockKind, str]:
+    """Why none of ``choices`` (releases newest first, none with a wheel for ``target``) installs: the cause no
+    release escapes.  The newest release's own reason misleads when it differs from the rest's — pymongo's
+    newest excludes Python 3.10 by requires-python, but no release at all has a musllinux wheel — so the
+    summary names what every release lacks, and the newest release the target's Python admits as the example.
+    ``spec`` is the specifier the releases were admitted by, if it left any out."""
+    if len(choices) == 1:
+        return choices[0].kind or BlockKind.NO_WHEEL, choices[0].reason or "no wheel"
+    subject = f"no release of {name}{spec}"
+    python = f"Python {target.python_full_version if target.patch is not None else target.python_version}"
+    first = next((i for i, c in enumerate(choices) if c.kind != BlockKind.REQUIRES_PYTHON), None)
+    if first is None:
+        newest = choices[0]
+        return BlockKind.REQUIRES_PYTHON, (f"{subject} admits {python}: each one's requires-python excludes it "
+                                           f"(newest, {newest.version}: {newest.reason})")
+    example = choices[first]
+    if all(c.kind == BlockKind.SDIST_ONLY for c in choices[first:]):
+        return BlockKind.SDIST_ONLY, f"{subject} has any wheel, only sdists (newest, {example.version})"
+    which = f"the newest for {python}, {example.version}" if first else f"newest, {example.version}"
+    later = (f"; {choices[first - 1].version} and later exclude {python} by requires-python" if first else "")
+    # The example's own "no wheel for <platform>" would repeat the summary; what follows it is the news.
+    detail = (example.reason or "no wheel").removeprefix(f"no wheel for {target.platform.tag}; ")
+    return (example.kind or BlockKind.NO_WHEEL,
+            f"{subject} has a wheel for {target.platform.tag} cp{target.major}{target.minor} "
+            f"({which}: {detail}){later}")
 
 
 def choices_for(name: str, files: Iterable[DistFile], target: Target) -> list[VersionChoice]:

@@ -6,8 +6,9 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,7 +17,16 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import check_lock
+from wheelpin.check import check_pins
+from wheelpin.cli.detected import (
+    fill_target,
+    mark_deployed,
+    note_lock_target,
+    report_pythons,
+    use_project_requirements,
+)
+from wheelpin.cli.failures import explain_failure
+from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -27,12 +37,16 @@ from wheelpin.cli.render import (
     report_json,
     runtime_file_text,
 )
-from wheelpin.config import env_int, env_seconds, index_urls, redact_text
-from wheelpin.errors import InputError, NoWheelSolution
-from wheelpin.index import CachedIndex, HttpIndex, NetPolicy, default_cache_dir
-from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
+from wheelpin.config import env_int, env_seconds, index_urls, redact_text, refuse_plain_http, trusted_hosts
+from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
+from wheelpin.index import CachedIndex, EventHook, HttpIndex, NetPolicy, default_cache_dir, make_client
+from wheelpin.index.auth import IndexAuth, split_credentials
+from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
+from wheelpin.locks import LockRead, read_lock
 from wheelpin.models import Resolution
+from wheelpin.presets import ALL_PRESETS, offers, refuse_unoffered
+from wheelpin.pylockfile import is_pylock_path, pylock_lines
 from wheelpin.pythons import default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
@@ -64,13 +78,10 @@ def gather_inputs(args: argparse.Namespace) -> Inputs:
 
 
 @contextmanager
-def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, *,
+def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err: Console, *,
                  speculate: bool = False) -> Iterator[Session]:
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
     warnings are printed when it closes.  Only a report speculates (see Session)."""
-    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
-                      file_index_url=inputs.index_url if inputs else None,
-                      file_extra=inputs.extra_index_urls if inputs else ())
     counts = {"page": 0, "metadata": 0}
     status = err.status("resolving…") if err.is_terminal else None
 
@@ -79,9 +90,11 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
         if status is not None:
             status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
 
-    http = HttpIndex(urls, on_event=on_event, policy=net_policy(args))
+    http = open_index(args, inputs, on_event, err)
     cached = CachedIndex(http, args.cache_dir or default_cache_dir(), ttl=args.cache_ttl,
                          refresh=args.refresh, offline=args.offline)
+    for warning in cached.warnings:  # now, not at the end: the run may take minutes without the cache
+        err.print(f"warning: {warning}", highlight=False, markup=False)
     session = Session(cached, speculate=speculate)
     if status is not None:
         status.start()
@@ -95,6 +108,27 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
         http.close()
         for warning in session.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
+
+
+def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_event: EventHook,
+               err: Console) -> HttpIndex:
+    """The configured index, plain http refused off loopback and trusted hosts, its credentials taken out of
+    the URLs (so that no message, cache key or lock can hold them) and given to the client's auth instead."""
+    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
+                      file_index_url=inputs.index_url if inputs else None,
+                      file_extra=inputs.extra_index_urls if inputs else ())
+    refuse_plain_http(urls, trusted_hosts(args.trusted_host))
+    plain, given = split_credentials(urls)
+    keyring = None
+    if args.keyring_provider == "subprocess":
+        keyring = shutil.which("keyring")
+        if keyring is None:
+            err.print("warning: --keyring-provider subprocess: no keyring command on PATH, so no password comes "
+                      "from a keyring; install keyring (e.g. pipx install keyring)", highlight=False, markup=False)
+    policy = net_policy(args)
+    client = make_client(policy)
+    client.auth = IndexAuth(given, keyring=keyring)
+    return HttpIndex(plain, client=client, on_event=on_event, policy=policy)
 
 
 def net_policy(args: argparse.Namespace) -> NetPolicy:
@@ -118,17 +152,15 @@ def warn_unchecked(inputs: Inputs, err: Console) -> None:
 
 
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
-    if args.output_file and args.output_file.lower().endswith(".toml"):
-        # The lock is requirements syntax; in a .toml file every installer (and pylock reader) would refuse it.
-        raise InputError(
-            f"-o {args.output_file}: pylock.toml output is not supported yet, and wheelpin writes requirements "
-            "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
-        )
+    check_output_name(args.output_file)
     upgrade = parse_upgrade(args.upgrade, args.upgrade_package)
+    use_project_requirements(args, err)
+    fill_target(args, err, python_default=args.python_fallback)
     inputs = gather_inputs(args)
     inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
     warn_unchecked(inputs, err)
     targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
+    refuse_unoffered(args.platform, [(t.python_version, t.minor) for t in targets])
     if len(targets) > 1 and "{python}" not in (args.output_file or ""):
         raise InputError(
             f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
@@ -143,13 +175,14 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 resolution = resolve(inputs, target, session, allow_source=args.allow_source,
                                      preferences=lock_preferences(args.output_file, target, upgrade, err))
             except NoWheelSolution as exc:
+                explained = explain_failure(inputs, target, session, args.allow_source, exc)
                 if len(targets) == 1:
-                    raise
+                    raise explained from None
                 failed += 1
-                print_error(err, exc)
+                print_error(err, explained)
                 continue
             _warn_yanked(resolution, warned, err)
-            _write_lock(args.output_file, resolution, command, err)
+            _write_lock(args.output_file, resolution, command, err, session)
     return 1 if failed else 0
 
 
@@ -213,30 +246,60 @@ def _header_dropped(token: str) -> str | None:
     return None
 
 
-def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
-    lines = lock_lines(resolution, command=command)
+def check_output_name(path: str | None) -> None:
+    """-o names the format: pylock.toml / pylock.NAME.toml is PEP 751, any other .toml is refused, anything
+    else is a requirements file."""
+    if path and path.lower().endswith(".toml") and not is_pylock_path(path):
+        # A requirements lock in a .toml file would be refused by every installer (and pylock reader).
+        raise InputError(
+            f"-o {path}: a .toml lock must be named as PEP 751 names lock files, pylock.toml or pylock.NAME.toml "
+            "with no dot in NAME (so for several Pythons one directory each, e.g. -o 'py{python}/pylock.toml'); "
+            "any other name gets requirements syntax, e.g. -o requirements-lock.txt."
+        )
+
+
+def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console,
+                session: Session) -> None:
     target = resolution.target
-    if pattern:
-        path = output_path(pattern, target)
+    path = output_path(pattern, target) if pattern else None
+    if path is not None and is_pylock_path(path):
+        lines: Iterable[str] = pylock_lines(resolution, command=command,
+                                            index_of=lambda name: session.project(name).index_url)
+    else:
+        lines = lock_lines(resolution, command=command)
+    if path is not None:
         write_atomic(path, lines)
-        err.print(f"wrote {path}: {len(resolution.pins)} packages, wheels only for {target}")
+        built = [p.name for p in resolution.pins if p.from_source]
+        how = (f"for {target}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
+               else f"wheels only for {target}")
+        err.print(f"wrote {path}: {len(resolution.pins)} packages, {how}")
     else:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
 
 
 def run_report(args: argparse.Namespace, err: Console) -> int:
+    lock = lock_argument(args)
+    if lock is not None:
+        return run_lock_report(args, err, lock)
     if args.write_runtime:
         check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
+    use_project_requirements(args, err)
+    python_given = args.python is not None
+    detected = fill_target(args, err, python_default=None)
     inputs = gather_inputs(args)
     warn_unchecked(inputs, err)
     # The release list (a uv subprocess) is only needed up front when --python is not given.
     with ThreadPoolExecutor(max_workers=1) as background:
         pending = background.submit(known_releases)
         pythons = (parse_python_list(args.python) if args.python
-                   else [r.version for r in default_pythons(pending.result())])
+                   else report_pythons(detected, pending.result(), err))
         targets = [make_target(p, args.platform) for p in pythons]
+        # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
+        unoffered = [t for t in targets if not offers(args.platform, t.minor)]
         with open_session(args, inputs, err, speculate=True) as session:
-            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source)
+            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
+                                  not_offered=unoffered)
+    report = mark_deployed(report, detected, python_given)
     _show_report(args.format, report)
     if args.write_runtime:
         if report.recommended is None:
@@ -290,25 +353,46 @@ def _show_report(form: str, report: Report) -> None:
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
-    lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
+    fill_target(args, err, python_default=args.python_fallback)
     target: Target = make_target(args.python, args.platform)
+    refuse_unoffered(args.platform, [(target.python_version, target.minor)])
+    note_lock_target(args.lockfile, target, err)
+    lock = read_lock(args.lockfile, target, lock_selection(args))  # the format from its name and contents
     with open_session(args, lock, err) as session:
-        results = check_lock(lock, target, session)
-    if not results:
-        raise InputError(
-            f"{args.lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
-            "file and the --python/--platform given."
-        )
-    failures = [r for r in results if not r.ok]
-    out = Console(highlight=False, soft_wrap=True)
-    if not failures:
-        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}, and every requirement "
-                  "of theirs is pinned and met")
-        return 0
-    # One row per problem: a pin can lack a wheel and miss a requirement, and each has its own fix.
-    rows = [(f"{r.name}=={r.version}", problem.why,
-             problem.fix or (f"nearest version with a wheel: {r.nearest}" if r.nearest else ""), r.source)
-            for r in failures for problem in r.problems]
-    print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
-               ("pin", "why", "fix", "line"), rows)
-    return 1
+        results = check_pins(lock.pins, target, session, relock=lock.relock)
+    return show_check(lock, target, results, err)
+
+
+def run_targets() -> int:
+    """The preset table: what each --platform name stands for, its tag per Python, the Pythons it offers."""
+    rows = [(p.name, p.stands_for, p.tags_text(), p.offered_text(), ", ".join(p.arches))
+            for p in ALL_PRESETS.values()]
+    print_rows(Console(highlight=False, soft_wrap=True), "--platform presets (sources: docs/targets.md)",
+               ("preset", "stands for", "tag per Python", "Pythons offered", "arches"), rows)
+    return 0
+
+
+def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
+    """report --lock: the matrix for the lock's versions as they are, one check per Python."""
+    if not getattr(args, "project", None):
+        args.project = os.path.dirname(path) or "."  # the lock's project names the platform it deploys to
+    fill_target(args, err, python_default=None)
+    pythons = (parse_python_list(args.python) if args.python
+               else [r.version for r in default_pythons(known_releases())])
+    reads: list[tuple[Target, LockRead | str]] = []
+    for python in pythons:  # read first: the session needs the index a lock names (Pipfile.lock's sources)
+        target = make_target(python, args.platform)
+        try:
+            reads.append((target, read_lock(path, target, lock_selection(args))))
+        except LockNotForTarget as exc:
+            reads.append((target, str(exc)))
+    named = next((lock for _t, lock in reads if isinstance(lock, LockRead)), None)
+    verdicts = []
+    with open_session(args, named, err) as session:
+        for target, lock in reads:
+            if isinstance(lock, str):
+                verdicts.append(LockVerdict(target=target, refused=lock))
+            else:
+                results = check_pins(lock.pins, target, session, relock=lock.relock)
+                verdicts.append(LockVerdict(target=target, results=tuple(results)))
+    return print_lock_report(path, verdicts, args.format)

@@ -8,17 +8,22 @@ import sys
 from wheelpin import __version__
 from wheelpin.index import DEFAULT_TTL, NetPolicy
 from wheelpin.platforms import PRESETS
+from wheelpin.presets import DEPLOY_PRESETS
 
 PYTHON_HELP = (
-    "target CPython version, e.g. 3.11 or 3.11.9 (default: the running interpreter's X.Y). A version without "
+    "target CPython version, e.g. 3.11 or 3.11.9 (default: the one the project's deploy files name, see "
+    "'wheelpin target'; else the running interpreter's X.Y). A version without "
     "a patch number stands for X.Y.0 when checking requires-python and python_full_version markers (as pip's "
     "and uv's --python-version do); give X.Y.Z to check the patch you deploy, e.g. when a project excludes "
     "early patches with requires-python '!=3.9.0,!=3.9.1'."
 )
 PLATFORM_HELP = (
-    "target platform: a preset (" + ", ".join(f"{k}={v}" for k, v in PRESETS.items()) + ") or a wheel "
-    "platform tag such as manylinux_2_17_x86_64, manylinux2014_aarch64, musllinux_1_2_x86_64, "
-    "macosx_11_0_arm64, win_amd64 (default: manylinux)"
+    "target platform: a deploy platform (" + ", ".join(DEPLOY_PRESETS) + "), whose tag may depend on the "
+    "Python ('wheelpin targets' shows each, and the Pythons it offers); a tag preset ("
+    + ", ".join(f"{k}={v}" for k, v in PRESETS.items() if k not in DEPLOY_PRESETS) + "); either with an "
+    "architecture suffix if you like (lambda-arm64, docker-slim-aarch64, linux/arm64); or a wheel platform tag "
+    "such as manylinux_2_17_x86_64, manylinux2014_aarch64, musllinux_1_2_x86_64, macosx_11_0_arm64, win_amd64 "
+    "(default: the one the project's deploy files name, else manylinux)"
 )
 
 
@@ -32,7 +37,25 @@ def build_parser() -> argparse.ArgumentParser:
     _resolve_parser(commands)
     _report_parser(commands)
     _check_parser(commands)
+    commands.add_parser("targets", help="list the --platform presets: what each stands for, its tag per Python",
+                        description="Print every --platform preset: the platform it stands for, the wheel "
+                                    "platform tag it means for each Python, the Pythons it offers and its "
+                                    "architectures. Sources and dates: docs/targets.md.")
+    _detect_parser(commands)
     return parser
+
+
+def _detect_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tgt = commands.add_parser("target", help="the deploy target the project's files name, and where each part "
+                                             "comes from",
+                              description="Print the Python and platform that resolve, report and check take from "
+                                          "the project directory when --python / --platform are not given, the "
+                                          "file and line each comes from, the files that disagree, and the "
+                                          "requires-python bounds of the report. Read: Dockerfile (or the one "
+                                          "heroku.yml builds), render.yaml, app.yaml, app.json, template.yaml, "
+                                          "serverless.yml, then runtime.txt, .python-version, .tool-versions.")
+    tgt.add_argument("project", nargs="?", default=None, metavar="DIR",
+                     help="the project directory (default: the working directory)")
 
 
 def _resolve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,9 +84,14 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     rep = commands.add_parser("report", help="which Pythons install with wheels only, what blocks the rest",
                               description="For each Python: can the requirements install with wheels only? "
                                           "If not, every blocker, the chain that forces it and the smallest "
-                                          "verified fix. Exit 0: at least one Python is clean; 1: none; 2: bad "
-                                          "input; 3: the index could not be read.")
+                                          "verified fix; Pythons the project's own requires-python excludes are "
+                                          "shown as excluded. Exit 0: at least one Python is clean; 1: none; 2: "
+                                          "bad input, or every Python excluded; 3: the index could not be read.")
     _input_options(rep)
+    rep.add_argument("--lock", metavar="LOCKFILE",
+                     help="report on this lock's versions as they are (any format check reads; a positional "
+                          "*.lock or pylock.toml name works too) instead of resolving requirements")
+    _lock_options(rep)
     rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
                      help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
                           "(schema in docs/report.schema.json)")
@@ -83,9 +111,22 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
                               description="Check that every pin of a lock has a wheel for the target. "
                                           "Exit 0: it does; 1: some pins have none; 2: bad input; 3: index "
                                           "unreadable.")
-    chk.add_argument("lockfile", metavar="LOCKFILE", help="a requirements file of name==version lines")
+    chk.add_argument("lockfile", metavar="LOCKFILE",
+                     help="a lock: requirements*.txt (name==version lines), pylock.toml / pylock.NAME.toml, uv.lock, "
+                          "poetry.lock or Pipfile.lock (the format is read from the name, else the contents)")
+    chk.add_argument("--extra", action="append", default=[], metavar="NAME",
+                     help="uv.lock, poetry.lock, pylock.toml: include this extra of the project (repeatable)")
+    _lock_options(chk)
     _target_options(chk)
     _index_options(chk)
+
+
+def _lock_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group", action="append", default=[], metavar="NAME",
+                        help="uv.lock, poetry.lock, pylock.toml: also install this dependency group (repeatable); "
+                             "by default only the main dependencies, as 'uv sync --no-dev' and "
+                             "'poetry install --only main' install them")
+    parser.add_argument("--dev", action="store_true", help="Pipfile.lock: also install its develop section")
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
@@ -110,8 +151,15 @@ _HOST_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 def _target_options(parser: argparse.ArgumentParser, *, python_default: str | None = _HOST_PYTHON,
                     python_help: str = PYTHON_HELP) -> None:
-    parser.add_argument("--python", default=python_default, help=python_help)
-    parser.add_argument("--platform", default="manylinux", help=PLATFORM_HELP)
+    # Left unset here: a missing --python / --platform is read from the project's deploy files first
+    # (cli.detected.fill_target), and only then falls back to python_fallback and manylinux.
+    parser.add_argument("--python", default=None, help=python_help)
+    parser.add_argument("--platform", default=None, help=PLATFORM_HELP)
+    parser.add_argument("--project", metavar="DIR",
+                        help="the directory whose deploy files (Dockerfile, render.yaml, runtime.txt, …) give the "
+                             "target when --python or --platform is left out (default: the directory of the first "
+                             "-r file, or of the lock for check; else the working directory)")
+    parser.set_defaults(python_fallback=python_default)
 
 
 def _index_options(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +169,12 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
                             "PIP_INDEX_URL, pip's config, then pip's own default)")
     group.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
                        help="another index, consulted in order when earlier ones lack a project")
+    group.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
+                       help="accept a plain-http index on this host (repeatable; also PIP_TRUSTED_HOST and pip's "
+                            "trusted-host config); loopback hosts need none")
+    group.add_argument("--keyring-provider", choices=("disabled", "subprocess"), default="disabled",
+                       help="where to find index passwords the URL and ~/.netrc do not give: disabled (default) or "
+                            "subprocess (the keyring command on PATH, asked for the URL's user name, as pip does)")
     group.add_argument("--cache-dir", metavar="DIR",
                        help="cache directory (default: WHEELPIN_CACHE_DIR or the user cache dir)")
     group.add_argument("--refresh", action="store_true", help="re-fetch project pages even if cached")

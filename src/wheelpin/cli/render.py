@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Iterator, Sequence
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.models import HeldBack
 from wheelpin.pythons import PythonRelease
-from wheelpin.report import Report
+from wheelpin.report import PythonVerdict, Report, VerdictStatus
 
 SCHEMA_VERSION = 1
+# Rows for which nothing was resolved, so there is no package count.
+_NOT_RESOLVED = (VerdictStatus.EXCLUDED, VerdictStatus.NOT_OFFERED)
 
 
 def report_json(report: Report) -> dict[str, object]:
@@ -29,7 +33,11 @@ def report_json(report: Report) -> dict[str, object]:
         "platform": report.platform,
         "pythons": [{
             "python": v.python,
+            "platform": v.target.platform.tag,
+            "status": v.status.value,
             "ok": v.ok,
+            "source_builds": list(v.source_builds),
+            "excluded_by": v.excluded_by,
             "pins": v.pins,
             "blockers": [{"name": b.name, "version": b.version, "kind": b.kind.value, "reason": b.reason,
                           "chain": list(b.chain), "fix": b.fix, "note": b.note} for b in v.blockers],
@@ -40,22 +48,33 @@ def report_json(report: Report) -> dict[str, object]:
         } for v in report.pythons],
         "recommended": None if report.recommended is None else {
             "python": report.recommended.version, "patch": report.recommended.full_version},
+        "deployed": report.deployed,
     }
 
 
+def row_label(report: Report, python: str) -> str:
+    """A row's Python, marked when it is the one the project deploys."""
+    return f"{python} (deployed)" if python == report.deployed else python
+
+
 def markdown_lines(report: Report) -> Iterator[str]:
-    yield f"### wheelpin: wheel-only installs on {report.platform}"
+    yield f"### wheelpin: wheel-only installs on {report.platforms}"
     yield ""
     yield "| Python | wheel-only | packages | blockers |"
     yield "| --- | --- | --- | --- |"
+    marks = {VerdictStatus.CLEAN: "✅ ", VerdictStatus.BLOCKED: "❌ ", VerdictStatus.EXCLUDED: "➖ ",
+             VerdictStatus.NOT_OFFERED: "➖ "}
     for v in report.pythons:
         blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
-        yield f"| {v.python} | {'✅ yes' if v.ok else '❌ no'} | {len(v.pins)} | {blockers} |"
+        packages = "—" if v.status in _NOT_RESOLVED else str(len(v.pins))
+        yield f"| {row_label(report, v.python)} | {marks[v.status]}{verdict_text(v)} | {packages} | {blockers} |"
     yield ""
     for v in report.pythons:
         for b in v.blockers:
             fix = f" Fix: `{b.fix}`." if b.fix else f" No fix: {b.note}." if b.note else ""
             yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}"
+        if (summary := fix_summary(report, v)) is not None:
+            yield f"- **{v.python}**: {summary}."
         for h in v.held_back:
             yield f"- {v.python}: {held_back_text(h)}"
     yield ""
@@ -63,25 +82,56 @@ def markdown_lines(report: Report) -> Iterator[str]:
 
 
 def print_report(console: Console, report: Report) -> None:
-    table = Table(title=f"wheel-only installs on {report.platform}")
+    table = Table(title=f"wheel-only installs on {report.platforms}")
     for column in ("Python", "wheel-only", "packages", "blocked by"):
         table.add_column(column)
+    colours = {VerdictStatus.CLEAN: "green", VerdictStatus.BLOCKED: "red", VerdictStatus.EXCLUDED: "dim",
+               VerdictStatus.NOT_OFFERED: "yellow"}
     for v in report.pythons:
-        verdict = "[green]yes[/]" if v.ok else "[red]no[/]"
+        verdict = f"[{colours[v.status]}]{escape(verdict_text(v))}[/]"
         blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
-        table.add_row(v.python, verdict, str(len(v.pins)), blockers)
+        packages = "-" if v.status in _NOT_RESOLVED else str(len(v.pins))
+        table.add_row(row_label(report, v.python), verdict, packages, blockers)
     console.print(table)
     for v in report.pythons:
         for b in v.blockers:
             fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
             console.print(f"  {v.python}: {escape(b.name)}=={b.version}: {escape(b.reason)}; via "
                           f"{escape(' -> '.join(b.chain))}; {escape(fix)}")
-        if v.fixed_by_all is not None:
-            console.print(f"  {v.python}: with every fix applied: "
-                          f"{'a wheel-only lock exists' if v.fixed_by_all else 'still blocked'}")
+        if (summary := fix_summary(report, v)) is not None:
+            console.print(f"  {v.python}: {escape(summary)}")
         for h in v.held_back:
             console.print(f"  {v.python}: {escape(held_back_text(h))}")
     console.print(escape(recommendation_line(report)))
+
+
+def verdict_text(verdict: PythonVerdict) -> str:
+    """The wheel-only column: a row that builds a package from source (--allow-source) says which."""
+    if verdict.status is VerdictStatus.EXCLUDED:
+        return f"excluded by requires-python {verdict.excluded_by}"
+    if verdict.status is VerdictStatus.NOT_OFFERED:
+        return "not offered"
+    if verdict.status is VerdictStatus.BLOCKED:
+        return "no"
+    if verdict.source_builds:
+        return f"yes, with source builds: {', '.join(verdict.source_builds)}"
+    return "yes"
+
+
+def fix_summary(report: Report, verdict: PythonVerdict) -> str | None:
+    """What the fixes add up to for a blocked Python: a verified lock with all of them, or the truth that
+    there is none, and where to go instead."""
+    if verdict.status is not VerdictStatus.BLOCKED:
+        return None
+    if verdict.fixed_by_all is not None:
+        return "with every fix applied: " + ("a wheel-only lock exists" if verdict.fixed_by_all else "still blocked")
+    newest = _newest_clean(report)
+    return "no fix found for this Python" + (f"; the newest clean Python is {newest.python}" if newest else "")
+
+
+def _newest_clean(report: Report) -> PythonVerdict | None:
+    clean = [v for v in report.pythons if v.status is VerdictStatus.CLEAN]
+    return max(clean, key=lambda v: v.target.version, default=None)
 
 
 def held_back_text(held: HeldBack) -> str:
@@ -90,11 +140,27 @@ def held_back_text(held: HeldBack) -> str:
 
 def recommendation_line(report: Report) -> str:
     if report.recommended is None:
-        return "No requested Python installs with wheels only; apply the fixes above."
+        return _no_recommendation(report)
     patch = report.recommended.full_version
     runtime = f"python-{patch}" if patch else f"python-{report.recommended.version}"
-    return (f"Recommended: Python {report.recommended.version} — runtime.txt `{runtime}`, "
+    chosen = next((v for v in report.pythons if v.ok and v.target.minor == report.recommended.minor), None)
+    builds = (f" (building {', '.join(chosen.source_builds)} from source, as --allow-source permits)"
+              if chosen is not None and chosen.source_builds else "")
+    return (f"Recommended: Python {report.recommended.version}{builds} — runtime.txt `{runtime}`, "
             f".python-version `{report.recommended.version}`.")
+
+
+def _no_recommendation(report: Report) -> str:
+    """Only what is true: "apply the fixes" only when they were verified to give a lock."""
+    blocked = [v for v in report.pythons if v.status is VerdictStatus.BLOCKED]
+    fixed = [v.python for v in blocked if v.fixed_by_all]
+    start = "No requested Python installs with wheels only"
+    if fixed:
+        return f"{start}; with the fixes above applied, a wheel-only lock exists for Python {', '.join(fixed)}."
+    if any(b.fix for v in blocked for b in v.blockers):
+        return (f"{start}, and the fixes above do not unblock any of them, even applied together; try other "
+                "Pythons with --python.")
+    return f"{start}, and no fix was found for any of them; try other Pythons with --python."
 
 
 RUNTIME_FILES = ("runtime.txt", ".python-version")
@@ -125,21 +191,42 @@ def is_runtime_file_text(filename: str, text: str) -> bool:
 
 
 def print_error(err: Console, exc: WheelpinError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}")
-    if isinstance(exc, NoWheelSolution) and exc.blockers:
-        print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
+    """The error as a paragraph wrapped to the terminal, then its blockers and what to do, best first."""
+    print_wrapped(err, f"error: {exc}", style="bold red", styled=len("error:"))
+    if isinstance(exc, NoWheelSolution):
+        if exc.blockers:
+            print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
+        for hint in exc.hints:
+            print_wrapped(err, hint, indent=4)
 
 
 def print_rows(console: Console, title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    """A rich table on a terminal; plain lines (one per row, easy to grep in CI logs) otherwise."""
+    """A rich table on a terminal; plain lines otherwise, one row each, wrapped to the console's width with
+    the continuation indented (so a row still starts at the left margin, for grep)."""
     if console.is_terminal:
         table = Table(title=title)
         for header in headers:
             table.add_column(header)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(escape(cell) for cell in row))
         console.print(table)
         return
-    console.print(f"{title}:")
+    console.print(f"{title}:", markup=False)
     for first, *rest in rows:
-        console.print(f"  {first}: " + "; ".join(part for part in rest if part))
+        print_wrapped(console, f"  {first}: " + "; ".join(part for part in rest if part), indent=6)
+
+
+def print_wrapped(console: Console, text: str, *, indent: int = 2, style: str = "", styled: int = 0) -> None:
+    """``text`` as plain words wrapped at the console's width (rich's: the terminal's, or COLUMNS),
+    continuation lines indented; long tokens (wheel filenames) are kept whole.  Into a pipe without COLUMNS
+    each paragraph stays one line, for grep and for CI logs, whose viewers wrap.  The first ``styled``
+    characters get ``style``.  No markup is read: index data ends up in these messages."""
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        width = max(console.width, 40)
+        # textwrap keeps a paragraph's own leading spaces; each line of ``text`` is a paragraph.
+        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent=" " * indent, break_long_words=False,
+                                       break_on_hyphens=False) for line in text.split("\n"))
+    body = Text(text)
+    if style and styled:
+        body.stylize(style, 0, styled)
+    console.print(body, soft_wrap=True, highlight=False)

@@ -14,7 +14,7 @@ from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 from packaging.version import InvalidVersion, Version
 
 from wheelpin._toml import loads_toml
-from wheelpin.errors import MetadataError
+from wheelpin.errors import DynamicMetadata, MetadataError
 from wheelpin.models import CoreMetadata
 
 
@@ -40,7 +40,7 @@ def parse_core_metadata(raw: bytes, where: str) -> CoreMetadata:
 def sdist_metadata(archive: bytes, filename: str) -> CoreMetadata:
     """Static metadata of an sdist: PKG-INFO 2.2+ (PEP 643) or the pyproject.toml ``[project]`` table.
 
-    Raises MetadataError when the dependencies are dynamic: finding them would need a build backend to run,
+    Raises DynamicMetadata when the dependencies are dynamic: finding them would need a build backend to run,
     which wheelpin never does.
     """
     members = _sdist_top_files(archive, filename)
@@ -55,7 +55,7 @@ def sdist_metadata(archive: bytes, filename: str) -> CoreMetadata:
         meta_from_toml = _pyproject_metadata(pyproject, filename)
         if meta_from_toml is not None:
             return meta_from_toml
-    raise MetadataError(
+    raise DynamicMetadata(
         f"{filename}: the sdist does not declare its dependencies statically (no PKG-INFO 2.2+ without "
         "'Dynamic: Requires-Dist', no static [project].dependencies in pyproject.toml); finding them would "
         "mean running its build backend, which wheelpin never does. Pin a version that ships wheels, or drop "

@@ -56,7 +56,8 @@ class FixSearch:
             return replace(blocker, fix=fix,
                            note=f"changes the constraint {constraint.requirement} ({constraint.source}) too")
         if not any_wheel(self.session, blocker.name, self.target):
-            return replace(blocker, note=f"no release of {blocker.name} has a wheel for {self.target} yet")
+            return replace(blocker, note=f"no release of {blocker.name} has a wheel for this target at all, so no "
+                                                 "requirement change helps")
         return replace(blocker, note=f"{NO_LATER} of {root} alone brings a {blocker.name} with a wheel")
 
     def find(self, blocker: Blocker) -> str | None:

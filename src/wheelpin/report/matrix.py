@@ -9,14 +9,15 @@ metadata file is fetched once per run.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from enum import Enum
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from wheelpin.errors import NoWheelSolution
+from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.inputs import Inputs
 from wheelpin.models import Blocker, BlockKind, HeldBack, Pin, Resolution
 from wheelpin.pythons import PythonRelease
@@ -26,6 +27,18 @@ from wheelpin.resolve import Session, resolve
 from wheelpin.target import Target
 
 JOINT_NOTE = "one fix: change these requirements together"
+
+
+class VerdictStatus(str, Enum):
+    """A Python's row in the report; the value is what JSON output carries."""
+
+    CLEAN = "clean"  # installs with wheels only, bar the source builds --allow-source permits
+    BLOCKED = "blocked"  # some package would build from source
+    EXCLUDED = "excluded"  # the project's own requires-python excludes it: not resolved at all
+    NOT_OFFERED = "not offered"  # the platform has no such Python (a preset's list): not resolved at all
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,6 +51,18 @@ class PythonVerdict:
     held_back: tuple[HeldBack, ...] = ()
     fixed_by_all: bool | None = None  # with every fix applied together, does a wheel-only lock exist?
     fix: tuple[str, ...] = ()  # the verified changes that together give this Python a wheel-only lock
+    # Packages taken from their sdist because --allow-source names them: the row is clean, not wheel-only.
+    source_builds: tuple[NormalizedName, ...] = ()
+    excluded_by: str | None = None  # the project's requires-python, when it excludes this Python
+    offered: bool = True  # False: the platform has no such Python (a preset's list), so nothing was resolved
+
+    @property
+    def status(self) -> VerdictStatus:
+        if not self.offered:
+            return VerdictStatus.NOT_OFFERED
+        if self.excluded_by is not None:
+            return VerdictStatus.EXCLUDED
+        return VerdictStatus.CLEAN if self.ok else VerdictStatus.BLOCKED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,19 +70,40 @@ class Report:
     platform: str
     pythons: tuple[PythonVerdict, ...]
     recommended: PythonRelease | None
+    # The Python the project deploys (read from its files): its row alone decides ok, so CI goes red with it.
+    deployed: str | None = None
 
     @property
     def ok(self) -> bool:
+        if self.deployed is not None:
+            return any(v.ok for v in self.pythons if v.python == self.deployed)
         return any(v.ok for v in self.pythons)
+
+    @property
+    def platforms(self) -> str:
+        """Each platform tag with the Pythons it serves, for titles: a preset's tag may change with the Python."""
+        by_tag: dict[str, list[str]] = {}
+        for v in self.pythons:
+            by_tag.setdefault(v.target.platform.tag, []).append(v.python)
+        if len(by_tag) <= 1:
+            return self.platform
+        return ", ".join(f"{tag} ({', '.join(pythons)})" for tag, pythons in by_tag.items())
 
 
 def build_report(inputs: Inputs, targets: Sequence[Target], session: Session,
-                 releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = ()) -> Report:
-    verdicts = _each_python(inputs, targets, session, allow_source)
+                 releases: Sequence[PythonRelease], *, allow_source: Sequence[str] = (),
+                 not_offered: Collection[Target] = ()) -> Report:
+    """Raises InputError, before any resolution, when the project's requires-python excludes every target."""
+    if targets and not any(t.admits(inputs.requires_python) for t in targets):
+        raise InputError(_all_excluded(inputs, targets, releases))
+    judged = iter(_each_python(inputs, [t for t in targets if t not in not_offered], session, allow_source))
+    verdicts = [PythonVerdict(python=_python(t), target=t, ok=False, pins={}, offered=False)
+                if t in not_offered else next(judged) for t in targets]
     clean = [v for v in verdicts if v.ok]
     recommended = None
     if clean:
-        best = max(clean, key=lambda v: (v.target.major, v.target.minor))
+        # The newest Python that needs no build at all, before any that --allow-source lets build something.
+        best = max(clean, key=lambda v: (not v.source_builds, v.target.major, v.target.minor))
         known = {r.minor: r for r in releases}
         recommended = known.get(best.target.minor, PythonRelease(minor=best.target.minor, newest_patch=None))
         if best.target.patch is not None:
@@ -94,7 +140,10 @@ def _each_python(inputs: Inputs, targets: Sequence[Target], session: Session,
 
 def python_verdict(inputs: Inputs, target: Target, session: Session, *,
                    allow_source: Sequence[str] = ()) -> PythonVerdict:
-    python = target.python_version if target.patch is None else target.python_full_version
+    python = _python(target)
+    if not target.admits(inputs.requires_python):
+        # The project says it does not run there (pip refuses to install it there): nothing to resolve.
+        return PythonVerdict(python=python, target=target, ok=False, pins={}, excluded_by=inputs.requires_python)
     try:
         resolution = resolve(inputs, target, session, allow_source=allow_source, explain_failure=False)
     except NoWheelSolution as failure:
@@ -105,7 +154,12 @@ def python_verdict(inputs: Inputs, target: Target, session: Session, *,
     # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
     held = tuple(p.held_back for p in resolution.pins
                  if p.held_back is not None and p.held_back.kind != BlockKind.REQUIRES_PYTHON)
-    return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held)
+    return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held,
+                         source_builds=tuple(p.name for p in resolution.pins if p.from_source))
+
+
+def _python(target: Target) -> str:
+    return target.python_version if target.patch is None else target.python_full_version
 
 
 def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
@@ -185,3 +239,14 @@ def _chain(resolution: Resolution, name: str) -> tuple[tuple[NormalizedName, Ver
         chain.append((pins[node].name, pins[node].version))
         node = previous.get(node)
     return tuple(chain)
+
+
+def _all_excluded(inputs: Inputs, targets: Sequence[Target], releases: Sequence[PythonRelease]) -> str:
+    asked = ", ".join(t.python_version if t.patch is None else t.python_full_version for t in targets)
+    where = inputs.requires_python_source or "the project"
+    admitted = [r.version for r in releases
+                if replace(targets[0], minor=r.minor, patch=None).admits(inputs.requires_python)]
+    hint = f" (of the known releases: {', '.join(admitted)})" if admitted else ""
+    return (f"{where} declares requires-python {inputs.requires_python!r}, which excludes every requested "
+            f"Python ({asked}): nothing to report; ask for Pythons it admits with --python{hint}, or change "
+            "requires-python.")

@@ -8,19 +8,21 @@ packages named in ``allow_source``; in a permissive resolution the others follow
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from wheelpin.errors import MetadataError
+from wheelpin.errors import DynamicMetadata, MetadataError
 from wheelpin.index import ProjectNotFound
+from wheelpin.models import BlockKind
 from wheelpin.resolve.prefetch import policy_for
 from wheelpin.resolve.releases import admitted_releases, marker_wanted
 from wheelpin.resolve.requirements import PYTHON, Candidate, Req, parse_dependency, specifier_or_empty
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
-from wheelpin.wheels import VersionChoice
+from wheelpin.wheels import VersionChoice, why_none
 
 
 class CandidateFactory:
@@ -58,15 +60,18 @@ class CandidateFactory:
         releases = prefer(self.preferences.get(name), [v for v in admitted if v not in excluded])
 
         def candidates() -> Iterator[Candidate]:
-            blocked = []
+            blocked: list[VersionChoice] = []
+            any_installable = False
             for version in releases:
-                choice = self.session.choice(name, version, self.target)
+                choice = self._judge(name, version, learn=True)
                 if self.installable(name, choice):
+                    any_installable = True
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
                                     from_source=not choice.has_wheel)
                 elif self.permissive and (choice.any_wheel or choice.sdist):
-                    blocked.append(Candidate(name=name, version=version, extras=extras, choice=choice))
-            yield from blocked
+                    blocked.append(choice)
+            yield from (Candidate(name=name, version=c.version, extras=extras, choice=c)
+                        for c in last_resort(self, name, reqs, blocked, any_installable))
 
         first = next(candidates(), None)
         if first is not None:
@@ -118,14 +123,47 @@ class CandidateFactory:
         return admitted_releases(self.session, name, [*reqs, *self.constraints.get(name, ())], self.pre)
 
     def judged(self, name: NormalizedName, versions: Iterable[Version]) -> Iterator[VersionChoice]:
-        """Each of ``versions`` judged for the target, lazily."""
-        return (self.session.choice(name, v, self.target) for v in versions)
+        """Each of ``versions`` judged for the target, lazily; a release whose sdist a resolution found
+        unusable (see :meth:`_judge`) says so in its reason."""
+        return (self._judge(name, v, learn=False) for v in versions)
 
     def installable(self, name: NormalizedName, choice: VersionChoice) -> bool:
         if choice.has_wheel:
             return True
+        return self._may_build(name, choice) and self._sdist_problem(name, choice, learn=False) is None
+
+    # -- source builds -------------------------------------------------------------------------------
+    def _may_build(self, name: NormalizedName, choice: VersionChoice) -> bool:
         return (name in self.allow_source and choice.sdist is not None
                 and self.target.admits(choice.sdist.requires_python))
+
+    def _judge(self, name: NormalizedName, version: Version, *, learn: bool) -> VersionChoice:
+        choice = self.session.choice(name, version, self.target)
+        if choice.has_wheel or not self._may_build(name, choice):
+            return choice
+        problem = self._sdist_problem(name, choice, learn=learn)
+        return choice if problem is None else replace(choice, reason=f"{choice.reason}; {problem}")
+
+    def _sdist_problem(self, name: NormalizedName, choice: VersionChoice, *, learn: bool) -> str | None:
+        """Why --allow-source cannot use this release's sdist: its dependencies are dynamic, and only its build
+        backend, which wheelpin never runs, could tell them.  The resolution learns it (``learn``) by reading
+        the sdist, the same read its dependencies would take, when the release is about to be a candidate.
+        Everyone else recalls what the run has learnt: explanations ask about every release of a package,
+        and answering by reading each sdist in full would download them all."""
+        key = ("sdist problem", name, choice.version)
+        if not learn:
+            recalled = self.session.recall(key)
+            return recalled if isinstance(recalled, str) else None
+        return self.session.memo(key, lambda: self._read_sdist(name, choice))
+
+    def _read_sdist(self, name: NormalizedName, choice: VersionChoice) -> str | None:
+        assert choice.sdist is not None
+        try:
+            self.session.metadata(name, choice.sdist, version=str(choice.version))
+        except DynamicMetadata:
+            return (f"{name} {choice.version}'s sdist declares its dependencies dynamically; wheelpin never runs "
+                    "a build backend")
+        return None
 
 
 def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
@@ -135,3 +173,21 @@ def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
     if preferred is None or preferred not in releases:
         return releases
     return [preferred, *(v for v in releases if v != preferred)]
+
+
+def last_resort(factory: CandidateFactory, name: NormalizedName, reqs: Sequence[Req], blocked: list[VersionChoice],
+                any_installable: bool) -> list[VersionChoice]:
+    """A permissive resolution's blocked releases, in the order a source build would try them: releases
+    whose requires-python excludes the target last, since no build installs them either (pip on 3.10
+    takes pymongo 4.18.3, not 4.20.0).  When no admitted release is installable, each carries the reason
+    no release escapes (wheels.why_none) rather than its own, which is what a report shows."""
+    if not blocked:
+        return []
+    ordered = ([c for c in blocked if c.kind != BlockKind.REQUIRES_PYTHON]
+               + [c for c in blocked if c.kind == BlockKind.REQUIRES_PYTHON])
+    if any_installable or len(blocked) == 1:
+        return ordered
+    every = len(blocked) == len(factory.admitted(name, []))
+    spec = "" if every else ",".join(sorted({str(s) for r in reqs for s in r.specifier}))
+    kind, reason = why_none(name, blocked, factory.target, spec=spec)
+    return [replace(c, kind=kind, reason=reason) for c in ordered]

@@ -23,6 +23,10 @@ class Memo:
         self._values: dict[Hashable, Any] = {}
         self._computing: dict[Hashable, tuple[int, threading.Event]] = {}
 
+    def recall(self, key: Hashable) -> Any:
+        """The value under ``key`` if some caller computed it already, else None; never computes."""
+        return self._values.get(key)
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value under ``key``, computed by ``compute`` if absent.
 

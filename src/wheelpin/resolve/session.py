@@ -72,6 +72,11 @@ class Session:
         """A value derived from pages and metadata, computed once per run (see :class:`Memo`)."""
         return self._memo.get(key, compute)
 
+    def recall(self, key: Hashable) -> object:
+        """A memoized value if some caller computed it already, else None: for questions whose answer costs
+        a download, asked where knowing what the run has learnt is enough."""
+        return self._memo.recall(key)
+
     def releases(self, name: str) -> dict[Version, list[ParsedFile]]:
         """A project's files parsed and grouped by version, newest first."""
         normalized = canonicalize_name(name)
