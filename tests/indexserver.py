@@ -88,11 +88,14 @@ def lasting_faults_for(path: str) -> tuple[str, ...]:
 @dataclass
 class Chaos:
     """Faults at random: each request meets one with probability ``rate``, of a lasting kind with probability
-    ``lasting`` (else a transient one), drawn from a generator seeded with ``seed``."""
+    ``lasting`` (else a transient one; stalls and drips only if ``slow``), drawn from a generator seeded with
+    ``seed``."""
 
     rate: float
     seed: int
     lasting: float = 0.1
+    # Stalls and drips cost the client a timeout each: a quick soak leaves them to the long one.
+    slow: bool = True
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -101,8 +104,9 @@ class Chaos:
     def pick(self, path: str) -> str | None:
         if self.rng.random() >= self.rate:
             return None
-        kinds = lasting_faults_for(path) if self.rng.random() < self.lasting else TRANSIENT_FAULTS
-        return self.rng.choice(kinds)
+        if self.rng.random() < self.lasting:
+            return self.rng.choice(lasting_faults_for(path))
+        return self.rng.choice([k for k in TRANSIENT_FAULTS if self.slow or k not in ("stall", "drip")])
 
 
 @dataclass(frozen=True)
