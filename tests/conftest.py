@@ -14,9 +14,17 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from indexserver import IndexServer
+from wheelpin.index import transport
 
 # Variables whose prefixes configure an index, a cache or a config file for wheelpin, pip or uv.
 _ISOLATED_PREFIXES = ("PIP_", "UV_", "WHEELPIN_")
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sleeps between retries: the index client waits 0 s, whatever the server's Retry-After.
+    (Tests of the backoff itself import ``backoff_delay`` before this replaces it.)"""
+    monkeypatch.setattr(transport, "backoff_delay", lambda retry, retry_after: 0.0)
 
 
 @pytest.fixture(scope="session")

@@ -41,9 +41,9 @@ from wheelpin.cli.render import (
     runtime_file_text,
     runtime_values,
 )
-from wheelpin.config import index_urls, redact_text, refuse_plain_http, trusted_hosts
+from wheelpin.config import env_int, env_seconds, index_urls, redact_text, refuse_plain_http, trusted_hosts
 from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
-from wheelpin.index import CachedIndex, EventHook, HttpIndex, default_cache_dir, make_client
+from wheelpin.index import CachedIndex, EventHook, HttpIndex, NetPolicy, default_cache_dir, make_client
 from wheelpin.index.auth import IndexAuth, split_credentials
 from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
@@ -113,7 +113,7 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
             status.stop()
         session.close()
         cached.close()
-        http.client.close()
+        http.close()
         for warning in session.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
         if level >= 1:
@@ -135,9 +135,22 @@ def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_ev
         if keyring is None:
             err.print("warning: --keyring-provider subprocess: no keyring command on PATH, so no password comes "
                       "from a keyring; install keyring (e.g. pipx install keyring)", highlight=False, markup=False)
-    client = make_client()
+    policy = net_policy(args)
+    client = make_client(policy)
     client.auth = IndexAuth(given, keyring=keyring)
-    return HttpIndex(plain, client=client, on_event=on_event)
+    return HttpIndex(plain, client=client, on_event=on_event, policy=policy)
+
+
+def net_policy(args: argparse.Namespace) -> NetPolicy:
+    """--retries / --timeout, else WHEELPIN_RETRIES / WHEELPIN_TIMEOUT; the size cap from
+    WHEELPIN_MAX_RESPONSE_BYTES only (a safety bound, not a knob for every run)."""
+    defaults = NetPolicy()
+    retries = args.retries if args.retries is not None else env_int("WHEELPIN_RETRIES", minimum=0)
+    timeout = args.timeout if args.timeout is not None else env_seconds("WHEELPIN_TIMEOUT")
+    max_bytes = env_int("WHEELPIN_MAX_RESPONSE_BYTES", minimum=1)
+    return NetPolicy(retries=defaults.retries if retries is None else retries,
+                     timeout=defaults.timeout if timeout is None else timeout,
+                     max_bytes=defaults.max_bytes if max_bytes is None else max_bytes)
 
 
 def warn_unchecked(inputs: Inputs, err: Console) -> None:

@@ -8,7 +8,7 @@ import sys
 from wheelpin import __version__
 from wheelpin.cli.completion import add_completion_parser
 from wheelpin.cli.options import WheelpinParser, add_shared_options
-from wheelpin.index import DEFAULT_TTL
+from wheelpin.index import DEFAULT_TTL, NetPolicy
 from wheelpin.platforms import PRESETS
 from wheelpin.presets import DEPLOY_PRESETS
 
@@ -254,3 +254,31 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
     group.add_argument("--cache-ttl", type=float, default=DEFAULT_TTL, metavar="SECONDS",
                        help=f"how long a cached project page stays fresh (default: {DEFAULT_TTL:.0f})")
+    defaults = NetPolicy()
+    group.add_argument("--retries", type=_count, metavar="N",
+                       help="retry a request that failed in a way that may pass (connection error, reset, "
+                            "timeout, HTTP 429/500/502/503/504) up to N times, with backoff "
+                            f"(default: WHEELPIN_RETRIES or {defaults.retries})")
+    group.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                       help="socket timeout; a response must also arrive within 4 times this plus the time its "
+                            f"size takes at 50 kB/s (default: WHEELPIN_TIMEOUT or {defaults.timeout:.0f})")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
