@@ -7,7 +7,7 @@ Tests never reach the real index: they pass ``--index-url`` (the ``index_url`` f
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 import pytest
@@ -51,6 +51,21 @@ def cache_dir(tmp_path: Path) -> Path:
     path = tmp_path / "cache"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str],
+        clean_env: object) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI in-process against the fixture index, with a cache of the test's own and no machine
+    configuration: returns (exit code, stdout, stderr).  Modules that need another index define their own."""
+    from wheelpin.cli import main
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
 
 
 @pytest.fixture

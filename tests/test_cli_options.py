@@ -22,16 +22,6 @@ CHECK_SCHEMA = json.loads((ROOT / "docs" / "check.schema.json").read_text())
 LLM = ROOT / "examples" / "llm-app" / "requirements.txt"
 
 
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
 # -- unknown options -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("command", [["check", "lock.txt"], ["report", "six"], ["resolve", "six"]])
 def test_an_unknown_option_is_reported_with_the_subcommands_usage(command, capsys):

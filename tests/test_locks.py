@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from wheelpin.cli import main
 from wheelpin.errors import InputError
 from wheelpin.locks import PIPFILE, POETRY, PYLOCK, UV, Selection, lock_format, poetry_specifier, read_lock
 from wheelpin.target import make_target
@@ -20,18 +19,6 @@ LOCKS = Path(__file__).resolve().parent / "data" / "locks"
 PY312 = make_target("3.12", "manylinux")
 PY314 = make_target("3.14", "manylinux")
 FIXTURES = ["uv/uv.lock", "pylock/pylock.toml", "poetry/poetry.lock", "pipenv/Pipfile.lock"]
-
-
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    """The CLI in-process against the fixture index: (exit code, stdout, stderr)."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def copy(fixture: str, tmp_path: Path, name: str | None = None) -> Path:
