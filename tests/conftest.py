@@ -21,6 +21,14 @@ _ISOLATED_PREFIXES = ("PIP_", "UV_", "WHEELPIN_")
 
 
 @pytest.fixture(autouse=True)
+def no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output wraps to COLUMNS, which pytest-xdist's workers have set (80) where a plain run has not: each test
+    starts without it, and one about wrapping sets it itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sleeps between retries: the index client waits 0 s, whatever the server's Retry-After.
     (Tests of the backoff itself import ``backoff_delay`` before this replaces it.)"""
