@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -19,6 +19,7 @@ from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.models import DistFile
 from wheelpin.pins import exact_pins
 from wheelpin.target import Target
+from wheelpin.targetset import EVERYWHERE, TargetSet
 from wheelpin.wheels import VersionChoice
 
 # The identifier of the interpreter: a release whose metadata's Requires-Python excludes the target depends on
@@ -35,6 +36,10 @@ class Req:
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     text: str = ""
     source: str = ""  # for requirements given by the user: "requirements.txt:3"
+    # The targets it applies on (a TargetSet mask) when several are locked at once; its marker as written,
+    # which the lock line may reuse.
+    where: int = EVERYWHERE
+    marker: str = field(default="", compare=False)
     # Derived once: resolvelib asks for them hundreds of thousands of times in a report, and hashing a
     # SpecifierSet costs more than most answers, so memos key on ``spec_key``.
     identifier: str = field(init=False, compare=False)
@@ -57,6 +62,8 @@ class Candidate:
     extras: frozenset[NormalizedName]
     choice: VersionChoice
     from_source: bool = False
+    # The targets it was judged for: those on which some requirement on it applies.
+    where: int = EVERYWHERE
     identifier: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -105,7 +112,8 @@ def parse_dependency(line: str) -> tuple[Requirement, Req] | None:
 def to_req(requirement: Requirement, source: str = "") -> Req:
     return Req(name=canonicalize_name(requirement.name),
                extras=frozenset(canonicalize_name(e) for e in requirement.extras),
-               specifier=requirement.specifier, text=str(requirement), source=source)
+               specifier=requirement.specifier, text=str(requirement), source=source,
+               marker="" if requirement.marker is None else str(requirement.marker))
 
 
 def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[Req]]:
@@ -115,5 +123,24 @@ def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[R
     def applicable(items: Sequence[InputRequirement]) -> list[Req]:
         return [to_req(item.requirement, item.source) for item in items
                 if item.requirement.marker is None or item.requirement.marker.evaluate(environment)]
+
+    return applicable(inputs.requirements), applicable(inputs.constraints)
+
+
+def root_requirements_for(inputs: Inputs, targets: TargetSet) -> tuple[list[Req], list[Req]]:
+    """:func:`root_requirements` for several targets: each requirement that applies on some of them, with the
+    mask of those it applies on."""
+    if targets.single:
+        return root_requirements(inputs, targets.first)
+    environments = [{**t.marker_environment(), "extra": ""} for t in targets.targets]
+
+    def applicable(items: Sequence[InputRequirement]) -> list[Req]:
+        found = []
+        for item in items:
+            marker = item.requirement.marker
+            where = targets.where([marker is None or marker.evaluate(e) for e in environments])
+            if where:
+                found.append(replace(to_req(item.requirement, item.source), where=where))
+        return found
 
     return applicable(inputs.requirements), applicable(inputs.constraints)
