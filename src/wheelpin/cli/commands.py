@@ -16,7 +16,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import check_lock
+from wheelpin.check import PinCheck, check_lock
 from wheelpin.cli.detected import (
     fill_target,
     mark_deployed,
@@ -24,7 +24,6 @@ from wheelpin.cli.detected import (
     report_pythons,
     use_project_requirements,
 )
-from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -35,17 +34,27 @@ from wheelpin.cli.render import (
     report_json,
     runtime_file_text,
 )
+from wheelpin.cli.several import (
+    LockGroup,
+    check_targets,
+    common_recommendation,
+    explained,
+    header_targets,
+    lock_groups,
+    platform_names,
+    show_reports,
+)
 from wheelpin.config import index_urls, redact_text
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
 from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
-from wheelpin.presets import ALL_PRESETS, offers, refuse_unoffered
-from wheelpin.pythons import known_releases, parse_python_list
+from wheelpin.presets import ALL_PRESETS, offers
+from wheelpin.pythons import PythonRelease, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
-from wheelpin.resolve import Session, resolve
+from wheelpin.resolve import Session, resolve_targets
 from wheelpin.target import Target, make_target
 
 
@@ -127,48 +136,41 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
     inputs = gather_inputs(args)
     inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
     warn_unchecked(inputs, err)
-    targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
-    refuse_unoffered(args.platform, [(t.python_version, t.minor) for t in targets])
-    if len(targets) > 1 and "{python}" not in (args.output_file or ""):
-        raise InputError(
-            f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
-            "{python} placeholder, e.g. -o 'requirements-{python}.txt'."
-        )
+    groups = lock_groups(args.python, platform_names(args), args.output_file)
     command = lock_command(argv if argv is not None else sys.argv[1:])
     failed = 0
     warned: set[tuple[str, str]] = set()  # one warning per yanked pin, however many Pythons lock it
     with open_session(args, inputs, err) as session:
-        for target in targets:
+        for group in groups:
             try:
-                resolution = resolve(inputs, target, session, allow_source=args.allow_source,
-                                     preferences=lock_preferences(args.output_file, target, upgrade, err))
+                resolution = resolve_targets(inputs, group.targets, session, allow_source=args.allow_source,
+                                             preferences=lock_preferences(group, upgrade, err))
             except NoWheelSolution as exc:
-                explained = explain_failure(inputs, target, session, args.allow_source, exc)
-                if len(targets) == 1:
-                    raise explained from None
+                failure = explained(inputs, group.targets, session, args.allow_source, exc)
+                if len(groups) == 1:
+                    raise failure from None
                 failed += 1
-                print_error(err, explained)
+                print_error(err, failure)
                 continue
             _warn_yanked(resolution, warned, err)
-            _write_lock(args.output_file, resolution, command, err)
+            _write_lock(group.path, resolution, command, err)
     return 1 if failed else 0
 
 
-def lock_preferences(pattern: str | None, target: Target, upgrade: Upgrade,
-                     err: Console) -> dict[NormalizedName, Version]:
-    """The pins of the lock already at this target's -o file, as preferences (those -U / -P leave), and a
-    warning when that file is no lock wheelpin can read."""
-    if not pattern or upgrade.everything:
+def lock_preferences(group: LockGroup, upgrade: Upgrade, err: Console) -> dict[NormalizedName, Version]:
+    """The pins of the lock already at this group's -o file (those that apply to any of its targets), as
+    preferences (those -U / -P leave), and a warning when that file is no lock wheelpin can read."""
+    if not group.path or upgrade.everything:
         return {}
-    pins, warning = locked_pins(output_path(pattern, target), target)
-    if warning:
-        err.print(f"warning: {warning}", highlight=False, markup=False)
+    pins: dict[NormalizedName, Version] = {}
+    for target in group.targets:
+        found, warning = locked_pins(group.path, target)
+        if warning:
+            err.print(f"warning: {warning}", highlight=False, markup=False)
+            return {}
+        for name, version in found.items():
+            pins.setdefault(name, version)
     return upgrade.kept(pins)
-
-
-def output_path(pattern: str, target: Target) -> str:
-    """This target's -o file: where its lock is written, and where its existing pins are read."""
-    return pattern.replace("{python}", target.python_version if target.patch is None else target.python_full_version)
 
 
 def _warn_yanked(resolution: Resolution, warned: set[tuple[str, str]], err: Console) -> None:
@@ -214,15 +216,14 @@ def _header_dropped(token: str) -> str | None:
     return None
 
 
-def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console) -> None:
+def _write_lock(path: str | None, resolution: Resolution, command: str, err: Console) -> None:
     lines = lock_lines(resolution, command=command)
-    target = resolution.target
-    if pattern:
-        path = output_path(pattern, target)
+    if path:
         write_atomic(path, lines)
         built = [p.name for p in resolution.pins if p.from_source]
-        how = (f"for {target}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
-               else f"wheels only for {target}")
+        where = "; ".join(str(t) for t in resolution.all_targets)
+        how = (f"for {where}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
+               else f"wheels only for {where}")
         err.print(f"wrote {path}: {len(resolution.pins)} packages, {how}")
     else:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
@@ -241,22 +242,30 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         pending = background.submit(known_releases)
         pythons = (parse_python_list(args.python) if args.python
                    else report_pythons(detected, pending.result(), err))
-        targets = [make_target(p, args.platform) for p in pythons]
-        # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
-        unoffered = [t for t in targets if not offers(args.platform, t.minor)]
         with open_session(args, inputs, err, speculate=True) as session:
-            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
-                                  not_offered=unoffered)
-    report = mark_deployed(report, detected, python_given)
-    _show_report(args.format, report)
+            # One report per --platform, all in one session: a release's metadata is fetched once for all.
+            reports = [mark_deployed(_platform_report(inputs, pythons, platform, session, pending.result(),
+                                                      args.allow_source), detected, python_given)
+                       for platform in platform_names(args)]
+    show_reports(args.format, reports, _show_report)
+    recommended = common_recommendation(reports)
     if args.write_runtime:
-        if report.recommended is None:
-            err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only.")
+        if recommended is None:
+            err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only"
+                      + (" on every platform." if len(reports) > 1 else "."))
         else:
             check_runtime_file(args.write_runtime)  # it may have changed while the report ran
-            write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, report.recommended).strip()])
+            write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, recommended).strip()])
             err.print(f"wrote {args.write_runtime}")
-    return 0 if report.ok else 1
+    return 0 if all(report.ok for report in reports) else 1
+
+
+def _platform_report(inputs: Inputs, pythons: Sequence[str], platform: str, session: Session,
+                     releases: list[PythonRelease], allow_source: Sequence[str]) -> Report:
+    targets = [make_target(p, platform) for p in pythons]
+    # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
+    unoffered = [t for t in targets if not offers(platform, t.minor)]
+    return build_report(inputs, targets, session, releases, allow_source=allow_source, not_offered=unoffered)
 
 
 # A version file is a few bytes; anything bigger is some other file that happens to have the name.
@@ -302,30 +311,45 @@ def _show_report(form: str, report: Report) -> None:
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
     lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
-    fill_target(args, err, python_default=args.python_fallback)
-    target: Target = make_target(args.python, args.platform)
-    refuse_unoffered(args.platform, [(target.python_version, target.minor)])
-    note_lock_target(args.lockfile, target, err)
+    given = args.python is not None or args.platform is not None
+    header = header_targets(args.lockfile)
+    if given or len(header) < 2:
+        fill_target(args, err, python_default=args.python_fallback)
+    else:
+        err.print(f"target: the {len(header)} targets {args.lockfile}'s header records", highlight=False,
+                  markup=False)
+    targets = check_targets(args, header, given=given)
+    if len(targets) == 1:
+        note_lock_target(args.lockfile, targets[0], err)
     with open_session(args, lock, err) as session:
-        results = check_lock(lock, target, session)
+        checked = [(target, check_lock(lock, target, session)) for target in targets]
+    out = Console(highlight=False, soft_wrap=True)
+    failing = [target for target, results in checked if not _print_check(out, args.lockfile, target, results)]
+    if failing and len(targets) > 1:
+        out.print(f"{args.lockfile} fails on {len(failing)} of {len(targets)} targets: "
+                  + "; ".join(str(t) for t in failing))
+    return 1 if failing else 0
+
+
+def _print_check(out: Console, lockfile: str, target: Target, results: list[PinCheck]) -> bool:
+    """One target's verdict on the lock; whether it passes."""
     if not results:
         raise InputError(
-            f"{args.lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
+            f"{lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
             "file and the --python/--platform given."
         )
     failures = [r for r in results if not r.ok]
-    out = Console(highlight=False, soft_wrap=True)
     if not failures:
-        out.print(f"ok: all {len(results)} pins of {args.lockfile} have a wheel for {target}, and every requirement "
+        out.print(f"ok: all {len(results)} pins of {lockfile} have a wheel for {target}, and every requirement "
                   "of theirs is pinned and met")
-        return 0
+        return True
     # One row per problem: a pin can lack a wheel and miss a requirement, and each has its own fix.
     rows = [(f"{r.name}=={r.version}", problem.why,
              problem.fix or (f"nearest version with a wheel: {r.nearest}" if r.nearest else ""), r.source)
             for r in failures for problem in r.problems]
     print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
                ("pin", "why", "fix", "line"), rows)
-    return 1
+    return False
 
 
 def run_targets() -> int:
