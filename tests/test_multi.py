@@ -82,6 +82,30 @@ def test_a_dependency_needed_on_one_arch_needs_a_wheel_there_only_and_keeps_its_
     assert pins(both) == {"app": ("1.0", None), "helper": ("2.0", 'platform_machine == "aarch64"')}
 
 
+def test_markers_are_tracked_per_target_through_the_graph(fake) -> None:
+    """q is required only by p, which only aarch64 needs, and only below 3.11 there: of four targets, q is
+    needed on one, so a wheel for that one is enough and the line says which."""
+    index, session = fake
+    index.add("app", "1.0", requires=['p; platform_machine == "aarch64"'])
+    index.add("p", "1.0", requires=['q; python_version < "3.11"'])
+    index.add("q", "1.0", wheels=["cp310-cp310-manylinux_2_17_aarch64.manylinux2014_aarch64"])
+    grid = [make_target(py, plat) for py in ("3.10", "3.12")
+            for plat in ("manylinux_2_28_x86_64", "manylinux_2_28_aarch64")]
+    both = resolve_targets(parse_requirement_strings(["app"]), grid, session)
+    assert pins(both) == {"app": ("1.0", None), "p": ("1.0", 'platform_machine == "aarch64"'),
+                          "q": ("1.0", 'python_version == "3.10" and platform_machine == "aarch64"')}
+
+
+def test_a_pin_made_for_one_arch_is_made_again_when_a_later_requirement_needs_it_on_both(fake) -> None:
+    index, session = fake
+    index.add("app", "1.0", requires=['a; platform_machine == "aarch64"', "b"])
+    index.add("b", "1.0", requires=["a"])
+    index.add("a", "1.0", wheels=[LINUX_312, ARM_312])
+    index.add("a", "2.0", wheels=[ARM_312])
+    both = resolve_targets(parse_requirement_strings(["app"]), [X86, ARM], session)
+    assert pins(both) == {"a": ("1.0", None), "app": ("1.0", None), "b": ("1.0", None)}
+
+
 def test_a_target_that_cannot_be_locked_alone_is_named(fake) -> None:
     index, session = fake
     index.add("x86only", "1.0", wheels=[LINUX_312])
@@ -158,6 +182,18 @@ def test_a_lock_for_310_and_312_keeps_exceptiongroup_with_a_marker(run, tmp_path
     # numpy 2.3 dropped 3.10: the one numpy of the lock is the newest with wheels for both.
     assert str(found["numpy"].specifier) == "==2.2.6"
     assert run("check", str(lock))[0] == 0
+
+
+def test_re_locking_a_multi_target_lock_keeps_its_pins(run, tmp_path) -> None:
+    lock = tmp_path / "lock.txt"
+    targets = ("--python", "3.10,3.12")
+    assert run("resolve", "anyio<4.16", *targets, "-o", str(lock))[0] == 0
+    kept = str(lines(lock)["anyio"].specifier)
+    assert kept != "==4.16.0"
+    assert run("resolve", "anyio", *targets, "-o", str(lock))[0] == 0
+    assert str(lines(lock)["anyio"].specifier) == kept
+    assert run("resolve", "anyio", *targets, "-o", str(lock), "-U")[0] == 0
+    assert str(lines(lock)["anyio"].specifier) == "==4.16.0"
 
 
 def test_a_placeholder_in_o_still_writes_one_lock_per_platform(run, tmp_path) -> None:
