@@ -11,6 +11,7 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from indexserver import IndexServer
 
@@ -67,3 +68,9 @@ def clean_env() -> Iterator[MutableMapping[str, str]]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+# Hypothesis: one fixed, derandomized profile, so the fuzz tests are fast and every run tries the same inputs.
+settings.register_profile("wheelpin", derandomize=True, max_examples=40, deadline=None, database=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.load_profile("wheelpin")

@@ -53,7 +53,8 @@ class FakeIndex:
 
     def add(self, name: str, version: str, *, requires: Iterable[str] = (), wheels: Iterable[str] = (ANY,),
             sdist: bool = False, requires_python: str | None = None, yanked: bool | str = False,
-            extras: Iterable[str] = ()) -> list[DistFile]:
+            extras: Iterable[str] = (), size: int | None = None,
+            upload_time: str | None = None) -> list[DistFile]:
         """One release of ``name``: a wheel per tag in ``wheels`` and optionally an sdist; ``yanked`` may be
         the reason, as in PEP 691."""
         key = canonicalize_name(name)
@@ -62,7 +63,7 @@ class FakeIndex:
             filenames.append(sdist_name(name, version))
         files = [DistFile(filename=f, url=FILES_URL + f, sha256=sha(f), requires_python=requires_python,
                           yanked=bool(yanked), yanked_reason=yanked if isinstance(yanked, str) else None,
-                          core_metadata=True) for f in filenames]
+                          core_metadata=True, size=size, upload_time=upload_time) for f in filenames]
         meta = CoreMetadata(name=name, version=version, requires_dist=tuple(requires),
                             requires_python=requires_python, provides_extra=tuple(extras))
         self._files.setdefault(key, []).extend(files)

@@ -21,7 +21,8 @@ Make = Callable[..., CachedIndex]
 def inner() -> FakeIndex:
     index = FakeIndex()
     index.add("foo", "1.0", requires=["bar>=1", 'baz; extra == "x"'], requires_python=">=3.8", extras=["x"])
-    index.add("foo", "2.0", sdist=True, yanked="broken upload")  # the reason must survive the cache too
+    # The yank reason and the upload time (for pylock.toml) must survive the cache too.
+    index.add("foo", "2.0", sdist=True, yanked="broken upload", upload_time="2024-09-17T11:21:03Z")
     return index
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -430,12 +432,13 @@ def test_the_lock_header_leaves_out_the_local_cache_dir(run, tmp_path):
         assert "resolve six --python 3.12 -o" in command
 
 
-@pytest.mark.parametrize("name", ["pylock.toml", "lock-{python}.TOML"])
-def test_resolve_refuses_toml_output_before_resolving(run, index_server, tmp_path, name):
+@pytest.mark.parametrize("name", ["lock.toml", "lock-{python}.TOML", "pylock.3.12.toml", "pylock.{python}.toml"])
+def test_resolve_refuses_toml_output_not_named_as_pep_751_names_locks_before_resolving(run, index_server, tmp_path,
+                                                                                      name):
     out = tmp_path / name
     code, _out, err = run("resolve", "six", "--python", "3.12", "-o", str(out))
     assert code == 2
-    assert "pylock.toml output is not supported yet" in err and "requirements .txt" in err
+    assert "pylock.toml or pylock.NAME.toml" in err and "requirements-lock.txt" in err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == [tmp_path / "cache"]
     assert not [r for r in index_server.requests if r.startswith("/simple/")]  # refused before any work
@@ -498,11 +501,10 @@ def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, t
 
 
 # -- file names are never project names (dependency confusion), and lines off the index -------------------
-def test_a_pipfile_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
-                                                                       monkeypatch):
+def test_a_lock_file_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
+                                                                         monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "Pipfile").write_text('[packages]\nsix = "*"\n')
-    for name in ("Pipfile", "poetry.lock", "uv.lock"):
+    for name in ("poetry.lock", "uv.lock"):
         code, out, err = run("resolve", name, "--python", "3.12")
         assert code == 2, err
         assert "not supported yet" in err and "-r" in err and "Traceback" not in err
@@ -628,3 +630,135 @@ def test_error_text_wraps_to_the_columns_and_stays_one_line_a_row_in_a_pipe(run,
     _code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.14")
     (row,) = [line for line in err.splitlines() if line.startswith("  pydantic-core==2.23.4:")]
     assert "no wheel for cp314" in row  # one line a row, for grep
+
+
+# -- free-threaded CPython -----------------------------------------------------------------------------------
+def test_a_free_threaded_lock_skips_releases_without_cp313t_wheels(run, tmp_path):
+    """On the recorded index regex's newest releases ship cp313 wheels only and watchfiles 1.3.0 only an abi3
+    one, which a free-threaded interpreter cannot load: 3.13t gets the newest releases with cp313t wheels."""
+    free, usual = tmp_path / "lock-3.13t.txt", tmp_path / "lock-3.13.txt"
+    code, _out, err = run("resolve", "regex", "watchfiles", "--python", "3.13t", "-o", str(free))
+    assert code == 0, err
+    code, _out, err = run("resolve", "regex", "watchfiles", "--python", "3.13", "-o", str(usual))
+    assert code == 0, err
+    free_pins, usual_pins = pins_of(free), pins_of(usual)
+    for name in ("regex", "watchfiles"):
+        version, hashes = free_pins[name]
+        assert Version(version) < Version(usual_pins[name][0]), name
+        expected = compatible_wheel_hashes(name, version, minor=13, freethreaded=True)
+        assert expected and set(hashes) == expected, name
+        assert not compatible_wheel_hashes(name, usual_pins[name][0], minor=13, freethreaded=True)
+    assert free_pins["watchfiles"][0] == "1.2.0" and usual_pins["watchfiles"][0] == "1.3.0"
+    header = free.read_text().splitlines()
+    assert "# target: CPython 3.13t (free-threaded) (requires-python checked against 3.13.0), platform " \
+           "manylinux_2_28_x86_64" in header
+    assert any("never abi3 (free-threaded)" in line for line in header)
+
+
+def test_a_free_threaded_python_is_its_own_report_row(run):
+    """cryptography ships abi3 wheels only: clean on 3.13, blocked on 3.13t, and 3.13 is recommended."""
+    code, out, err = run("report", "cryptography", "--python", "3.13,3.13t", "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    jsonschema.validate(document, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
+    assert [(p["python"], p["status"]) for p in document["pythons"]] == [("3.13", "clean"), ("3.13t", "blocked")]
+    blockers = {b["name"]: b for b in document["pythons"][1]["blockers"]}
+    assert "cp313t" in blockers["cryptography"]["reason"]
+    assert "abi3 wheels do not load on a free-threaded build" in blockers["cryptography"]["reason"]
+    assert document["recommended"]["python"] == "3.13"
+
+
+def test_the_default_report_matrix_has_no_free_threaded_rows(run):
+    code, out, err = run("report", "six", "--format", "json")
+    assert code == 0, err
+    assert not [p for p in json.loads(out)["pythons"] if p["python"].endswith("t")]
+
+
+def test_a_free_threaded_recommendation_is_written_to_python_version_but_not_runtime_txt(run, tmp_path):
+    python_version, runtime = tmp_path / ".python-version", tmp_path / "runtime.txt"
+    code, _out, err = run("report", "six", "--python", "3.13t", "--write-runtime", str(python_version))
+    assert code == 0, err
+    assert python_version.read_text() == "3.13t\n"
+    code, out, err = run("report", "six", "--python", "3.13t", "--write-runtime", str(runtime))
+    assert code == 0, err
+    assert not runtime.exists() and "cannot name the free-threaded build" in err
+    assert "Recommended: Python 3.13t (free-threaded)" in out and "runtime.txt" not in out
+
+
+# -- --write-runtime and the values each platform reads ------------------------------------------------------
+def test_runtime_txt_gets_the_newest_patch_with_no_uv_on_path(run, tmp_path, monkeypatch):
+    """The patch comes from the uv package wheelpin depends on: PATH is empty and the interpreter seems to
+    live elsewhere (a --target install, a shim), so neither finds a uv."""
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "elsewhere" / "python"))
+    runtime = tmp_path / "runtime.txt"
+    code, out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(runtime))
+    assert code == 0, err
+    assert re.fullmatch(r"python-3\.12\.\d+\n", runtime.read_text()), runtime.read_text()
+    assert f"runtime.txt `{runtime.read_text().strip()}`" in out
+
+
+def test_write_runtime_sets_the_python_line_of_tool_versions_and_keeps_the_others(run, tmp_path):
+    tools = tmp_path / ".tool-versions"
+    tools.write_text("# team tools\nnodejs 22.11.0\npython 3.11.4 3.10.9\nterraform 1.9.8\n")
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(tools))
+    assert code == 0, err
+    lines = tools.read_text().splitlines()
+    assert lines[:2] == ["# team tools", "nodejs 22.11.0"] and lines[3] == "terraform 1.9.8"
+    assert re.fullmatch(r"python 3\.12\.\d+", lines[2]), lines
+    fresh = tmp_path / "new" / ".tool-versions"
+    fresh.parent.mkdir()
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(fresh))
+    assert code == 0, err
+    assert re.fullmatch(r"python 3\.12\.\d+\n", fresh.read_text())
+
+
+def test_write_runtime_never_overwrites_a_tool_versions_that_is_something_else(run, tmp_path):
+    tools = tmp_path / ".tool-versions"
+    tools.write_text("these are my notes about tools\n")
+    code, _out, err = run("report", "six", "--python", "3.12", "--write-runtime", str(tools))
+    assert code == 2 and "will not overwrite" in err
+    assert tools.read_text() == "these are my notes about tools\n"
+
+
+@pytest.mark.parametrize(("platform", "expected"), [
+    ("render", r"set for render: PYTHON_VERSION=3\.13\.\d+ "),
+    ("lambda", r"set for lambda: Runtime: python3\.13 \(SAM template\.yaml; serverless\.yml: runtime: python3\.13\)"),
+    ("lambda-arm64", r"set for lambda: Runtime: python3\.13, Architectures: \[arm64\] "),
+    ("docker-slim", r"set for docker-slim: FROM python:3\.13-slim\n"),
+    ("alpine-arm64", r"set for alpine: FROM --platform=linux/arm64 python:3\.13-alpine\n"),
+    ("app-engine", r"set for app-engine: runtime: python313 \(app\.yaml\)"),
+    ("railway", r"set for railway: RAILPACK_PYTHON_VERSION=3\.13\.\d+ "),
+])
+def test_the_report_prints_what_the_platform_reads_besides_version_files(run, platform, expected):
+    code, out, err = run("report", "six", "--python", "3.13", "--platform", platform)
+    assert code == 0, err
+    assert re.search(expected, out), out
+
+
+def test_a_platform_that_reads_only_version_files_gets_no_extra_values(run):
+    code, out, err = run("report", "six", "--python", "3.13", "--platform", "heroku-24")
+    assert code == 0, err
+    assert "set for" not in out
+
+
+def test_the_detected_platform_gets_its_values_in_markdown(run, tmp_path):
+    (tmp_path / "render.yaml").write_text("services:\n  - type: web\n    name: app\n    runtime: python\n")
+    (tmp_path / "requirements.txt").write_text("six\n")
+    code, out, err = run("report", "-r", str(tmp_path / "requirements.txt"), "--python", "3.12",
+                         "--format", "markdown")
+    assert code == 0, err
+    assert re.search(r"^- set for render: PYTHON_VERSION=3\.12\.\d+ ", out, re.MULTILINE), out
+
+
+def test_check_reads_a_free_threaded_locks_header(run, tmp_path):
+    lock = tmp_path / "lock.txt"
+    code, _out, err = run("resolve", "regex", "--python", "3.13t", "-o", str(lock))
+    assert code == 0, err
+    code, out, err = run("check", str(lock), "--python", "3.13t", "--platform", "manylinux")
+    assert code == 0, err
+    assert "header says" not in err and "CPython 3.13t (free-threaded)" in out
+    code, _out, err = run("check", str(lock), "--python", "3.13", "--platform", "manylinux")
+    assert "header says it was made for CPython 3.13t (free-threaded) on manylinux_2_28_x86_64" in err

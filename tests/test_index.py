@@ -126,7 +126,7 @@ def test_json_page_parsing(server: Server) -> None:
     server.json_page(INDEX + "foo/", [
         {"filename": "foo-1.0-py3-none-any.whl", "url": "../../files/foo-1.0-py3-none-any.whl",
          "hashes": {"sha256": "aa" * 32}, "requires-python": ">=3.8", "yanked": False,
-         "core-metadata": {"sha256": "bb" * 32}, "size": 1234},
+         "core-metadata": {"sha256": "bb" * 32}, "size": 1234, "upload-time": "2024-09-17T11:21:03.123456Z"},
         {"filename": "foo-1.1-py3-none-any.whl", "url": "foo-1.1-py3-none-any.whl", "hashes": {},
          "yanked": True, "core-metadata": True},
         {"filename": "foo-1.2-py3-none-any.whl", "url": "https://files.example/foo-1.2-py3-none-any.whl",
@@ -143,6 +143,7 @@ def test_json_page_parsing(server: Server) -> None:
     assert a.url == "https://index.example/files/foo-1.0-py3-none-any.whl"
     assert (a.sha256, a.requires_python, a.yanked, a.size) == ("aa" * 32, ">=3.8", False, 1234)
     assert (a.core_metadata, a.core_metadata_sha256) == (True, "bb" * 32)
+    assert (a.upload_time, b.upload_time) == ("2024-09-17T11:21:03.123456Z", None)  # PEP 700, for pylock.toml
     assert b.url == "https://index.example/simple/foo/foo-1.1-py3-none-any.whl"
     assert (b.sha256, b.requires_python, b.yanked) == (None, None, True)
     assert (b.core_metadata, b.core_metadata_sha256) == (True, None)

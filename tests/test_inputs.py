@@ -689,7 +689,6 @@ def test_input_file_sorts_files_from_requirements(item: str, expected: tuple[str
 
 
 @pytest.mark.parametrize(("item", "words"), [
-    ("Pipfile", ["Pipfile is not supported yet", "-r requirements.txt"]),
     ("poetry.lock", ["lock files are not supported yet", "-r FILE", "wheelpin check"]),
     ("Pipfile.lock", ["lock files are not supported yet"]),
     ("pylock.toml", ["lock files are not supported yet"]),
@@ -716,6 +715,8 @@ def test_input_file_reads_a_project_directory_given_as_a_path() -> None:
     assert input_file(".", positional=False) == ("requirements", ".")  # -r names a requirements file
     assert input_file("-r-style.txt", positional=False) == ("requirements", "-r-style.txt")
     assert input_file("Pipfile.txt", positional=False) == ("requirements", "Pipfile.txt")
+    assert input_file("Pipfile", positional=True) == ("pipfile", "Pipfile")
+    assert input_file("deploy/Pipfile", positional=False) == ("pipfile", "deploy/Pipfile")
 
 
 def test_inputs_are_frozen() -> None:

@@ -250,3 +250,11 @@ def test_report_over_two_platforms_judges_each_and_names_the_one_no_python_insta
     code, _out, _err = run("report", "-r", str(DATA_APP), "--python", "3.12", "--platform", "docker-slim",
                            "--platform", "docker-slim-arm64")
     assert code == 0
+
+
+def test_a_pylock_for_several_targets_is_refused_before_any_request(run, tmp_path) -> None:
+    code, _out, err = run("resolve", "numpy", "--python", "3.12", "--platform", "docker-slim", "--platform",
+                          "docker-slim-arm64", "-o", str(tmp_path / "pylock.toml"))
+    assert code == 2
+    assert "pylock.toml for 2 targets" in err and "{platform}" in err
+    assert not (tmp_path / "pylock.toml").exists()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import sys
 
 import pytest
+import uv
 from crosscheck import find_uv
 
 from wheelpin.errors import InputError
@@ -61,3 +63,39 @@ def test_uv_lists_stable_releases_with_patches() -> None:
     assert {11, 12, 13} <= set(minors)
     assert all(r.newest_patch is not None and r.full_version and r.full_version.count(".") == 2
                for r in releases)
+
+
+@pytest.fixture
+def no_uv_on_path(tmp_path, monkeypatch):
+    """PATH holds one directory with a ``uv`` that must never run (it leaves a mark), and the interpreter
+    seems to live elsewhere, as for a wheelpin installed with --target or run through a shim: the only uv to
+    use is the one the uv package installed."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    mark = tmp_path / "path-uv-ran"
+    fake = bin_dir / "uv"
+    fake.write_text(f"#!/bin/sh\ntouch {mark}\necho '[]'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "elsewhere" / "python"))
+    return mark
+
+
+def test_the_uv_is_the_uv_packages_binary_never_one_on_path(no_uv_on_path) -> None:
+    assert find_uv() == uv.find_uv_bin()
+    releases = known_releases()
+    assert not no_uv_on_path.exists()
+    assert {11, 12, 13} <= {r.minor for r in releases}
+    assert all(r.newest_patch is not None for r in releases)
+
+
+def test_without_the_uv_package_the_schedule_stands_in(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "uv", None)  # import uv now fails, as when the package is missing
+    assert find_uv() is None
+    releases = known_releases(today=datetime.date(2026, 11, 22))
+    assert releases[-1].version == "3.15" and all(r.newest_patch is None for r in releases)
+
+
+def test_free_threaded_release_spellings() -> None:
+    release = PythonRelease(minor=13, newest_patch=9, freethreaded=True)
+    assert (release.version, release.number, release.full_version) == ("3.13t", "3.13", "3.13.9")

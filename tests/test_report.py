@@ -16,7 +16,7 @@ from packaging.version import Version
 
 from wheeloracle import DATA, compatible_wheel_hashes, page
 from wheelpin.cli import main
-from wheelpin.cli.render import report_json, runtime_file_text
+from wheelpin.cli.render import report_json, runtime_file_text, runtime_values
 from wheelpin.index import HttpIndex
 from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
 from wheelpin.pythons import PythonRelease
@@ -114,6 +114,27 @@ def test_runtime_file_formats():
     assert runtime_file_text("deploy/runtime.txt", release) == "python-3.13.9\n"
     assert runtime_file_text(".python-version", release) == "3.13\n"
     assert runtime_file_text("runtime.txt", PythonRelease(minor=13, newest_patch=None)) == "python-3.13\n"
+
+
+def test_tool_versions_and_free_threaded_runtime_file_formats():
+    release = PythonRelease(minor=13, newest_patch=9)
+    free = PythonRelease(minor=13, newest_patch=9, freethreaded=True)
+    assert runtime_file_text(".tool-versions", release) == "python 3.13.9\n"
+    assert runtime_file_text(".tool-versions", release, "nodejs 22.1.0\r\npython 3.11.2\r\n") == \
+        "nodejs 22.1.0\npython 3.13.9\n"
+    assert runtime_file_text(".tool-versions", free) == "python 3.13.9t\n"
+    assert runtime_file_text(".python-version", free) == "3.13t\n"
+
+
+def test_runtime_values_need_a_patch_where_the_platform_takes_only_a_full_version():
+    unknown = PythonRelease(minor=13, newest_patch=None)
+    (line,) = runtime_values("render", unknown)
+    assert "PYTHON_VERSION takes only a full version" in line and "=" not in line
+    assert runtime_values("lambda", unknown) == [
+        "lambda: Runtime: python3.13 (SAM template.yaml; serverless.yml: runtime: python3.13)"]
+    (free,) = runtime_values("lambda", PythonRelease(minor=13, newest_patch=9, freethreaded=True))
+    assert "free-threaded" in free and "python3.13" not in free
+    assert runtime_values("manylinux_2_28_x86_64", unknown) == []
 
 
 def test_cli_report_writes_runtime_files_and_json(index_url, tmp_path, capsys, clean_env):

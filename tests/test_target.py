@@ -58,7 +58,7 @@ def test_parse_python_accepts_versions(text: str, expected: tuple[int, int, int 
     assert parse_python(text) == expected
 
 
-@pytest.mark.parametrize("text", ["abc", "", "3", "311", "3.11.9.1", "3.11rc1", "3.10-3.13", "3.13t", "3.x"])
+@pytest.mark.parametrize("text", ["abc", "", "3", "311", "3.11.9.1", "3.11rc1", "3.10-3.13", "3.13tt", "3.x"])
 def test_parse_python_rejects_what_is_not_a_version(text: str) -> None:
     message = error_of(text)
     assert repr(text) in message
@@ -85,6 +85,56 @@ def test_make_target_combines_python_and_platform() -> None:
     assert (target.major, target.minor, target.patch) == (3, 12, 4)
     assert target.platform.tag == "musllinux_1_2_x86_64"
     assert str(target) == "CPython 3.12 on musllinux_1_2_x86_64"
+
+
+# -- free-threaded CPython (PEP 703) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "python", "patch"), [
+    ("3.13t", "3.13t", None), ("3.14t", "3.14t", None), ("3.13.9t", "3.13.9t", 9), ("cp314t", "3.14t", None),
+])
+def test_a_trailing_t_is_the_free_threaded_build(text: str, python: str, patch: int | None) -> None:
+    target = make_target(text, "manylinux")
+    assert target.freethreaded and target.patch == patch
+    assert target.python == python
+    assert target.abi == f"cp3{target.minor}t"
+    assert str(target) == f"CPython 3.{target.minor}t (free-threaded) on manylinux_2_28_x86_64"
+    assert not make_target(text.removesuffix("t"), "manylinux").freethreaded
+
+
+def test_free_threaded_wheels_need_the_t_abi_and_abi3_does_not_count() -> None:
+    """packaging's cpython_tags for abis=["cp313t"], as pip on a 3.13t interpreter ranks them: a free-threaded
+    interpreter cannot load a GIL build's extension, abi3 included; pure-Python wheels install."""
+    free = make_target("3.13t", "manylinux")
+    usual = make_target("3.13", "manylinux")
+    assert accepts(free, "numpy-2.3.0-cp313-cp313t-manylinux_2_28_x86_64.whl")
+    assert not accepts(usual, "numpy-2.3.0-cp313-cp313t-manylinux_2_28_x86_64.whl")
+    for gil_only in ("numpy-2.3.0-cp313-cp313-manylinux_2_28_x86_64.whl",
+                     "cryptography-45.0.0-cp311-abi3-manylinux_2_28_x86_64.whl",
+                     "cryptography-45.0.0-cp313-abi3-manylinux_2_28_x86_64.whl"):
+        assert accepts(usual, gil_only)
+        assert not accepts(free, gil_only), gil_only
+    assert accepts(free, "six-1.17.0-py2.py3-none-any.whl")
+    assert rank(free, "cp313-cp313t-manylinux_2_28_x86_64") < rank(free, "py3-none-any")
+
+
+def test_the_free_threaded_marker_environment_is_the_gil_builds() -> None:
+    # No standard marker tells the builds apart (PEP 780 is a draft), so markers are evaluated as uv does.
+    assert make_target("3.13t", "manylinux").marker_environment() == \
+        make_target("3.13", "manylinux").marker_environment()
+
+
+@pytest.mark.parametrize("text", ["3.12t", "3.9t", "cp312t"])
+def test_a_free_threaded_python_before_313_is_refused(text: str) -> None:
+    message = error_of(text)
+    assert "3.13t" in message and "PEP 703" in message
+
+
+def test_free_threaded_and_usual_targets_differ() -> None:
+    # Targets key the caches of judged releases: the two builds must never share an answer.
+    free, usual = make_target("3.13t", "manylinux"), make_target("3.13", "manylinux")
+    assert free != usual
+    assert free.tag_ranks() != usual.tag_ranks()
 
 
 def test_make_target_reports_a_bad_platform() -> None:

@@ -28,7 +28,10 @@ def _platform_ok(platform: str, glibc_minor: int, arch: str) -> bool:
     return platform in legacy and platform.endswith(arch) and legacy[platform] <= glibc_minor
 
 
-def _python_ok(interpreter: str, abi: str, minor: int) -> bool:
+def _python_ok(interpreter: str, abi: str, minor: int, freethreaded: bool = False) -> bool:
+    if freethreaded:  # PEP 703: a free-threaded build loads only its own ABI's extensions (no abi3)
+        return (abi == "none" and _python_ok(interpreter, abi, minor)) or (
+            interpreter == f"cp3{minor}" and abi == f"cp3{minor}t")
     if abi == "abi3":
         return interpreter.startswith("cp3") and int(interpreter[3:] or 0) <= minor
     if abi == "none":
@@ -38,9 +41,9 @@ def _python_ok(interpreter: str, abi: str, minor: int) -> bool:
 
 
 def compatible_wheel_hashes(name: str, version: str, *, minor: int, glibc_minor: int = 28,
-                            arch: str = "x86_64") -> set[str]:
-    """sha256 of the recorded wheels of ``name==version`` that CPython 3.<minor> on glibc 2.<glibc_minor>
-    ``arch`` can install."""
+                            freethreaded: bool = False, arch: str = "x86_64") -> set[str]:
+    """sha256 of the recorded wheels of ``name==version`` that CPython 3.<minor> (its free-threaded build if
+    ``freethreaded``) on glibc 2.<glibc_minor> ``arch`` can install."""
     hashes = set()
     for entry in page(name)["files"]:
         filename = entry["filename"]
@@ -50,7 +53,7 @@ def compatible_wheel_hashes(name: str, version: str, *, minor: int, glibc_minor:
         if parts[1] != version:
             continue
         interpreters, abis, platforms = parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
-        if any(_python_ok(i, a, minor) for i in interpreters for a in abis) and any(
+        if any(_python_ok(i, a, minor, freethreaded) for i in interpreters for a in abis) and any(
                 _platform_ok(p, glibc_minor, arch) for p in platforms):
             hashes.add(entry["hashes"]["sha256"])
     return hashes

@@ -8,6 +8,7 @@ default (asked of pip itself, so no index host name lives in this code).
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 import re
 import sys
@@ -39,6 +40,39 @@ def index_urls(*, cli_index_url: str | None, cli_extra: Sequence[str] = (), file
         raise InputError(f"the index URL {redact_url(primary)!r} is not an http(s) URL: pass --index-url "
                          "https://…/simple.")
     return urls
+
+
+def trusted_hosts(cli: Sequence[str] = ()) -> list[str]:
+    """Hosts whose plain-http index is accepted: ``--trusted-host``, ``PIP_TRUSTED_HOST``, pip's
+    ``trusted-host`` config, uv's ``UV_INSECURE_HOST`` (each a whitespace-separated list, as pip reads it)."""
+    found = [*cli, *os.environ.get("PIP_TRUSTED_HOST", "").split(), *(_pip_config("trusted-host") or "").split(),
+             *os.environ.get("UV_INSECURE_HOST", "").split()]
+    return [host.strip().lower() for host in found if host.strip()]
+
+
+def refuse_plain_http(urls: Sequence[str], trusted: Sequence[str]) -> None:
+    """Refuse an ``http://`` index on a host neither loopback nor trusted, as pip does: anyone on the network
+    path could change the pages, and with them the hashes the lock says to trust."""
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme != "http":
+            continue
+        host = (parts.hostname or "").lower()
+        if _is_loopback(host) or host in trusted or (parts.port and f"{host}:{parts.port}" in trusted):
+            continue
+        raise InputError(
+            f"the index {redact_url(url)} is plain http, so anyone on the network could change what it says: use "
+            f"https, or pass --trusted-host {host} (or set PIP_TRUSTED_HOST) if you trust that network."
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def redact_url(url: str) -> str:

@@ -77,3 +77,9 @@ class NoWheelSolution(WheelpinError):
         if self.rows is not None:
             return list(self.rows)
         return [(f"{b.name}{b.wanted}", f"required by {b.required_by}: {b.reason}") for b in self.causes]
+
+
+class LockNotForTarget(WheelpinError):
+    """A lock whose own environments or requires-python exclude the target: an installer refuses it."""
+
+    exit_code = 1

@@ -8,9 +8,12 @@ editable install of a directory with a pyproject.toml (``-e .``) stands for that
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import os
 import re
 import shlex
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +91,8 @@ class Inputs:
     unchecked: tuple[UncheckedRequirement, ...] = ()
     requires_python: str | None = None  # [project].requires-python of a pyproject.toml read (or ``-e .``)
     requires_python_source: str = ""  # the pyproject.toml it came from, as the user named it
+    # [tool.uv] override-dependencies: each replaces every requirement on its package, direct or transitive.
+    overrides: tuple[InputRequirement, ...] = ()
 
 
 def format_source(path: str | os.PathLike[str], line: int) -> str:
@@ -95,8 +100,13 @@ def format_source(path: str | os.PathLike[str], line: int) -> str:
     return f"{_display(path)}:{line}"
 
 
+STDIN = "-"  # ``-r -``: the requirements come on standard input, as uv reads it
+
+
 def _display(path: str | os.PathLike[str]) -> str:
     text = os.fspath(path)
+    if text == STDIN:
+        return "<stdin>"
     if not os.path.isabs(text):
         return os.path.normpath(text)
     try:
@@ -186,22 +196,39 @@ def _check_constraint(requirement: Requirement, text: str, where: str) -> Requir
     return requirement
 
 
+# pip's order (pip._internal.utils.encoding.BOMS): the UTF-32 marks first, since UTF-32-LE's starts with
+# UTF-16-LE's.  PowerShell 5's `pip freeze > requirements.txt` writes UTF-16-LE with a BOM, and pip reads it.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)  # fmt: skip
+
+
+def _read_bytes(path: str) -> bytes:
+    if path == STDIN:
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
 def _read_text(path: str, subject: str, hint: str) -> str:
-    """Read a UTF-8 file (BOM tolerated); ``subject`` names it in errors, ``hint`` says what to do."""
+    """Read a file as pip does: the encoding its BOM names (UTF-8, UTF-16, UTF-32), else UTF-8; ``-`` is
+    standard input.  ``subject`` names the file in errors, ``hint`` says what to do."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = _read_bytes(path)
     except FileNotFoundError:
         raise InputError(f"{subject} not found; {hint}") from None
     except OSError as exc:
         raise InputError(f"{subject} cannot be read ({exc.strerror or exc}); {hint}") from None
+    bom, encoding = next(((b, e) for b, e in _BOMS if data.startswith(b)), (b"", "utf-8"))
     try:
-        return data.decode("utf-8-sig")
+        return data[len(bom):].decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        before = data[len(bom): len(bom) + exc.start].decode(encoding, errors="replace")
         raise InputError(
-            f"{_display(path)}, line {line}: the file is not valid UTF-8 (byte {data[exc.start]:#04x}); "
-            "save it with UTF-8 encoding."
+            f"{_display(path)}, line {before.count(chr(10)) + 1}: the file is not valid {encoding.upper()} "
+            f"(byte {data[len(bom) + exc.start]:#04x}); save it with UTF-8 encoding."
         ) from None
 
 
@@ -274,6 +301,7 @@ class _Collector:
     unchecked: list[UncheckedRequirement] = field(default_factory=list)
     requires_python: str | None = None
     requires_python_source: str = ""
+    overrides: list[InputRequirement] = field(default_factory=list)
     # False for a lock that `check` reads: a line off the index is refused there, since nothing vouches for it.
     references: bool = True
     # (real path, display path) of the files being read, innermost last, to report -r/-c cycles.
@@ -289,6 +317,7 @@ class _Collector:
             unchecked=tuple(self.unchecked),
             requires_python=self.requires_python,
             requires_python_source=self.requires_python_source,
+            overrides=tuple(self.overrides),
         )
 
     def absorb(self, part: Inputs) -> None:
@@ -301,6 +330,7 @@ class _Collector:
         self.unchecked += part.unchecked
         if part.requires_python is not None:
             self.requires_python, self.requires_python_source = part.requires_python, part.requires_python_source
+        self.overrides += part.overrides
 
 
 def _project_pyproject(value: str, *, editable: bool) -> tuple[str, list[str]] | None:
@@ -320,11 +350,17 @@ def _project_pyproject(value: str, *, editable: bool) -> tuple[str, list[str]] |
 
 
 def _static_dependencies(pyproject: str) -> bool:
-    """Whether [project] lists its dependencies; a file that does not parse counts, so its error is shown."""
+    """Whether [project] (or Poetry's table standing in for it) lists the dependencies; a file that does not
+    parse counts, so its error is shown."""
+    from wheelpin import sources  # sources builds on this module's readers, so it is imported on use
+
     try:
-        project = loads_toml(_read_text(pyproject, pyproject, "")).get("project")
+        data = loads_toml(_read_text(pyproject, pyproject, ""))
     except (InputError, TOMLDecodeError):
         return True
+    if sources.poetry_holds_dependencies(data):
+        return True
+    project = data.get("project")
     dynamic = project.get("dynamic", []) if isinstance(project, dict) else []
     return isinstance(project, dict) and not (isinstance(dynamic, list) and "dependencies" in dynamic)
 
@@ -465,22 +501,28 @@ def _string_list(value: object, where: str, key: str) -> list[str]:
     return value
 
 
-def _project_table(shown: str, text: str, extras: Sequence[str]) -> dict[str, Any]:
-    """The ``[project]`` table, refused when the dependencies asked for are dynamic."""
+def toml_document(shown: str, text: str) -> dict[str, Any]:
+    """Parse a TOML file's text; a syntax error names the file and line."""
     try:
-        data = loads_toml(text)
+        return loads_toml(text)
     except TOMLDecodeError as exc:
         raise _toml_error(shown, text, exc) from None
+
+
+def _project_table(shown: str, text: str, data: dict[str, Any], extras: Sequence[str], *,
+                   poetry: bool) -> dict[str, Any] | None:
+    """The ``[project]`` table, refused when the dependencies asked for are dynamic — unless ``poetry``:
+    Poetry's tables then hold what [project] leaves out (no [project] at all, or dynamic dependencies)."""
     project = data.get("project")
     if not isinstance(project, dict):
+        if poetry:
+            return None
         raise InputError(
             f"{shown}: there is no [project] table, so there are no dependencies to read; add one with a "
-            "`dependencies` list (PEP 621) or pass a requirements file instead."
+            "`dependencies` list (PEP 621) or [tool.poetry.dependencies], or pass a requirements file instead."
         )
-    dynamic = project.get("dynamic", [])
-    dynamic = dynamic if isinstance(dynamic, list) else []
     for key in ("dependencies", "optional-dependencies"):
-        if key in dynamic and (key == "dependencies" or extras):
+        if key in dynamic_keys(project) and (key == "dependencies" or extras) and not poetry:
             raise InputError(
                 f"{_where(shown, _line_of(text, 'dynamic'))}: {key} are listed in project.dynamic, and "
                 "wheelpin cannot read dynamic dependencies without running a build backend, which it never "
@@ -489,11 +531,40 @@ def _project_table(shown: str, text: str, extras: Sequence[str]) -> dict[str, An
     return project
 
 
-def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = ()) -> Inputs:
-    """Read ``[project].dependencies`` plus the requested ``[project.optional-dependencies]``."""
+def dynamic_keys(project: dict[str, Any]) -> list[str]:
+    dynamic = project.get("dynamic", [])
+    return dynamic if isinstance(dynamic, list) else []
+
+
+def parse_pyproject(path: str | os.PathLike[str], *, extras: Sequence[str] = (),
+                    groups: Sequence[str] = ()) -> Inputs:
+    """Read ``[project].dependencies`` plus the requested ``[project.optional-dependencies]``, or Poetry's
+    tables where they hold the dependencies, the requested dependency groups, and ``[tool.uv]``'s
+    constraints and overrides (:mod:`wheelpin.sources`)."""
+    from wheelpin import sources  # sources builds on this module's readers, so it is imported on use
+
     shown = _display(path)
     text = _read_text(os.fspath(path), f"{shown}: file", "check the path to pyproject.toml.")
-    project = _project_table(shown, text, extras)
+    data = toml_document(shown, text)
+    poetry = sources.poetry_holds_dependencies(data)
+    project = _project_table(shown, text, data, extras, poetry=poetry)
+    # Poetry 1 keeps extras in [tool.poetry.extras]; so does Poetry 2 when optional-dependencies are dynamic.
+    poetry_extras = poetry and (project is None or "optional-dependencies" in dynamic_keys(project))
+    own = _project_inputs(path, shown, text, project, () if poetry_extras else extras) if project else None
+    more = sources.pyproject_sources(path, text, data, project=own, poetry_main=poetry,
+                                     extras=extras if poetry_extras else (), groups=groups)
+    if own is None:
+        return more
+    off_index = {item.name for item in more.unchecked if item.name}  # Poetry 2: a git/path source enriches
+    kept = tuple(r for r in own.requirements if canonicalize_name(r.requirement.name) not in off_index)
+    requires_python = ",".join(p for p in (own.requires_python, more.requires_python) if p) or None
+    return merge_inputs([dataclasses.replace(own, requirements=kept), dataclasses.replace(
+        more, requires_python=requires_python, requires_python_source=shown if requires_python else "")])
+
+
+def _project_inputs(path: str | os.PathLike[str], shown: str, text: str, project: dict[str, Any],
+                    extras: Sequence[str]) -> Inputs:
+    """``[project].dependencies`` plus the requested ``[project.optional-dependencies]``."""
     dependencies = _string_list(project.get("dependencies", []), f"{shown}, [project]", "dependencies")
     optional_table = project.get("optional-dependencies", {})
     if not isinstance(optional_table, dict):
@@ -557,18 +628,30 @@ def load_inputs(
     requirement_args: Iterable[str] = (),
     pyproject: str | os.PathLike[str] | None = None,
     extras: Sequence[str] = (),
+    groups: Sequence[str] = (),
+    pipfiles: Iterable[str | os.PathLike[str]] = (),
+    dev: bool = False,
 ) -> Inputs:
     """Read every input the user gave, in order, and require at least one requirement."""
-    if extras and pyproject is None:
-        raise InputError(
-            f"extras were requested ({', '.join(extras)}) but no pyproject.toml was given; pass the "
-            "pyproject.toml that defines them or drop the extras."
-        )
+    from wheelpin import sources  # sources builds on this module's readers, so it is imported on use
+
+    pipfiles = list(pipfiles)
+    for chosen, wanted, what in ((extras, pyproject, "extras"), (groups, pyproject, "dependency groups")):
+        if chosen and wanted is None:
+            raise InputError(
+                f"{what} were requested ({', '.join(chosen)}) but no pyproject.toml was given; pass the "
+                f"pyproject.toml that defines them or drop the {what}."
+            )
+    if dev and not pipfiles:
+        raise InputError("--dev adds a Pipfile's [dev-packages], but no Pipfile was given; pass the Pipfile, or "
+                         "use --group NAME for a pyproject.toml's dependency group.")
+    requirement_files = list(requirement_files)  # read twice: parsed here, named below when they hold nothing
     parts: list[Inputs] = [parse_requirements_file(path) for path in requirement_files]
     parts += [parse_requirements_file(path, constraint=True) for path in constraint_files]
     parts.append(parse_requirement_strings(requirement_args))
     if pyproject is not None:
-        parts.append(parse_pyproject(pyproject, extras=extras))
+        parts.append(parse_pyproject(pyproject, extras=extras, groups=groups))
+    parts += [sources.parse_pipfile(path, dev=dev) for path in pipfiles]
     merged = merge_inputs(parts)
     if not merged.requirements and merged.unchecked:
         first = merged.unchecked[0]
@@ -578,8 +661,11 @@ def load_inputs(
             "requirements on the index, e.g. `name==version`, or the project's pyproject.toml."
         )
     if not merged.requirements:
+        given = [*requirement_files, *([os.fspath(pyproject)] if pyproject is not None else []), *pipfiles]
+        # "pass -r FILE" to someone who did would send them looking for the wrong mistake.
+        where = f" ({', '.join(_display(g) for g in given)} holds none)" if given else ""
         raise InputError(
-            "no requirements given: pass -r FILE, a pyproject.toml path, or requirement arguments"
+            f"no requirements given{where}: pass -r FILE, a pyproject.toml path, a Pipfile, or requirement arguments"
         )
     return merged
 
@@ -596,7 +682,8 @@ _LOCK_HINT = (
 
 
 def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
-    """How to read an input naming a file: ``("requirements", path)`` or ``("pyproject", path)``; None for a
+    """How to read an input naming a file: ``("requirements", path)``, ``("pyproject", path)`` or
+    ``("pipfile", path)``; None for a
     positional argument that is a requirement.  A file wheelpin cannot read is an InputError, and a positional
     argument that looks like a file name is never taken for a project name."""
     text = item.strip()
@@ -615,11 +702,10 @@ def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
         if base.startswith("pylock."):
             raise InputError(f"{text}: {_LOCK_HINT}.")
         return "pyproject", text
-    if base == "pipfile" or base.endswith(".lock"):
-        what = "Pipfile is not supported yet for resolve and report; export it to a requirements file " \
-            "(`pipenv requirements > requirements.txt`) and pass that with -r requirements.txt" \
-            if base == "pipfile" else _LOCK_HINT
-        raise InputError(f"{text}: {what}.")
+    if base == "pipfile":
+        return "pipfile", text
+    if base.endswith(".lock"):
+        raise InputError(f"{text}: {_LOCK_HINT}.")
     if not positional or base.endswith(_REQUIREMENTS_SUFFIXES):
         return "requirements", text
     if os.path.isdir(text) and any(os.path.isfile(os.path.join(text, f)) for f in _PROJECT_FILES):

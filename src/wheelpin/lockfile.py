@@ -54,18 +54,22 @@ def _target_lines(resolution: Resolution) -> Iterator[str]:
     which pins are built from source."""
     targets = resolution.all_targets
     for target in targets:
-        yield (f"# target: CPython {target.python_version} (requires-python checked against "
+        yield (f"# target: {target.interpreter} (requires-python checked against "
                f"{target.python_full_version}), platform {target.platform.tag}")
     from_source = [p.name for p in resolution.pins if p.from_source]
     builds = f"built from source (--allow-source): {', '.join(from_source)}" if from_source else \
         "no source builds"
+    # A free-threaded interpreter loads no abi3 extension: the header must not promise what the lock lacks.
+    stable = ("pure-Python and abi3t, never abi3 (free-threaded)" if all(t.freethreaded for t in targets) else
+              "abi3 and pure-Python" if not any(t.freethreaded for t in targets) else
+              "abi3 (not on the free-threaded Pythons) and pure-Python")
     platforms = list(dict.fromkeys(t.platform for t in targets))
     accepts = [f"{p.tag} down to {p.compatible_tags[-1] if p.compatible_tags else p.tag}" for p in platforms]
     if len(targets) == 1:
-        yield f"# accepts wheels tagged {accepts[0]}, abi3 and pure-Python; {builds}"
+        yield f"# accepts wheels tagged {accepts[0]}, {stable}; {builds}"
         return
     for line in accepts:
-        yield f"# accepts wheels tagged {line}, abi3 and pure-Python"
+        yield f"# accepts wheels tagged {line}, {stable}"
     yield (f"# one lock for {len(targets)} targets: one version per package, hashed for every target's wheels; a "
            f"pin needed on some targets only carries their marker; {builds}")
 

@@ -32,6 +32,12 @@ class LockPin:
     source: str  # "lock.txt:3"
     extras: frozenset[NormalizedName] = frozenset()
     hashes: tuple[str, ...] = ()
+    # What a lock format records beyond name==version: the files it lists for the release (uv.lock,
+    # poetry.lock, pylock.toml; None when it lists none, as requirements files and Pipfile.lock), its
+    # dependency records as PEP 508 lines (None: read the release's metadata instead), its requires-python.
+    files: tuple[DistFile, ...] | None = None
+    dependencies: tuple[str, ...] | None = None
+    requires_python: str | None = None
 
     @property
     def text(self) -> str:
@@ -102,13 +108,21 @@ def requirement_edges(session: Session, target: Target, pins: Sequence[LockPin],
 
 def _read_metadata(session: Session, pins: Sequence[LockPin],
                    choices: Mapping[str, VersionChoice | None]) -> dict[str, CoreMetadata]:
-    files = {pin.source: metadata_file(choices[pin.source]) for pin in pins}
+    """Each pin's requirements: the lock's own dependency records where it has them, else the release's
+    metadata from the index."""
+    recorded = {pin.source: CoreMetadata(name=pin.name, version=str(pin.version), requires_dist=pin.dependencies or (),
+                                         requires_python=pin.requires_python)
+                for pin in pins if pin.dependencies is not None}
+    files = {pin.source: metadata_file(choices[pin.source]) for pin in pins if pin.source not in recorded}
     for pin in pins:  # all at once, so the pool fetches them in parallel
+        if pin.source in recorded:
+            continue
         file = files[pin.source]
         if file is not None:
             session.prefetch_metadata(pin.name, file, version=str(pin.version))
-    return {pin.source: session.metadata(pin.name, file, version=str(pin.version))
-            for pin in pins if (file := files[pin.source]) is not None}
+    fetched = {pin.source: session.metadata(pin.name, file, version=str(pin.version))
+               for pin in pins if (file := files.get(pin.source)) is not None}
+    return {**fetched, **recorded}
 
 
 def _parse(line: str) -> Requirement | None:

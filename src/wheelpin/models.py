@@ -36,6 +36,8 @@ class DistFile(NamedTuple):
     size: int | None = None
     # PEP 592/691: why the file was yanked, when the index says (it may yank without a reason).
     yanked_reason: str | None = None
+    # PEP 700: when the file was uploaded, as the index spells it (ISO 8601); a PEP 751 lock records it.
+    upload_time: str | None = None
 
     @property
     def is_wheel(self) -> bool:

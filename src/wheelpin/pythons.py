@@ -1,8 +1,10 @@
 """Which CPython releases exist: minor versions, their newest patch, and which are still supported.
 
 The list comes from ``uv python list --all-versions --only-downloads --output-format json`` (offline: uv
-ships the list of its downloads).  Without uv, PEP 602's yearly schedule stands in: 3.X is released in
-October of 2011+X and supported for five years; patch numbers are then unknown.
+ships the list of its downloads), run with the ``uv`` binary of the ``uv`` package wheelpin depends on, so the
+answer (and the patch a runtime.txt gets) never depends on what happens to be on PATH.  Only when that binary
+cannot run does PEP 602's yearly schedule stand in: 3.X is released in October of 2011+X and supported for
+five years; patch numbers are then unknown.
 """
 
 from __future__ import annotations
@@ -11,11 +13,8 @@ import datetime
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from wheelpin.errors import InputError
 
@@ -24,13 +23,24 @@ from wheelpin.errors import InputError
 class PythonRelease:
     minor: int  # 3.<minor>
     newest_patch: int | None  # None when unknown (no uv)
+    # The free-threaded build (PEP 703) of the same release: CPython ships both from one source release, so
+    # the patch numbers are the same (uv lists each patch in both variants).
+    freethreaded: bool = False
 
     @property
     def version(self) -> str:
+        """3.13, or 3.13t for the free-threaded build: the spelling uv and pyenv take for a request."""
+        return f"3.{self.minor}{'t' if self.freethreaded else ''}"
+
+    @property
+    def number(self) -> str:
+        """3.13 whatever the build: what a platform's version setting takes."""
         return f"3.{self.minor}"
 
     @property
     def full_version(self) -> str | None:
+        """3.13.9, the newest patch; the same for the free-threaded build, whose build a version number
+        cannot say."""
         return None if self.newest_patch is None else f"3.{self.minor}.{self.newest_patch}"
 
 
@@ -108,9 +118,14 @@ def _minor(text: str, whole: str) -> int:
 
 
 def find_uv() -> str | None:
-    """The ``uv`` installed next to this interpreter (same venv), else the first one on PATH."""
-    exe = "uv.exe" if os.name == "nt" else "uv"
-    beside = Path(sys.executable).parent / exe
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("uv")
+    """The binary of the ``uv`` package wheelpin depends on (``uv.find_uv_bin``: this environment's scripts
+    directory, a ``--prefix`` or ``--target`` install, the user scheme), never one found on PATH: another uv
+    on PATH may be older and know fewer releases.  None when the package is missing or its binary is."""
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        return None
+    try:
+        return find_uv_bin()
+    except FileNotFoundError:  # uv's UvNotFound
+        return None

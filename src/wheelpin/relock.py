@@ -16,9 +16,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from wheelpin.errors import InputError
+from wheelpin.errors import InputError, WheelpinError
 from wheelpin.inputs import InputRequirement, parse_requirements_file
+from wheelpin.locks import read_lock
 from wheelpin.pins import single_pin
+from wheelpin.pylockfile import is_pylock_path
 from wheelpin.target import Target
 
 UPGRADE_SOURCE = "--upgrade-package"
@@ -71,6 +73,8 @@ def locked_pins(path: str, target: Target) -> tuple[dict[NormalizedName, Version
     has no pins and needs no warning: it is a first lock."""
     if not os.path.isfile(path):
         return {}, None
+    if is_pylock_path(path):
+        return _pylock_pins(path, target)
     try:
         lock = parse_requirements_file(path)
     except InputError as exc:
@@ -87,3 +91,12 @@ def locked_pins(path: str, target: Target) -> tuple[dict[NormalizedName, Version
     if lock.requirements and not pins:
         return {}, f"{path} pins no package with name==version; resolving without its pins"
     return pins, None
+
+
+def _pylock_pins(path: str, target: Target) -> tuple[dict[NormalizedName, Version], str | None]:
+    """The packages of the PEP 751 lock at ``path`` that apply to ``target``, as preferences."""
+    try:
+        return {p.name: p.version for p in read_lock(path, target).pins}, None
+    except WheelpinError as exc:  # a lock for another target, or a damaged one: re-lock from scratch
+        reason = " ".join(str(exc).split())
+        return {}, f"{path} is not a lock wheelpin can read for {target} ({reason}); resolving without its pins"

@@ -173,13 +173,16 @@ def _why_no_wheel(wheels: list[ParsedFile], admitted: list[ParsedFile], sdist: D
     if platform_fits and not abi_fits:
         abis = sorted({t.abi for t in all_tags if t.platform in good_platforms and t.abi.startswith("cp")},
                       key=_abi_sort_key)
-        return BlockKind.NO_ABI, (f"no wheel for cp{target.major}{target.minor} (wheels for {_span(abis)})" if abis
-                        else f"no wheel for cp{target.major}{target.minor}")
+        # abi3 is the usual way out of a missing cpXY wheel, and the one a free-threaded build cannot take.
+        stable = ("; abi3 wheels do not load on a free-threaded build" if target.freethreaded and any(
+            t.abi == "abi3" and t.platform in good_platforms for t in all_tags) else "")
+        return BlockKind.NO_ABI, (f"no wheel for {target.abi} (wheels for {_span(abis)}){stable}" if abis
+                                  else f"no wheel for {target.abi}{stable}")
     for_python = [(p, t.platform) for p in admitted if p.tags for t in p.tags
                   if (t.interpreter, t.abi) in good_interpreters]
     if for_python:
         return BlockKind.NO_PLATFORM, f"no wheel for {target.platform.tag}; {_nearest(for_python, target)}"
-    return BlockKind.NO_ABI, f"no wheel for cp{target.major}{target.minor} on {target.platform.tag}"
+    return BlockKind.NO_ABI, f"no wheel for {target.abi} on {target.platform.tag}"
 
 
 def _nearest(for_python: list[tuple[ParsedFile, str]], target: Target) -> str:
@@ -192,7 +195,7 @@ def _nearest(for_python: list[tuple[ParsedFile, str]], target: Target) -> str:
     _score, tag, filename = scored[0]
     others = sorted({t for _s, t, f in scored if f != filename})
     # A few others help ("…, or win_amd64"); a long list is the range this replaces.
-    shown = f" (other cp{target.major}{target.minor} wheels: {', '.join(others)})" if 0 < len(others) <= 2 else ""
+    shown = f" (other {target.abi} wheels: {', '.join(others)})" if 0 < len(others) <= 2 else ""
     return f"the nearest wheel is {filename}, which {_needs(_tag_platform(tag), want, tag)}{shown}"
 
 
@@ -303,7 +306,7 @@ def why_none(name: str, choices: Sequence[VersionChoice], target: Target, spec: 
     # The example's own "no wheel for <platform>" would repeat the summary; what follows it is the news.
     detail = (example.reason or "no wheel").removeprefix(f"no wheel for {target.platform.tag}; ")
     return (example.kind or BlockKind.NO_WHEEL,
-            f"{subject} has a wheel for {target.platform.tag} cp{target.major}{target.minor} "
+            f"{subject} has a wheel for {target.platform.tag} {target.abi} "
             f"({which}: {detail}){later}")
 
 

@@ -6,8 +6,9 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,7 +17,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import PinCheck, check_lock
+from wheelpin.check import check_pins
 from wheelpin.cli.detected import (
     fill_target,
     mark_deployed,
@@ -24,6 +25,7 @@ from wheelpin.cli.detected import (
     report_pythons,
     use_project_requirements,
 )
+from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -33,6 +35,7 @@ from wheelpin.cli.render import (
     print_rows,
     report_json,
     runtime_file_text,
+    runtime_values,
 )
 from wheelpin.cli.several import (
     LockGroup,
@@ -42,16 +45,20 @@ from wheelpin.cli.several import (
     header_targets,
     lock_groups,
     platform_names,
+    refuse_multi_target_pylock,
     show_reports,
 )
-from wheelpin.config import index_urls, redact_text
-from wheelpin.errors import InputError, NoWheelSolution
-from wheelpin.index import CachedIndex, HttpIndex, default_cache_dir
-from wheelpin.inputs import Inputs, input_file, load_inputs, parse_requirements_file
+from wheelpin.config import index_urls, redact_text, refuse_plain_http, trusted_hosts
+from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
+from wheelpin.index import CachedIndex, EventHook, HttpIndex, default_cache_dir, make_client
+from wheelpin.index.auth import IndexAuth, split_credentials
+from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
+from wheelpin.locks import LockRead, read_lock
 from wheelpin.models import Resolution
 from wheelpin.presets import ALL_PRESETS, offers
-from wheelpin.pythons import PythonRelease, known_releases, parse_python_list
+from wheelpin.pylockfile import is_pylock_path, pylock_lines
+from wheelpin.pythons import PythonRelease, default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
 from wheelpin.resolve import Session, resolve_targets
@@ -61,7 +68,7 @@ from wheelpin.target import Target, make_target
 def gather_inputs(args: argparse.Namespace) -> Inputs:
     """The inputs of resolve and report.  A positional argument that names or looks like a file is read as
     one (or refused), never looked up on the index as a project of that name."""
-    files: dict[str, list[str]] = {"requirements": [], "pyproject": []}
+    files: dict[str, list[str]] = {"requirements": [], "pyproject": [], "pipfile": []}
     strings: list[str] = []
     for item in args.requirement:
         kind, path = input_file(item, positional=False) or ("requirements", item)
@@ -77,18 +84,15 @@ def gather_inputs(args: argparse.Namespace) -> Inputs:
         raise InputError("give at most one pyproject.toml; merge the others' dependencies into requirements.")
     inputs = load_inputs(requirement_files=requirement_files, constraint_files=args.constraint,
                          requirement_args=strings, pyproject=pyprojects[0] if pyprojects else None,
-                         extras=args.extra)
+                         extras=args.extra, groups=args.group, pipfiles=files["pipfile"], dev=args.dev)
     return replace(inputs, pre=inputs.pre or args.pre)
 
 
 @contextmanager
-def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, *,
+def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err: Console, *,
                  speculate: bool = False) -> Iterator[Session]:
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
     warnings are printed when it closes.  Only a report speculates (see Session)."""
-    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
-                      file_index_url=inputs.index_url if inputs else None,
-                      file_extra=inputs.extra_index_urls if inputs else ())
     counts = {"page": 0, "metadata": 0}
     status = err.status("resolving…") if err.is_terminal else None
 
@@ -97,9 +101,11 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
         if status is not None:
             status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
 
-    http = HttpIndex(urls, on_event=on_event)
+    http = open_index(args, inputs, on_event, err)
     cached = CachedIndex(http, args.cache_dir or default_cache_dir(), ttl=args.cache_ttl,
                          refresh=args.refresh, offline=args.offline)
+    for warning in cached.warnings:  # now, not at the end: the run may take minutes without the cache
+        err.print(f"warning: {warning}", highlight=False, markup=False)
     session = Session(cached, speculate=speculate)
     if status is not None:
         status.start()
@@ -115,6 +121,26 @@ def open_session(args: argparse.Namespace, inputs: Inputs | None, err: Console, 
             err.print(f"warning: {warning}", highlight=False, markup=False)
 
 
+def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_event: EventHook,
+               err: Console) -> HttpIndex:
+    """The configured index, plain http refused off loopback and trusted hosts, its credentials taken out of
+    the URLs (so that no message, cache key or lock can hold them) and given to the client's auth instead."""
+    urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
+                      file_index_url=inputs.index_url if inputs else None,
+                      file_extra=inputs.extra_index_urls if inputs else ())
+    refuse_plain_http(urls, trusted_hosts(args.trusted_host))
+    plain, given = split_credentials(urls)
+    keyring = None
+    if args.keyring_provider == "subprocess":
+        keyring = shutil.which("keyring")
+        if keyring is None:
+            err.print("warning: --keyring-provider subprocess: no keyring command on PATH, so no password comes "
+                      "from a keyring; install keyring (e.g. pipx install keyring)", highlight=False, markup=False)
+    client = make_client()
+    client.auth = IndexAuth(given, keyring=keyring)
+    return HttpIndex(plain, client=client, on_event=on_event)
+
+
 def warn_unchecked(inputs: Inputs, err: Console) -> None:
     """One line per requirement wheelpin cannot pin, so that nobody takes the lock for the whole story."""
     for item in inputs.unchecked:
@@ -124,12 +150,7 @@ def warn_unchecked(inputs: Inputs, err: Console) -> None:
 
 
 def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Console) -> int:
-    if args.output_file and args.output_file.lower().endswith(".toml"):
-        # The lock is requirements syntax; in a .toml file every installer (and pylock reader) would refuse it.
-        raise InputError(
-            f"-o {args.output_file}: pylock.toml output is not supported yet, and wheelpin writes requirements "
-            "syntax, which a .toml file cannot hold; write a requirements .txt, e.g. -o requirements-lock.txt."
-        )
+    check_output_name(args.output_file)
     upgrade = parse_upgrade(args.upgrade, args.upgrade_package)
     use_project_requirements(args, err)
     fill_target(args, err, python_default=args.python_fallback)
@@ -137,6 +158,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
     inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
     warn_unchecked(inputs, err)
     groups = lock_groups(args.python, platform_names(args), args.output_file)
+    refuse_multi_target_pylock(groups)
     command = lock_command(argv if argv is not None else sys.argv[1:])
     failed = 0
     warned: set[tuple[str, str]] = set()  # one warning per yanked pin, however many Pythons lock it
@@ -153,7 +175,7 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 print_error(err, failure)
                 continue
             _warn_yanked(resolution, warned, err)
-            _write_lock(group.path, resolution, command, err)
+            _write_lock(group.path, resolution, command, err, session)
     return 1 if failed else 0
 
 
@@ -216,9 +238,26 @@ def _header_dropped(token: str) -> str | None:
     return None
 
 
-def _write_lock(path: str | None, resolution: Resolution, command: str, err: Console) -> None:
-    lines = lock_lines(resolution, command=command)
-    if path:
+def check_output_name(path: str | None) -> None:
+    """-o names the format: pylock.toml / pylock.NAME.toml is PEP 751, any other .toml is refused, anything
+    else is a requirements file."""
+    if path and path.lower().endswith(".toml") and not is_pylock_path(path):
+        # A requirements lock in a .toml file would be refused by every installer (and pylock reader).
+        raise InputError(
+            f"-o {path}: a .toml lock must be named as PEP 751 names lock files, pylock.toml or pylock.NAME.toml "
+            "with no dot in NAME (so for several Pythons one directory each, e.g. -o 'py{python}/pylock.toml'); "
+            "any other name gets requirements syntax, e.g. -o requirements-lock.txt."
+        )
+
+
+def _write_lock(path: str | None, resolution: Resolution, command: str, err: Console,
+                session: Session) -> None:
+    if path is not None and is_pylock_path(path):
+        lines: Iterable[str] = pylock_lines(resolution, command=command,
+                                            index_of=lambda name: session.project(name).index_url)
+    else:
+        lines = lock_lines(resolution, command=command)
+    if path is not None:
         write_atomic(path, lines)
         built = [p.name for p in resolution.pins if p.from_source]
         where = "; ".join(str(t) for t in resolution.all_targets)
@@ -230,6 +269,9 @@ def _write_lock(path: str | None, resolution: Resolution, command: str, err: Con
 
 
 def run_report(args: argparse.Namespace, err: Console) -> int:
+    lock = lock_argument(args)
+    if lock is not None:
+        return run_lock_report(args, err, lock)
     if args.write_runtime:
         check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
     use_project_requirements(args, err)
@@ -242,21 +284,16 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         pending = background.submit(known_releases)
         pythons = (parse_python_list(args.python) if args.python
                    else report_pythons(detected, pending.result(), err))
+        platforms = platform_names(args)
         with open_session(args, inputs, err, speculate=True) as session:
             # One report per --platform, all in one session: a release's metadata is fetched once for all.
             reports = [mark_deployed(_platform_report(inputs, pythons, platform, session, pending.result(),
                                                       args.allow_source), detected, python_given)
-                       for platform in platform_names(args)]
-    show_reports(args.format, reports, _show_report)
-    recommended = common_recommendation(reports)
+                       for platform in platforms]
+    show_reports(args.format, list(zip(platforms, reports, strict=True)), _show_report)
     if args.write_runtime:
-        if recommended is None:
-            err.print(f"not writing {args.write_runtime}: no requested Python installs with wheels only"
-                      + (" on every platform." if len(reports) > 1 else "."))
-        else:
-            check_runtime_file(args.write_runtime)  # it may have changed while the report ran
-            write_atomic(args.write_runtime, [runtime_file_text(args.write_runtime, recommended).strip()])
-            err.print(f"wrote {args.write_runtime}")
+        # Several platforms: the Python to write is one that installs with wheels only on all of them.
+        _write_runtime(args.write_runtime, replace(reports[0], recommended=common_recommendation(reports)), err)
     return 0 if all(report.ok for report in reports) else 1
 
 
@@ -268,23 +305,38 @@ def _platform_report(inputs: Inputs, pythons: Sequence[str], platform: str, sess
     return build_report(inputs, targets, session, releases, allow_source=allow_source, not_offered=unoffered)
 
 
+def _write_runtime(path: str, report: Report, err: Console) -> None:
+    release = report.recommended
+    if release is None:
+        err.print(f"not writing {path}: no requested Python installs with wheels only.")
+    elif release.freethreaded and os.path.basename(path) == "runtime.txt":
+        err.print(f"not writing {path}: runtime.txt (python-3.X.Y) cannot name the free-threaded build "
+                  f"{release.version}; write .python-version or .tool-versions instead.")
+    else:
+        existing = check_runtime_file(path)  # it may have changed while the report ran
+        write_atomic(path, [runtime_file_text(path, release, existing).rstrip("\n")])
+        err.print(f"wrote {path}")
+
+
 # A version file is a few bytes; anything bigger is some other file that happens to have the name.
 _MAX_RUNTIME_FILE = 4096
 
 
-def check_runtime_file(path: str) -> None:
+def check_runtime_file(path: str) -> str:
     """Refuse a --write-runtime name that is no version file, or an existing file that holds something else:
-    a report must never overwrite a Dockerfile with "3.13"."""
+    a report must never overwrite a Dockerfile with "3.13".  Returns the existing text ("" for none), whose
+    other tools' lines a .tool-versions keeps."""
     if os.path.basename(path) not in RUNTIME_FILES:
         raise InputError(
-            f"--write-runtime {path}: wheelpin writes only runtime.txt (python-3.X.Y) or .python-version (3.X) "
-            "files, in any directory; name the file one of those, e.g. --write-runtime .python-version."
+            f"--write-runtime {path}: wheelpin writes only runtime.txt (python-3.X.Y), .python-version (3.X) or "
+            ".tool-versions (python 3.X.Y, other tools' lines kept) files, in any directory; name the file one "
+            "of those, e.g. --write-runtime .python-version."
         )
     try:
         with open(path, "rb") as handle:
             data = handle.read(_MAX_RUNTIME_FILE + 1)
     except FileNotFoundError:
-        return
+        return ""
     except OSError as exc:
         raise InputError(f"--write-runtime {path}: cannot read the existing file ({exc.strerror or exc}); "
                          "give a path to a file you can write.") from None
@@ -298,19 +350,25 @@ def check_runtime_file(path: str) -> None:
             "more than a Python version), so wheelpin will not overwrite it; check the path, or move the file "
             "away if it really is yours to replace."
         )
+    return text
 
 
-def _show_report(form: str, report: Report) -> None:
+def _show_report(form: str, report: Report, platform: str) -> None:
+    # The values to paste follow the recommendation: they are the platform's spelling of it.
+    values = runtime_values(platform, report.recommended) if report.recommended is not None else []
     if form == "json":
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
     elif form == "markdown":
         sys.stdout.write("".join(f"{line}\n" for line in markdown_lines(report)))
+        sys.stdout.write("".join(f"- set for {value}\n" for value in values))
     else:
-        print_report(Console(highlight=False, soft_wrap=True), report)
+        console = Console(highlight=False, soft_wrap=True)
+        print_report(console, report)
+        for value in values:
+            console.print(f"  set for {value}", markup=False)
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
-    lock = parse_requirements_file(args.lockfile, references=False)  # a VCS or path line has no wheel to check
     given = args.python is not None or args.platform is not None
     header = header_targets(args.lockfile)
     if given or len(header) < 2:
@@ -321,35 +379,16 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     targets = check_targets(args, header, given=given)
     if len(targets) == 1:
         note_lock_target(args.lockfile, targets[0], err)
-    with open_session(args, lock, err) as session:
-        checked = [(target, check_lock(lock, target, session)) for target in targets]
-    out = Console(highlight=False, soft_wrap=True)
-    failing = [target for target, results in checked if not _print_check(out, args.lockfile, target, results)]
+    # The format from its name and contents; read for each target (markers, environments, groups).
+    locks = [(target, read_lock(args.lockfile, target, lock_selection(args))) for target in targets]
+    with open_session(args, locks[0][1], err) as session:
+        checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock)) for t, lock in locks]
+    failing = [target for target, lock, results in checked if show_check(lock, target, results, err)]
     if failing and len(targets) > 1:
-        out.print(f"{args.lockfile} fails on {len(failing)} of {len(targets)} targets: "
-                  + "; ".join(str(t) for t in failing))
+        Console(highlight=False, soft_wrap=True).print(
+            f"{args.lockfile} fails on {len(failing)} of {len(targets)} targets: " + "; ".join(map(str, failing)),
+            markup=False)
     return 1 if failing else 0
-
-
-def _print_check(out: Console, lockfile: str, target: Target, results: list[PinCheck]) -> bool:
-    """One target's verdict on the lock; whether it passes."""
-    if not results:
-        raise InputError(
-            f"{lockfile} has no pins that apply to {target}: an empty lock would pass any check; check the "
-            "file and the --python/--platform given."
-        )
-    failures = [r for r in results if not r.ok]
-    if not failures:
-        out.print(f"ok: all {len(results)} pins of {lockfile} have a wheel for {target}, and every requirement "
-                  "of theirs is pinned and met")
-        return True
-    # One row per problem: a pin can lack a wheel and miss a requirement, and each has its own fix.
-    rows = [(f"{r.name}=={r.version}", problem.why,
-             problem.fix or (f"nearest version with a wheel: {r.nearest}" if r.nearest else ""), r.source)
-            for r in failures for problem in r.problems]
-    print_rows(out, f"{len(failures)} of {len(results)} pins would not install on {target}",
-               ("pin", "why", "fix", "line"), rows)
-    return False
 
 
 def run_targets() -> int:
@@ -359,3 +398,29 @@ def run_targets() -> int:
     print_rows(Console(highlight=False, soft_wrap=True), "--platform presets (sources: docs/targets.md)",
                ("preset", "stands for", "tag per Python", "Pythons offered", "arches"), rows)
     return 0
+
+
+def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
+    """report --lock: the matrix for the lock's versions as they are, one check per Python."""
+    if not getattr(args, "project", None):
+        args.project = os.path.dirname(path) or "."  # the lock's project names the platform it deploys to
+    fill_target(args, err, python_default=None)
+    pythons = (parse_python_list(args.python) if args.python
+               else [r.version for r in default_pythons(known_releases())])
+    reads: list[tuple[Target, LockRead | str]] = []
+    for python in pythons:  # read first: the session needs the index a lock names (Pipfile.lock's sources)
+        target = make_target(python, args.platform)
+        try:
+            reads.append((target, read_lock(path, target, lock_selection(args))))
+        except LockNotForTarget as exc:
+            reads.append((target, str(exc)))
+    named = next((lock for _t, lock in reads if isinstance(lock, LockRead)), None)
+    verdicts = []
+    with open_session(args, named, err) as session:
+        for target, lock in reads:
+            if isinstance(lock, str):
+                verdicts.append(LockVerdict(target=target, refused=lock))
+            else:
+                results = check_pins(lock.pins, target, session, relock=lock.relock)
+                verdicts.append(LockVerdict(target=target, results=tuple(results)))
+    return print_lock_report(path, verdicts, args.format)

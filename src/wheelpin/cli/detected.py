@@ -163,7 +163,8 @@ def use_project_requirements(args: argparse.Namespace, err: Console) -> None:
             return
 
 
-_LOCK_TARGET_RE = re.compile(r"^# target: CPython (\S+) \(requires-python checked against (\S+)\), platform (\S+)$")
+_LOCK_TARGET_RE = re.compile(r"^# target: CPython (\S+?)(t \(free-threaded\))? "
+                             r"\(requires-python checked against (\S+)\), platform (\S+)$")
 
 
 def note_lock_target(path: str, target: Target, err: Console) -> None:
@@ -172,12 +173,13 @@ def note_lock_target(path: str, target: Target, err: Console) -> None:
     try:
         with open(path, encoding="utf-8-sig") as handle:
             head = [next(handle, "").rstrip("\r\n") for _ in range(40)]
-    except OSError:
-        return  # check itself reports an unreadable lock
+    except (OSError, UnicodeDecodeError):
+        return  # check itself reports an unreadable lock, with its file and line
     recorded = [m for line in head if (m := _LOCK_TARGET_RE.match(line))]
     # A lock made for several targets records each: it was made for this one if any of them is it.
-    if recorded and not any(m[1] == target.python_version and m[3] == target.platform.tag for m in recorded):
-        made = "; ".join(f"CPython {m[1]} on {m[3]}" for m in recorded)
+    if recorded and not any(m[1] == target.python_version and bool(m[2]) == target.freethreaded
+                            and m[4] == target.platform.tag for m in recorded):
+        made = "; ".join(f"CPython {m[1]}{m[2] or ''} on {m[4]}" for m in recorded)
         say(err, f"note: {path}'s header says it was made for {made}; checking it for {target}")
 
 

@@ -11,7 +11,8 @@ from wheelpin.platforms import PRESETS
 from wheelpin.presets import DEPLOY_PRESETS
 
 PYTHON_HELP = (
-    "target CPython version, e.g. 3.11 or 3.11.9 (default: the one the project's deploy files name, see "
+    "target CPython version, e.g. 3.11 or 3.11.9, or 3.13t for the free-threaded build (cp313t wheels, no "
+    "abi3) (default: the one the project's deploy files name, see "
     "'wheelpin target'; else the running interpreter's X.Y). A version without "
     "a patch number stands for X.Y.0 when checking requires-python and python_full_version markers (as pip's "
     "and uv's --python-version do); give X.Y.Z to check the patch you deploy, e.g. when a project excludes "
@@ -88,17 +89,23 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                                           "verified fix; Pythons the project's own requires-python excludes are "
                                           "shown as excluded. Exit 0: at least one Python is clean; 1: none; 2: "
                                           "bad input, or every Python excluded; 3: the index could not be read.")
-    _input_options(rep)
+    _input_options(rep, locks=True)
+    rep.add_argument("--lock", metavar="LOCKFILE",
+                     help="report on this lock's versions as they are (any format check reads; a positional "
+                          "*.lock or pylock.toml name works too) instead of resolving requirements")
     rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
                      help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
                           "(schema in docs/report.schema.json)")
     rep.add_argument("--write-runtime", metavar="FILE",
                      help="write the recommended Python to FILE, which must be named runtime.txt (gets "
-                          "python-3.X.Y) or .python-version (gets 3.X), in any directory; an existing file is "
-                          "replaced only if it holds a Python version")
+                          "python-3.X.Y), .python-version (gets 3.X) or .tool-versions (its python line becomes "
+                          "python 3.X.Y; other tools' lines are kept), in any directory; an existing file is "
+                          "replaced only if it holds versions only. The report prints what the platform's other "
+                          "settings take (Render's PYTHON_VERSION, Lambda's runtime, a Dockerfile's FROM)")
     _target_options(rep, python_default=None, python_help=(
         "Pythons to check: a list (3.11,3.13) or range (3.10-3.15); default: every CPython from the oldest "
-        "still supported to the newest stable release (per 'uv python list'). Versions without a patch stand for "
+        "still supported to the newest stable release (per 'uv python list', run with the uv wheelpin depends "
+        "on). Free-threaded builds are rows only when asked for: 3.13,3.13t. Versions without a patch stand for "
         "X.Y.0 in requires-python checks."))
     _index_options(rep)
 
@@ -108,26 +115,55 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
                               description="Check that every pin of a lock has a wheel for the target. "
                                           "Exit 0: it does; 1: some pins have none; 2: bad input; 3: index "
                                           "unreadable.")
-    chk.add_argument("lockfile", metavar="LOCKFILE", help="a requirements file of name==version lines")
+    chk.add_argument("lockfile", metavar="LOCKFILE",
+                     help="a lock: requirements*.txt (name==version lines), pylock.toml / pylock.NAME.toml, uv.lock, "
+                          "poetry.lock or Pipfile.lock (the format is read from the name, else the contents)")
+    chk.add_argument("--extra", action="append", default=[], metavar="NAME",
+                     help="uv.lock, poetry.lock, pylock.toml: include this extra of the project (repeatable)")
+    _lock_options(chk)
     _target_options(chk)
     _index_options(chk)
 
 
-def _input_options(parser: argparse.ArgumentParser) -> None:
+def _lock_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group", action="append", default=[], metavar="NAME",
+                        help="uv.lock, poetry.lock, pylock.toml: also install this dependency group (repeatable); "
+                             "by default only the main dependencies, as 'uv sync --no-dev' and "
+                             "'poetry install --only main' install them")
+    parser.add_argument("--dev", action="store_true", help="Pipfile.lock: also install its develop section")
+
+
+def _input_options(parser: argparse.ArgumentParser, *, locks: bool = False) -> None:
     parser.add_argument("requirements", nargs="*", metavar="REQUIREMENT",
                         help="requirement strings (e.g. 'fastapi>=0.110'), a requirements .txt/.in file, a "
-                             "pyproject.toml path or a project directory (.); other file names are refused, "
-                             "never looked up on the index")
+                             "pyproject.toml path, a project directory (.) or a Pipfile; other file names are "
+                             "refused, never looked up on the index")
     parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
-                        help="a requirements.txt (repeatable; a pyproject.toml path also works)")
+                        help="a requirements.txt (repeatable; - reads standard input; a pyproject.toml or "
+                             "Pipfile path also works)")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="a constraints file (repeatable)")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME",
-                        help="include this optional-dependency group of the pyproject.toml (repeatable)")
+                        help="include this optional-dependency group of the pyproject.toml: "
+                             "[project.optional-dependencies], or [tool.poetry.extras] where Poetry holds the "
+                             "dependencies (repeatable)")
+    _source_options(parser, locks=locks)
     parser.add_argument("--pre", action="store_true", help="consider pre-releases")
     parser.add_argument("--allow-source", action="append", default=[], metavar="NAME",
                         help="let this package fall back to its sdist when no wheel fits (repeatable); its "
                              "dependencies must be static metadata, nothing is ever built")
+
+
+def _source_options(parser: argparse.ArgumentParser, *, locks: bool) -> None:
+    """--group and --dev: for requirements, a pyproject.toml's groups and a Pipfile's [dev-packages]; for a
+    lock (``locks``: report --lock), the same choice of what a deploy installs, as check reads it."""
+    lock_group = "; with --lock, also install this group of a uv.lock, poetry.lock or pylock.toml" if locks else ""
+    lock_dev = "; with --lock, a Pipfile.lock's develop section" if locks else ""
+    parser.add_argument("--group", action="append", default=[], metavar="NAME",
+                        help="include this dependency group of the pyproject.toml: [dependency-groups] (PEP 735, "
+                             f"include-group followed) or [tool.poetry.group.NAME]{lock_group} (repeatable)")
+    parser.add_argument("--dev", action="store_true",
+                        help=f"include the Pipfile's [dev-packages] as well as its [packages]{lock_dev}")
 
 
 _HOST_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -170,6 +206,12 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
                             "PIP_INDEX_URL, pip's config, then pip's own default)")
     group.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
                        help="another index, consulted in order when earlier ones lack a project")
+    group.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
+                       help="accept a plain-http index on this host (repeatable; also PIP_TRUSTED_HOST and pip's "
+                            "trusted-host config); loopback hosts need none")
+    group.add_argument("--keyring-provider", choices=("disabled", "subprocess"), default="disabled",
+                       help="where to find index passwords the URL and ~/.netrc do not give: disabled (default) or "
+                            "subprocess (the keyring command on PATH, asked for the URL's user name, as pip does)")
     group.add_argument("--cache-dir", metavar="DIR",
                        help="cache directory (default: WHEELPIN_CACHE_DIR or the user cache dir)")
     group.add_argument("--refresh", action="store_true", help="re-fetch project pages even if cached")

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.models import HeldBack
+from wheelpin.presets import find_preset
 from wheelpin.pythons import PythonRelease
 from wheelpin.report import PythonVerdict, Report, VerdictStatus
 
@@ -146,8 +147,58 @@ def recommendation_line(report: Report) -> str:
     chosen = next((v for v in report.pythons if v.ok and v.target.minor == report.recommended.minor), None)
     builds = (f" (building {', '.join(chosen.source_builds)} from source, as --allow-source permits)"
               if chosen is not None and chosen.source_builds else "")
+    if report.recommended.freethreaded:  # runtime.txt's python-3.X.Y cannot name the free-threaded build
+        return (f"Recommended: Python {report.recommended.version} (free-threaded){builds} — .python-version "
+                f"`{report.recommended.version}`.")
     return (f"Recommended: Python {report.recommended.version}{builds} — runtime.txt `{runtime}`, "
             f".python-version `{report.recommended.version}`.")
+
+
+def runtime_values(platform: str, release: PythonRelease) -> list[str]:
+    """What the deploy platform named by ``platform`` (a --platform value) reads besides the version files
+    --write-runtime writes, for the recommended Python, one line each for the user to paste: Render's
+    PYTHON_VERSION takes only a full version, Lambda a runtime identifier, a Dockerfile an image tag.  Nothing
+    for a platform that reads only version files (Heroku, Vercel) or for a wheel platform tag.  Each format,
+    from its platform's documentation: docs/targets.md, "Where the Python version is set"."""
+    found = find_preset(platform)
+    if found is None:
+        return []
+    preset, arch = found
+    name = preset.name
+    values = _PLATFORM_VALUES.get(name)
+    if values is None:
+        return []
+    if release.freethreaded:
+        return [f"{name}: no setting wheelpin knows of selects a free-threaded build; the platform's usual "
+                f"Python {release.number} would need its own lock"]
+    if release.full_version is None and name in _NEEDS_FULL:
+        return [f"{name}: {_NEEDS_FULL[name]} takes only a full version ({release.number}.x), and the newest "
+                f"{release.number} patch is unknown here (uv could not run)"]
+    arm = arch == "aarch64"
+    facts = {"version": release.number, "nodot": release.number.replace(".", ""), "full": release.full_version,
+             "docker_arch": "--platform=linux/arm64 " if arm else "",
+             "lambda_arch": ", Architectures: [arm64]" if arm else ""}
+    return [f"{name}: {value.format(**facts)}" for value in values]
+
+
+# Per preset, the values to paste, {version} 3.13, {nodot} 313, {full} 3.13.9.
+_PLATFORM_VALUES: dict[str, tuple[str, ...]] = {
+    "render": ("PYTHON_VERSION={full} (the service's environment variable, e.g. envVars in render.yaml; "
+               "Render takes only a full version there)",),
+    "lambda": ("Runtime: python{version}{lambda_arch} (SAM template.yaml; serverless.yml: runtime: "
+               "python{version})",),
+    "docker-slim": ("FROM {docker_arch}python:{version}-slim",),
+    "fly": ("FROM {docker_arch}python:{version}-slim",),
+    "docker-slim-bookworm": ("FROM {docker_arch}python:{version}-slim-bookworm",),
+    "alpine": ("FROM {docker_arch}python:{version}-alpine",),
+    "app-engine": ("runtime: python{nodot} (app.yaml)",),
+    "cloud-run-buildpacks": ("GOOGLE_PYTHON_VERSION={version}.x (build environment variable); a function's "
+                             "source deploy: gcloud run deploy --source . --base-image python{nodot}",),
+    "google-22": ("GOOGLE_PYTHON_VERSION={version}.x (build environment variable)",),
+    "google-24": ("GOOGLE_PYTHON_VERSION={version}.x (build environment variable)",),
+    "railway": ("RAILPACK_PYTHON_VERSION={full} (service variable; it overrides the version files)",),
+}
+_NEEDS_FULL = {"render": "PYTHON_VERSION", "railway": "RAILPACK_PYTHON_VERSION"}
 
 
 def _no_recommendation(report: Report) -> str:
@@ -163,30 +214,53 @@ def _no_recommendation(report: Report) -> str:
     return f"{start}, and no fix was found for any of them; try other Pythons with --python."
 
 
-RUNTIME_FILES = ("runtime.txt", ".python-version")
+RUNTIME_FILES = ("runtime.txt", ".python-version", ".tool-versions")
 # What these files hold: a runtime.txt names one Python; a .python-version (pyenv, uv) one version or
-# environment name a line (3.13, 3.13.1, 3.13t, pypy3.10-7.3.12, cpython-3.12, system), # for comments.
+# environment name a line (3.13, 3.13.1, 3.13t, pypy3.10-7.3.12, cpython-3.12, system), # for comments; a
+# .tool-versions (asdf, mise) a tool and its versions a line (python 3.13.9 3.12.1, nodejs 22.1.0).
 _RUNTIME_TXT_RE = re.compile(r"python-\d+\.\d+(\.\d+)?")
 _PYTHON_VERSION_LINE_RE = re.compile(r"system|([a-z]+-?)?\d+(\.\d+)*[a-z0-9.+-]*", re.IGNORECASE)
+# A .tool-versions version is a number, ref:…, path:… or system (asdf); mise adds latest and lts.
+_TOOL_VERSIONS_LINE_RE = re.compile(r"[\w.@/:-]+(\s+(v?\d[\w.+-]*|ref:\S+|path:\S+|system|latest|lts))+(\s+#.*)?")
 
 
-def runtime_file_text(filename: str, release: PythonRelease) -> str:
-    """runtime.txt wants ``python-3.13.9``, .python-version wants ``3.13``; other names have no format."""
+def runtime_file_text(filename: str, release: PythonRelease, existing: str = "") -> str:
+    """runtime.txt wants ``python-3.13.9``, .python-version wants ``3.13`` (``3.13t`` for the free-threaded
+    build), .tool-versions ``python 3.13.9`` among the other tools' lines of ``existing``, which are kept;
+    other names have no format."""
     kind = os.path.basename(filename)
     if kind == "runtime.txt":
         return f"python-{release.full_version or release.version}\n"
     if kind == ".python-version":
         return f"{release.version}\n"
+    if kind == ".tool-versions":
+        return _tool_versions_text(existing, release)
     raise ValueError(f"{filename} is not one of {', '.join(RUNTIME_FILES)}")
+
+
+def _tool_versions_text(existing: str, release: PythonRelease) -> str:
+    # asdf's python plugin installs exact versions only (pyenv's python-build names: 3.13.9, 3.13.9t).
+    version = release.full_version or release.number
+    line = f"python {version}{'t' if release.freethreaded else ''}"
+    lines = existing.splitlines()
+    at = next((i for i, text in enumerate(lines) if text.split()[:1] == ["python"]), None)
+    if at is None:
+        lines.append(line)
+    else:
+        lines[at] = line
+    return "".join(f"{text}\n" for text in lines)
 
 
 def is_runtime_file_text(filename: str, text: str) -> bool:
     """Whether ``text`` is what a version file of that name holds (or nothing), so replacing it loses nothing
-    but an older version."""
+    but an older version (a .tool-versions keeps its other lines)."""
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
-    if os.path.basename(filename) == "runtime.txt":
+    kind = os.path.basename(filename)
+    if kind == "runtime.txt":
         return len(lines) <= 1 and all(_RUNTIME_TXT_RE.fullmatch(line) for line in lines)
+    if kind == ".tool-versions":
+        return all(_TOOL_VERSIONS_LINE_RE.fullmatch(line) for line in lines)
     return all(_PYTHON_VERSION_LINE_RE.fullmatch(line) for line in lines)
 
 

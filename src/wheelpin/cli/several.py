@@ -16,6 +16,7 @@ from wheelpin.cli.render import report_json
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.inputs import Inputs
 from wheelpin.presets import refuse_unoffered
+from wheelpin.pylockfile import is_pylock_path
 from wheelpin.pythons import PythonRelease, parse_python_list
 from wheelpin.report import Report
 from wheelpin.resolve import Session
@@ -64,7 +65,7 @@ def lock_groups(python: str, platforms: Sequence[str], pattern: str | None) -> l
 
 
 def _python_text(target: Target) -> str:
-    return target.python_version if target.patch is None else target.python_full_version
+    return target.python
 
 
 def check_targets(args: argparse.Namespace, header: Sequence[Target], *, given: bool) -> list[Target]:
@@ -89,7 +90,8 @@ def explained(inputs: Inputs, targets: Sequence[Target], session: Session, allow
     return failure if target is None else explain_failure(inputs, target, session, allow_source, failure)
 
 
-_TARGET_LINE = re.compile(r"^# target: CPython (\S+) \(requires-python checked against (\S+)\), platform (\S+)$")
+_TARGET_LINE = re.compile(r"^# target: CPython (\S+?)(t \(free-threaded\))? "
+                          r"\(requires-python checked against (\S+)\), platform (\S+)$")
 
 
 def header_targets(path: str) -> list[Target]:
@@ -103,25 +105,37 @@ def header_targets(path: str) -> list[Target]:
                 match = _TARGET_LINE.match(line.rstrip("\r\n"))
                 if match:
                     # "3.12.0" stands for a bare 3.12 (resolve writes the .0 it checked against).
-                    python = match[1] if match[2] == f"{match[1]}.0" else match[2]
-                    found.append(make_target(python, match[3]))
+                    python = match[1] if match[3] == f"{match[1]}.0" else match[3]
+                    found.append(make_target(python + ("t" if match[2] else ""), match[4]))
     except (OSError, UnicodeDecodeError, InputError):
         return []  # check itself reports an unreadable lock; a header it cannot read names no target
     return list(dict.fromkeys(found))
 
 
-def show_reports(form: str, reports: Sequence[Report], show: Callable[[str, Report], None]) -> None:
-    """Each platform's report in turn; as JSON, the first platform's document (schema 1, as for one platform)
-    with every platform's document in ``by_platform``, and which platforms no requested Python installs on."""
+def show_reports(form: str, reports: Sequence[tuple[str, Report]], show: Callable[[str, Report, str], None]) -> None:
+    """Each platform's report in turn (``show``: one report, as for a single platform); as JSON, the first
+    platform's document (schema 1, as for one platform) with every platform's in ``by_platform``, and which
+    platforms no requested Python installs on."""
     if len(reports) == 1 or form != "json":
-        for report in reports:
-            show(form, report)
-        if len(reports) > 1 and form != "json" and (blocked := [r.platforms for r in reports if not r.ok]):
+        for platform, report in reports:
+            show(form, report, platform)
+        if len(reports) > 1 and (blocked := [r.platforms for _p, r in reports if not r.ok]):
             sys.stdout.write(f"no requested Python installs with wheels only on: {'; '.join(blocked)}\n")
         return
-    document = {**report_json(reports[0]), "by_platform": [report_json(r) for r in reports],
-                "blocked_platforms": [r.platforms for r in reports if not r.ok]}
+    document = {**report_json(reports[0][1]), "by_platform": [report_json(r) for _p, r in reports],
+                "blocked_platforms": [r.platforms for _p, r in reports if not r.ok]}
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def refuse_multi_target_pylock(groups: Sequence[LockGroup]) -> None:
+    """A pylock.toml names one target in its ``environments`` (wheelpin's writer): a lock for several is
+    requirements syntax, or one pylock per target."""
+    for group in groups:
+        if group.path is not None and len(group.targets) > 1 and is_pylock_path(group.path):
+            raise InputError(
+                f"-o {group.path}: a pylock.toml for {len(group.targets)} targets is not written yet; write a "
+                "requirements file for all of them (-o requirements-lock.txt), or one pylock per target "
+                "(-o 'py{python}-{platform}/pylock.toml').")
 
 
 def common_recommendation(reports: Sequence[Report]) -> PythonRelease | None:

@@ -2,7 +2,10 @@
 
 Project pages are kept condensed (a few fields per file, not the 7–12 MB pages some projects have) with a
 time-to-live; parsed metadata is kept forever, keyed by the file's sha256 (content-addressed, so it can never
-go stale).  diskcache writes through SQLite transactions, so an interrupted run never leaves a torn entry.
+go stale).  diskcache writes through SQLite transactions, so an interrupted run never leaves a torn entry; a
+cache restored or copied by other means may hold anything, so every entry is validated on read (a torn,
+undecodable or older-format entry is a miss, and the next store rewrites it).  Opening the directory never
+stops a run (:mod:`.store`).  No key or value holds credentials: index URLs are keyed without their user info.
 """
 
 from __future__ import annotations
@@ -15,20 +18,23 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import diskcache
 import platformdirs
 from packaging.utils import canonicalize_name
 
-from wheelpin.errors import IndexUnavailable, InputError
+from wheelpin.errors import IndexUnavailable
 from wheelpin.index.http import HttpIndex
 from wheelpin.index.simple_api import page_from_data, page_to_data
+from wheelpin.index.store import open_store
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 
 DEFAULT_TTL = 600.0
-# Bump when the stored shape changes, so old entries are ignored rather than misread.
-PAGE_SCHEMA = 3  # 3: file entries carry the yank reason
-METADATA_SCHEMA = 1
+# Bump when the stored shape changes, so old entries are misses (and rewritten) rather than misread.  Each
+# value carries its format, so that an entry of an older one is overwritten under the same key, not orphaned.
+PAGE_SCHEMA = 5  # 3: the yank reason; 4: the format inside the value, keys without it; 5: the upload time
+METADATA_SCHEMA = 2  # 2: the format inside the value
 T = TypeVar("T")
 
 
@@ -52,17 +58,14 @@ class CachedIndex:
         self.inner = inner
         self.directory = Path(directory)
         self.ttl, self.refresh, self.offline = ttl, refresh, offline
-        try:
-            self._cache = diskcache.Cache(str(self.directory), size_limit=2**31)
-        except (OSError, sqlite3.Error) as exc:
-            raise InputError(
-                f"the cache directory {self.directory} cannot be used ({exc}): pass a writable --cache-dir or "
-                "set WHEELPIN_CACHE_DIR."
-            ) from None
+        self._cache, warning = open_store(self.directory)
+        # For the CLI to print: the directory could not be used as it was (memory only, or rebuilt).
+        self.warnings: tuple[str, ...] = (warning,) if warning else ()
 
     def project(self, name: str) -> ProjectPage:
-        key = f"page/{PAGE_SCHEMA}/{'|'.join(self.inner.index_urls)}/{canonicalize_name(name)}"
-        stored = self._decode(key, lambda data: (float(data["saved"]), page_from_data(data["page"])))
+        key = f"page/{'|'.join(map(_without_userinfo, self.inner.index_urls))}/{canonicalize_name(name)}"
+        stored = self._decode(key, PAGE_SCHEMA,
+                              lambda data: (float(data["saved"]), page_from_data(data["page"])))
         if stored is not None:
             saved_at, page = stored
             if self.offline or (not self.refresh and time.time() - saved_at < self.ttl):
@@ -73,12 +76,12 @@ class CachedIndex:
                 "without --offline to fill the cache."
             )
         page = self.inner.project(name)
-        self._store(key, json.dumps({"saved": time.time(), "page": page_to_data(page)}, separators=(",", ":")))
+        self._store(key, PAGE_SCHEMA, {"saved": time.time(), "page": page_to_data(page)})
         return page
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
-        key = f"meta/{METADATA_SCHEMA}/{file.sha256 or file.url}"
-        cached = self._decode(key, _metadata_from_json)
+        key = f"meta/{file.sha256 or _without_userinfo(file.url)}"
+        cached = self._decode(key, METADATA_SCHEMA, _metadata_from_json)
         if cached is not None:
             return cached
         if self.offline:
@@ -87,31 +90,43 @@ class CachedIndex:
                 "without --offline to fill the cache."
             )
         meta = self.inner.metadata(name, file)
-        self._store(key, json.dumps({
+        self._store(key, METADATA_SCHEMA, {
             "name": meta.name, "version": meta.version, "requires_dist": meta.requires_dist,
             "requires_python": meta.requires_python, "provides_extra": meta.provides_extra,
             "dynamic": meta.dynamic,
-        }))
+        })
         return meta
 
     def close(self) -> None:
         self._cache.close()
 
-    def _store(self, key: str, value: str) -> None:
-        # A cache that cannot be written only makes the next run slower.
-        with contextlib.suppress(OSError, sqlite3.Error):
-            self._cache.set(key, value)
+    def _store(self, key: str, version: int, data: dict[str, Any]) -> None:
+        # A cache that cannot be written (or is busy past sqlite's timeout) only makes the next run slower.
+        with contextlib.suppress(OSError, sqlite3.Error, diskcache.Timeout):
+            self._cache.set(key, json.dumps({"format": version, **data}, separators=(",", ":")))
 
-    def _decode(self, key: str, build: Callable[[Any], T]) -> T | None:
-        """The entry under ``key`` rebuilt by ``build``; a missing, damaged or old-shaped entry is a miss
-        (the next store replaces it), never a crash."""
+    def _decode(self, key: str, version: int, build: Callable[[Any], T]) -> T | None:
+        """The entry under ``key`` rebuilt by ``build``; a missing, torn, undecodable, old-format or
+        wrong-shaped entry is a miss (the next store replaces it), never a crash.  A torn entry never passes
+        for a whole one: every value is one JSON object, and no strict prefix of one is valid JSON."""
         try:
             raw = self._cache.get(key)
-        except (OSError, sqlite3.Error):
-            return None  # an unreadable cache is a cold cache
+        except (OSError, sqlite3.Error, diskcache.Timeout, ValueError):
+            return None  # an unreadable entry (a value file that is not UTF-8, a busy database) is a miss
         if not isinstance(raw, str):
             return None
         try:
-            return build(json.loads(raw))
+            data = json.loads(raw)
+            if data["format"] != version:
+                return None
+            return build(data)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
+
+
+def _without_userinfo(url: str) -> str:
+    """A URL as a cache key: credentials are no part of what a page says (and must never reach the disk)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))

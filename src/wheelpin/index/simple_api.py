@@ -43,6 +43,7 @@ def _json_file(entry: dict[str, object], base: str) -> DistFile:
     yanked = entry.get("yanked", False)
     size = entry.get("size")
     requires_python = entry.get("requires-python")
+    upload_time = entry.get("upload-time")
     return DistFile(
         filename=str(entry["filename"]),
         url=_absolute(base, str(entry["url"])),
@@ -54,6 +55,7 @@ def _json_file(entry: dict[str, object], base: str) -> DistFile:
         core_metadata=None if core is None else core is not False,
         core_metadata_sha256=core_sha,
         size=size if isinstance(size, int) else None,
+        upload_time=upload_time if isinstance(upload_time, str) and upload_time else None,
     )
 
 

@@ -102,12 +102,15 @@ def build_report(inputs: Inputs, targets: Sequence[Target], session: Session,
     clean = [v for v in verdicts if v.ok]
     recommended = None
     if clean:
-        # The newest Python that needs no build at all, before any that --allow-source lets build something.
-        best = max(clean, key=lambda v: (not v.source_builds, v.target.major, v.target.minor))
+        # The newest Python that needs no build at all, before any that --allow-source lets build something;
+        # of 3.13 and 3.13t both clean, the usual build, which every platform offers.
+        best = max(clean, key=lambda v: (not v.source_builds, v.target.major, v.target.minor,
+                                         not v.target.freethreaded))
         known = {r.minor: r for r in releases}
         recommended = known.get(best.target.minor, PythonRelease(minor=best.target.minor, newest_patch=None))
         if best.target.patch is not None:
             recommended = PythonRelease(minor=best.target.minor, newest_patch=best.target.patch)
+        recommended = replace(recommended, freethreaded=best.target.freethreaded)
     return Report(platform=targets[0].platform.tag if targets else "", pythons=tuple(verdicts),
                   recommended=recommended)
 
@@ -159,7 +162,7 @@ def python_verdict(inputs: Inputs, target: Target, session: Session, *,
 
 
 def _python(target: Target) -> str:
-    return target.python_version if target.patch is None else target.python_full_version
+    return target.python
 
 
 def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
@@ -242,7 +245,7 @@ def _chain(resolution: Resolution, name: str) -> tuple[tuple[NormalizedName, Ver
 
 
 def _all_excluded(inputs: Inputs, targets: Sequence[Target], releases: Sequence[PythonRelease]) -> str:
-    asked = ", ".join(t.python_version if t.patch is None else t.python_full_version for t in targets)
+    asked = ", ".join(t.python for t in targets)
     where = inputs.requires_python_source or "the project"
     admitted = [r.version for r in releases
                 if replace(targets[0], minor=r.minor, patch=None).admits(inputs.requires_python)]

@@ -7,6 +7,7 @@ packages named in ``allow_source``; in a permissive resolution the others follow
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -20,7 +21,7 @@ from wheelpin.index import ProjectNotFound
 from wheelpin.models import BlockKind
 from wheelpin.resolve.prefetch import policy_for
 from wheelpin.resolve.releases import admitted_releases, marker_wanted
-from wheelpin.resolve.requirements import PYTHON, Candidate, Req, parse_dependency, specifier_or_empty
+from wheelpin.resolve.requirements import PYTHON, Candidate, Overrides, Req, parse_dependency, specifier_or_empty
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 from wheelpin.targetset import EVERYWHERE, TargetSet
@@ -30,7 +31,8 @@ from wheelpin.wheels import VersionChoice, why_none
 class CandidateFactory:
     def __init__(self, session: Session, target: Target | TargetSet, *, constraints: Sequence[Req] = (),
                  allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False,
-                 preferences: Mapping[NormalizedName, Version] | None = None) -> None:
+                 preferences: Mapping[NormalizedName, Version] | None = None,
+                 overrides: Overrides | None = None) -> None:
         self.session = session
         # Several targets: a release is a candidate only with a wheel for each target a requirement on it
         # applies on (Req.where); ``target`` is the first, for the questions only single-target runs ask.
@@ -48,6 +50,9 @@ class CandidateFactory:
         # of one resolution's candidates never changes under it.
         self.preferences: dict[NormalizedName, Version] = dict(preferences or {})
         self.prefetch = policy_for(session, self.target)
+        # [tool.uv] override-dependencies replace a release's requirements on their packages (the same on
+        # every target of a multi-target run: resolve_targets refuses overrides whose markers differ).
+        self.overrides = overrides or Overrides()
 
     # -- candidates ----------------------------------------------------------------------------------
     def find_candidates(self, reqs: Sequence[Req], excluded: Collection[Version]) -> Callable[[], Iterator[Candidate]]:
@@ -95,7 +100,7 @@ class CandidateFactory:
         """Asked again by every resolution of a report (strict, permissive, each fix tried): worked out
         once per run, release and target."""
         key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked,
-               self.targets.targets, candidate.where & self.targets.full)
+               self.targets.targets, candidate.where & self.targets.full, self.overrides.key)
         return self.session.memo(key, lambda: self._dependencies(candidate))
 
     def _dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
@@ -120,6 +125,9 @@ class CandidateFactory:
             dep = parse_dependency(line)
             if dep is None:
                 self.session.warn(f"{candidate}: ignored an invalid Requires-Dist line {line!r}")
+            elif (instead := self.overrides.replacing(dep[1], dep[0].marker, functools.partial(
+                    applies_somewhere, self.session, self.targets, candidate, line, dep))) is not None:
+                deps += [r for r in where_needed(self.targets, candidate, instead) if r not in deps]
             elif (wanted := applies_on(self.session, self.targets, candidate, line, dep)) is not None:
                 deps.append(wanted)
         for wanted in deps:
@@ -166,16 +174,18 @@ class CandidateFactory:
         if not learn:
             recalled = self.session.recall(key)
             return recalled if isinstance(recalled, str) else None
-        return self.session.memo(key, lambda: self._read_sdist(name, choice))
+        return self.session.memo(key, lambda: read_sdist(self.session, name, choice))
 
-    def _read_sdist(self, name: NormalizedName, choice: VersionChoice) -> str | None:
-        assert choice.sdist is not None
-        try:
-            self.session.metadata(name, choice.sdist, version=str(choice.version))
-        except DynamicMetadata:
-            return (f"{name} {choice.version}'s sdist declares its dependencies dynamically; wheelpin never runs "
-                    "a build backend")
-        return None
+
+def read_sdist(session: Session, name: NormalizedName, choice: VersionChoice) -> str | None:
+    """Read the sdist's metadata: why --allow-source cannot use it, or None."""
+    assert choice.sdist is not None
+    try:
+        session.metadata(name, choice.sdist, version=str(choice.version))
+    except DynamicMetadata:
+        return (f"{name} {choice.version}'s sdist declares its dependencies dynamically; wheelpin never runs "
+                "a build backend")
+    return None
 
 
 def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
@@ -226,6 +236,16 @@ def applies_on(session: Session, targets: TargetSet, candidate: Candidate, line:
         if candidate.where >> i & 1 and marker_wanted(session, target, line, requirement.marker, candidate.extras):
             where |= 1 << i
     return replace(req, where=where) if where else None
+
+
+def applies_somewhere(session: Session, targets: TargetSet, candidate: Candidate, line: str,
+                      dep: tuple[Requirement, Req]) -> bool:
+    return applies_on(session, targets, candidate, line, dep) is not None
+
+
+def where_needed(targets: TargetSet, candidate: Candidate, reqs: Iterable[Req]) -> list[Req]:
+    """Requirements that apply wherever ``candidate`` is needed (an override, say), marked so."""
+    return list(reqs) if targets.single else [replace(r, where=candidate.where) for r in reqs]
 
 
 def excludes_python(targets: TargetSet, candidate: Candidate, requires_python: str) -> bool:

@@ -7,9 +7,10 @@ never pick two versions of ``foo``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -117,30 +118,73 @@ def to_req(requirement: Requirement, source: str = "") -> Req:
 
 
 def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[Req]]:
-    """The user's requirements and constraints that apply to ``target`` (markers evaluated for it)."""
+    """The user's requirements and constraints that apply to ``target`` (markers evaluated for it).  A
+    requirement on a package with overrides gives way to them, as in uv: whatever its own marker says."""
     environment = {**target.marker_environment(), "extra": ""}
 
     def applicable(items: Sequence[InputRequirement]) -> list[Req]:
         return [to_req(item.requirement, item.source) for item in items
                 if item.requirement.marker is None or item.requirement.marker.evaluate(environment)]
 
-    return applicable(inputs.requirements), applicable(inputs.constraints)
+    overrides = override_requirements(inputs, target).by_name
+    requirements: list[Req] = []
+    for item in inputs.requirements:
+        name = canonicalize_name(item.requirement.name)
+        if name not in overrides:
+            requirements += applicable([item])
+        elif not any(r.name == name for r in requirements):
+            requirements += overrides[name]
+    return requirements, applicable(inputs.constraints)
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """``[tool.uv] override-dependencies`` for one target, by package (uv's ``Overrides::apply``)."""
+
+    by_name: Mapping[NormalizedName, tuple[Req, ...]] = field(default_factory=dict)  # with the user's sources
+    key: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hashable, for the memo's keys
+    # As a release's requirement an override has no user source: a project missing there backtracks, as any
+    # dependency's does, instead of being the user's typo.
+    transitive: Mapping[NormalizedName, tuple[Req, ...]] = field(default_factory=dict)
+
+    def replacing(self, dep: Req, marker: Marker | None, wanted: Callable[[], bool]) -> tuple[Req, ...] | None:
+        """What stands in for a release's requirement ``dep``: None when no override names its package, else
+        the overrides, whatever ``marker`` says — except that a line guarded by an extra stays guarded by it,
+        as in uv, so it is replaced only when ``wanted()`` (the whole marker holds: a narrower reading than
+        uv's for an extra's line that also has a platform condition)."""
+        found = self.transitive.get(dep.name)
+        if found is None:
+            return None
+        return () if marker is not None and "extra" in str(marker) and not wanted() else found
+
+
+def override_requirements(inputs: Inputs, target: Target) -> Overrides:
+    """The overrides that apply to ``target``: each names the versions allowed, in place of every requirement
+    on its package; an override whose marker excludes ``target`` allows none (the package is then not
+    required there), so an override for every platform is written once per marker, as uv asks."""
+    environment = {**target.marker_environment(), "extra": ""}
+    by_name: dict[NormalizedName, list[Req]] = {}
+    for item in inputs.overrides:
+        name = canonicalize_name(item.requirement.name)
+        wanted = item.requirement.marker is None or item.requirement.marker.evaluate(environment)
+        by_name.setdefault(name, []).extend([to_req(item.requirement, item.source)] if wanted else [])
+    return Overrides(by_name={n: tuple(reqs) for n, reqs in by_name.items()},
+                     key=tuple(sorted((n, tuple(r.text for r in reqs)) for n, reqs in by_name.items())),
+                     transitive={n: tuple(replace(r, source="") for r in reqs) for n, reqs in by_name.items()})
 
 
 def root_requirements_for(inputs: Inputs, targets: TargetSet) -> tuple[list[Req], list[Req]]:
-    """:func:`root_requirements` for several targets: each requirement that applies on some of them, with the
-    mask of those it applies on."""
+    """:func:`root_requirements` for several targets: each requirement (or override standing in for one) that
+    applies on some of them, with the mask of those it applies on."""
     if targets.single:
         return root_requirements(inputs, targets.first)
-    environments = [{**t.marker_environment(), "extra": ""} for t in targets.targets]
-
-    def applicable(items: Sequence[InputRequirement]) -> list[Req]:
-        found = []
-        for item in items:
-            marker = item.requirement.marker
-            where = targets.where([marker is None or marker.evaluate(e) for e in environments])
-            if where:
-                found.append(replace(to_req(item.requirement, item.source), where=where))
-        return found
-
-    return applicable(inputs.requirements), applicable(inputs.constraints)
+    requirements: dict[Req, int] = {}
+    constraints: dict[Req, int] = {}
+    for i, target in enumerate(targets.targets):
+        found, limits = root_requirements(inputs, target)
+        for req in found:
+            requirements[req] = requirements.get(req, 0) | 1 << i
+        for req in limits:
+            constraints[req] = constraints.get(req, 0) | 1 << i
+    return ([replace(r, where=where) for r, where in requirements.items()],
+            [replace(r, where=where) for r, where in constraints.items()])

@@ -11,13 +11,13 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
-from wheelpin.errors import NoWheelSolution
+from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.inputs import Inputs
 from wheelpin.models import BlockKind, HeldBack, Pin, Resolution
 from wheelpin.resolve.candidates import CandidateFactory
 from wheelpin.resolve.explain import explain, failure_message
 from wheelpin.resolve.provider import WheelProvider, cause_names
-from wheelpin.resolve.requirements import Candidate, Req, root_requirements_for
+from wheelpin.resolve.requirements import Candidate, Overrides, Req, override_requirements, root_requirements_for
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 from wheelpin.targetset import TargetSet
@@ -84,7 +84,8 @@ def _resolve(inputs: Inputs, targets: TargetSet, session: Session, *, allow_sour
              preferences: Mapping[NormalizedName, Version]) -> Resolution:
     requirements, constraints = root_requirements_for(inputs, targets)
     factory = CandidateFactory(session, targets, constraints=constraints, allow_source=allow_source,
-                               pre=inputs.pre, permissive=permissive, preferences=preferences)
+                               pre=inputs.pre, permissive=permissive, preferences=preferences,
+                               overrides=_overrides(inputs, targets))
     target = targets.first
     for requirement in requirements:
         factory.prefetch.on_requirement(requirement, pre=inputs.pre)
@@ -102,6 +103,17 @@ def _resolve(inputs: Inputs, targets: TargetSet, session: Session, *, allow_sour
             "leave too many combinations to try; tighten the loosest requirements (add lower bounds) and retry."
         ) from None
     return to_resolution(result, factory)
+
+
+def _overrides(inputs: Inputs, targets: TargetSet) -> Overrides:
+    """The overrides of the run: one set for every target, since a release's requirements are replaced once
+    for all the targets it is needed on."""
+    found = [override_requirements(inputs, t) for t in targets.targets]
+    if len({o.key for o in found}) > 1:
+        raise InputError(
+            "[tool.uv] override-dependencies whose markers differ between the targets cannot be applied in one "
+            "lock for all of them; write one lock per target, with {python} or {platform} in -o.")
+    return found[0]
 
 
 def to_resolution(result: Any, factory: CandidateFactory) -> Resolution:
