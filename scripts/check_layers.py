@@ -17,6 +17,8 @@ FORBIDDEN = {
     "report": ("wheelpin.cli",),
     # Detection reads files: it knows no index, resolution, report or CLI.
     "detect": ("wheelpin.index", "wheelpin.resolve", "wheelpin.report", "wheelpin.cli", "wheelpin.check"),
+    # Editing requirement files is text in, text out: no index, resolution, report or CLI.
+    "edit": ("wheelpin.index", "wheelpin.resolve", "wheelpin.report", "wheelpin.cli"),
 }
 
 

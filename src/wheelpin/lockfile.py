@@ -5,7 +5,9 @@ Writers yield lines and know nothing of where they go (pip-tools' writer taught 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -96,7 +98,13 @@ def write_atomic(path: str | os.PathLike[str], lines: Iterable[str]) -> None:
     Readers see the old file or the whole new one, never a half-written lock.  ``lines`` is consumed
     before the target is touched, so an error while producing it leaves the old file as it was.
     """
-    text = "".join(f"{line}\n" for line in lines)
+    write_bytes_atomic(path, "".join(f"{line}\n" for line in lines).encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = False) -> None:
+    """Replace ``path`` with ``data`` atomically (a temp file in the same directory, then a rename).  With
+    ``keep_mode`` an existing file keeps its permission bits (a requirements file edited in place is the
+    user's); otherwise the file gets what the umask gives a new file."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
@@ -108,16 +116,23 @@ def write_atomic(path: str | os.PathLike[str], lines: Iterable[str]) -> None:
             f"cannot write {path} ({exc.strerror or exc}): write it into an existing directory you can write to."
         ) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would surprise whoever reads the lock next
+        os.chmod(tmp, _mode_for(target, keep_mode))
         os.replace(tmp, target)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise InputError(f"cannot write {path} ({exc.strerror or exc}); nothing was changed.") from None
         raise
+
+
+def _mode_for(target: Path, keep_mode: bool) -> int:
+    if keep_mode:
+        with contextlib.suppress(OSError):
+            return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask  # mkstemp's 0600 would surprise whoever reads the lock next

@@ -23,6 +23,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from wheelpin.models import BlockKind, DistFile
+from wheelpin.platforms import Platform
 from wheelpin.target import Target
 
 
@@ -314,3 +315,10 @@ def choices_for(name: str, files: Iterable[DistFile], target: Target) -> list[Ve
     """Every release of a project, newest first, with what ``target`` can install of it."""
     groups = group_by_version(name, files)
     return [choose_files(v, groups[v], target) for v in sorted(groups, reverse=True)]
+
+
+def platform_distance(tag: str, platform: Platform) -> tuple[int, int, int, int]:
+    """How far a wheel's platform tag is from ``platform``, smallest first, by the same order the nearest wheel
+    of a reason is chosen by: the same operating system, architecture, family, then libc or OS version."""
+    want = _TagPlatform(platform.family, platform.version, _ARCH_ALIASES.get(platform.arch, platform.arch))
+    return _distance(_tag_platform(tag), want)

@@ -16,8 +16,10 @@ from rich.console import Console
 
 from wheelpin.cli.commands import run_check, run_report, run_resolve, run_targets
 from wheelpin.cli.detected import run_target
+from wheelpin.cli.fixcmd import run_fix
 from wheelpin.cli.parser import build_parser
 from wheelpin.cli.render import print_error
+from wheelpin.cli.why import run_why
 from wheelpin.errors import WheelpinError
 
 # Garbage collection thresholds for a run (mypy's, for the same reason): a run builds a few hundred thousand
@@ -102,6 +104,10 @@ def _main(argv: Sequence[str] | None, interrupt: _Interrupt) -> int:
             return run_targets()
         if args.command == "target":
             return run_target(args)
+        if args.command == "fix":
+            return run_fix(args, err)
+        if args.command == "why":
+            return run_why(args, err)
         return run_check(args, err)
     except WheelpinError as exc:
         print_error(err, exc)

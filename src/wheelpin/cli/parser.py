@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     _resolve_parser(commands)
     _report_parser(commands)
     _check_parser(commands)
+    _fix_parser(commands)
+    _why_parser(commands)
     commands.add_parser("targets", help="list the --platform presets: what each stands for, its tag per Python",
                         description="Print every --platform preset: the platform it stands for, the wheel "
                                     "platform tag it means for each Python, the Pythons it offers and its "
@@ -131,6 +133,43 @@ def _lock_options(parser: argparse.ArgumentParser) -> None:
                              "by default only the main dependencies, as 'uv sync --no-dev' and "
                              "'poetry install --only main' install them")
     parser.add_argument("--dev", action="store_true", help="Pipfile.lock: also install its develop section")
+
+
+def _fix_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fix = commands.add_parser("fix", help="apply the report's verified fix for the target to the requirement files",
+                              description="Rewrite the requirements the report's verified fix changes for the "
+                                          "target, in the files they are read from (an included -r file, the -c "
+                                          "constraints file that bounds the package, the pyproject.toml), keeping "
+                                          "every other byte, and print the diff. Exit 0: fixed (or nothing to "
+                                          "fix); 1: no fix exists for this Python (the newest Python that locks "
+                                          "is named); 2: bad input, or a hashed lock; 3: the index could not be "
+                                          "read.")
+    _input_options(fix)
+    fix.add_argument("--pin", action="store_true",
+                     help="write the fixing release as an == pin (pydantic==2.12.0) instead of a lower bound")
+    fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    _target_options(fix)
+    _index_options(fix)
+
+
+def _why_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    why = commands.add_parser("why", help="why each release of a package is, or is not, a candidate for the target",
+                              description="For the target, each release of PACKAGE (newest first) with its "
+                                          "verdict: a candidate (a wheel fits), or why not (no wheel for this "
+                                          "Python's ABI, or for this platform or glibc, requires-python, yanked, "
+                                          "pre-release, only an sdist) and the smallest change of Python or "
+                                          "platform that would make it one. The resolver's own reasons. Exit 0: "
+                                          "some release shown is a candidate; 1: none is; 2: bad input; 3: the "
+                                          "index could not be read.")
+    why.add_argument("package", metavar="PACKAGE[==VERSION]",
+                     help="a project name, optionally with a version or specifier (tiktoken==0.6.0, numpy<2)")
+    why.add_argument("--all", action="store_true", help="every release, not only the newest ones")
+    why.add_argument("--limit", type=int, default=10, metavar="N",
+                     help="how many releases to show, newest first (default: 10)")
+    why.add_argument("--pre", action="store_true", help="consider pre-releases, as resolve --pre does")
+    why.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json")
+    _target_options(why)
+    _index_options(why)
 
 
 def _input_options(parser: argparse.ArgumentParser, *, locks: bool = False) -> None:
