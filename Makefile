@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-live lint bench clean
+.PHONY: venv demo test test-live test-soak lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 ## Tests against the real package index.
 test-live: $(STAMP)
 	UV_PYTHON_DOWNLOADS=never $(BIN)/python -m pytest -q -m live
+
+## 200 cold resolves against the fixture index serving faults at random (seeded); prints the counts.
+test-soak: $(STAMP)
+	UV_PYTHON_DOWNLOADS=never $(BIN)/python -m pytest -q -s -m soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench

@@ -7,16 +7,24 @@ Tests never reach the real index: they pass ``--index-url`` (the ``index_url`` f
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from indexserver import IndexServer
+from wheelpin.index import transport
 
 # Variables whose prefixes configure an index, a cache or a config file for wheelpin, pip or uv.
 _ISOLATED_PREFIXES = ("PIP_", "UV_", "WHEELPIN_")
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sleeps between retries: the index client waits 0 s, whatever the server's Retry-After.
+    (Tests of the backoff itself import ``backoff_delay`` before this replaces it.)"""
+    monkeypatch.setattr(transport, "backoff_delay", lambda retry, retry_after: 0.0)
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +51,21 @@ def cache_dir(tmp_path: Path) -> Path:
     path = tmp_path / "cache"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str],
+        clean_env: object) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI in-process against the fixture index, with a cache of the test's own and no machine
+    configuration: returns (exit code, stdout, stderr).  Modules that need another index define their own."""
+    from wheelpin.cli import main
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
 
 
 @pytest.fixture

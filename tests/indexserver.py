@@ -15,6 +15,13 @@ For tests: ``requests`` (the paths asked for, in order), ``fail_paths`` (path pr
 instead), ``corrupt_metadata`` (wheel filenames or project names whose ``.metadata`` is served altered, so its
 sha256 no longer matches the page) and ``ignore_ranges`` (answer 200 with the whole file to range requests).
 
+Fault-injecting mode: ``faults`` (path prefix → :class:`Fault`, for a number of requests or for all) and
+``chaos`` (:class:`Chaos`: faults at random, seeded).  The kinds are the network's (``TRANSIENT_FAULTS``: 5xx
+and 429 with and without Retry-After, connection resets, stalls, truncated bodies, bodies that drip) and a
+hostile or confused index's (``LASTING_FAULTS``: bad JSON, a captive portal's page, oversized bodies with and
+without Content-Length, redirect loops, metadata whose sha256 is not the page's).  ``injected`` lists the
+(path, kind) of every fault served.
+
 By hand: ``python tests/indexserver.py [--port N] [--data DIR]`` serves until Ctrl-C.
 """
 
@@ -23,7 +30,10 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import random
 import re
+import socket
+import struct
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -44,6 +54,59 @@ DATA_DIR = Path(__file__).resolve().parent / "data" / "index"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _JSON_ACCEPTED = ("application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.latest+json")
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+# Faults a later try may not meet again: what a flaky network or an overloaded index does.
+TRANSIENT_FAULTS = ("503", "503-retry-after", "429", "500", "502", "504", "reset", "stall", "truncate", "drip")
+# Faults of a hostile or confused index (or a proxy): served again on every try.
+LASTING_FAULTS = ("bad-json", "portal", "oversize", "oversize-chunked", "redirect-loop", "bad-hash")
+_STATUS_FAULTS = {"503": 503, "503-retry-after": 503, "429": 429, "500": 500, "502": 502, "504": 504}
+PORTAL_PAGE = (b"<!DOCTYPE html><html><head><title>Sign in to continue</title></head><body><h1>Welcome to the "
+               b"guest network</h1><form method='post' action='/login'><input name='email'><button>Connect"
+               b"</button></form><a href='/terms'>Terms of use</a></body></html>")
+_LOOP_QUERY = "redirect-loop"
+
+
+@dataclass
+class Fault:
+    """A fault served for the next ``times`` requests that match (None: every one)."""
+
+    kind: str
+    times: int | None = None
+
+
+def lasting_faults_for(path: str) -> tuple[str, ...]:
+    """The lasting faults that mean something for this path: bad JSON only on pages, bad hashes only on
+    metadata files."""
+    if path.startswith("/simple/"):
+        return tuple(k for k in LASTING_FAULTS if k != "bad-hash")
+    if path.endswith(".metadata"):
+        return tuple(k for k in LASTING_FAULTS if k != "bad-json")
+    return tuple(k for k in LASTING_FAULTS if k not in ("bad-json", "bad-hash"))
+
+
+@dataclass
+class Chaos:
+    """Faults at random: each request meets one with probability ``rate``, of a lasting kind with probability
+    ``lasting`` (else a transient one; stalls and drips only if ``slow``), drawn from a generator seeded with
+    ``seed``."""
+
+    rate: float
+    seed: int
+    lasting: float = 0.1
+    # Stalls and drips cost the client a timeout each: a quick soak leaves them to the long one.
+    slow: bool = True
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def pick(self, path: str) -> str | None:
+        if self.rng.random() >= self.rate:
+            return None
+        if self.rng.random() < self.lasting:
+            return self.rng.choice(lasting_faults_for(path))
+        return self.rng.choice([k for k in TRANSIENT_FAULTS if self.slow or k not in ("stall", "drip")])
 
 
 @dataclass(frozen=True)
@@ -226,6 +289,15 @@ class IndexServer:
         self.fail_paths: dict[str, int] = {}
         self.corrupt_metadata: set[str] = set()
         self.ignore_ranges = False
+        self.faults: dict[str, Fault] = {}
+        self.chaos: Chaos | None = None
+        self.injected: list[tuple[str, str]] = []
+        # Sizes and pace of the faults (tests with a 1 MB cap, or a 0.1 s timeout, rely on these).
+        self.oversize_bytes = 2 * 1024 * 1024
+        self.stall_seconds = 1.0
+        self.drip_interval = 0.02
+        self.retry_after = "1"
+        self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -233,6 +305,7 @@ class IndexServer:
     def start(self) -> IndexServer:
         if self._httpd is not None:
             return self
+        self._stopping.clear()
         handler = type("Handler", (_Handler,), {"index": self})
         httpd = _QuietServer((self.host, self.port), handler)
         httpd.daemon_threads = True
@@ -246,6 +319,7 @@ class IndexServer:
     def stop(self) -> None:
         if self._httpd is None:
             return
+        self._stopping.set()  # stalls and drips in progress end now
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
@@ -298,6 +372,25 @@ class IndexServer:
             self.fail_paths = {}
             self.corrupt_metadata = set()
             self.ignore_ranges = False
+            self.faults = {}
+            self.chaos = None
+            self.injected = []
+
+    def _fault(self, path: str) -> str | None:
+        """The fault to serve for this request, if any (and counted down / recorded)."""
+        with self._lock:
+            matches = [p for p in self.faults if path.startswith(p) and self.faults[p].times != 0]
+            kind = None
+            if matches:
+                fault = self.faults[max(matches, key=len)]
+                if fault.times is not None:
+                    fault.times -= 1
+                kind = fault.kind
+            elif self.chaos is not None:
+                kind = self.chaos.pick(path)
+            if kind is not None:
+                self.injected.append((path, kind))
+            return kind
 
     def _record(self, request: Request) -> None:
         with self._lock:
@@ -322,8 +415,12 @@ class IndexServer:
 
 class _Handler(BaseHTTPRequestHandler):
     index: IndexServer  # set on the per-server subclass
+    _mangle: str | None = None  # this request's altering fault (truncate, drip, bad-hash)
     protocol_version = "HTTP/1.1"
     server_version = "wheelpin-test-index/1.0"
+    # Headers and body go out in two writes; with Nagle's algorithm the body waits for the client's delayed
+    # ACK of the headers (about 40 ms a response on Linux loopback).
+    disable_nagle_algorithm = True
     timeout = 60
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
@@ -342,6 +439,13 @@ class _Handler(BaseHTTPRequestHandler):
         status = self.index._failure(path)
         if status is not None:
             self._send(status, f"injected failure {status}\n".encode(), "text/plain", head=head)
+            return
+        if urlsplit(self.path).query == _LOOP_QUERY:  # once in a redirect loop, never out of it
+            self._send(302, b"", "text/plain", head=head, extra={"Location": f"{path}?{_LOOP_QUERY}"})
+            return
+        # Truncation, drips and bad hashes alter the answer this request would get (see _send, _file).
+        self._mangle = self.index._fault(path)
+        if self._mangle is not None and self._inject(self._mangle, path, head=head):
             return
         parts = [unquote(p) for p in path.split("/")]
         # "/simple/" → ["", "simple", ""]; "/simple/six/" → ["", "simple", "six", ""]
@@ -389,7 +493,7 @@ class _Handler(BaseHTTPRequestHandler):
             if data is None:
                 self._not_found(head)
                 return
-            if self.index._corrupted(wheel):
+            if self.index._corrupted(wheel) or self._mangle == "bad-hash":
                 data = corrupt(data)
             self._send(200, data, "application/octet-stream", head=head)
             return
@@ -417,6 +521,50 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, data, "application/octet-stream", head=head,
                    extra={} if self.index.ignore_ranges else {"Accept-Ranges": "bytes"})
 
+    # -- faults --------------------------------------------------------------------------------------------
+    def _inject(self, kind: str, path: str, *, head: bool) -> bool:
+        """Serve the fault instead of the answer; False for the faults that alter the answer instead."""
+        if kind in _STATUS_FAULTS:
+            extra = {"Retry-After": self.index.retry_after} if kind.endswith("retry-after") else {}
+            self._send(_STATUS_FAULTS[kind], f"injected {kind}\n".encode(), "text/plain", head=head, extra=extra)
+        elif kind == "reset":  # RST instead of an answer: SO_LINGER 0, then close
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif kind == "stall":  # read the request, then say nothing until the client gives up
+            self.index._stopping.wait(self.index.stall_seconds)
+            self.close_connection = True
+        elif kind == "portal":
+            self._send(200, PORTAL_PAGE, "text/html; charset=utf-8", head=head)
+        elif kind == "bad-json" and path.startswith("/simple/"):
+            self._send(200, b'{"meta": {"api-version": "1.1"}, "files": [{"filename": ', JSON_TYPE, head=head)
+        elif kind == "redirect-loop":
+            self._send(302, b"", "text/plain", head=head, extra={"Location": f"{path}?{_LOOP_QUERY}"})
+        elif kind in ("oversize", "oversize-chunked"):
+            self._oversize(chunked=kind == "oversize-chunked", head=head)
+        else:
+            return False
+        return True
+
+    def _oversize(self, *, chunked: bool, head: bool) -> None:
+        """A body of ``oversize_bytes`` (whitespace: valid nowhere), announced or chunked, written as fast as the
+        client reads it; a client that hangs up ends it."""
+        size, piece = self.index.oversize_bytes, b" " * 65536
+        self.send_response(200)
+        self.send_header("Content-Type", JSON_TYPE)
+        self.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(size))
+        self.end_headers()
+        if head:
+            return
+        try:
+            for start in range(0, size, len(piece)):
+                data = piece[: size - start]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True
+
     # -- responses -----------------------------------------------------------------------------------------
     def _send(self, status: int, body: bytes, content_type: str, *, head: bool,
               extra: dict[str, str] | None = None) -> None:
@@ -426,8 +574,27 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (extra or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        if not head:
+        if head:
+            return
+        mangle = getattr(self, "_mangle", None) if status in (200, 206) else None
+        if mangle == "truncate":  # half the announced body, then the connection closes
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+        elif mangle == "drip":
+            self._drip(body)
+        else:
             self.wfile.write(body)
+
+    def _drip(self, body: bytes) -> None:
+        """16 bytes every ``drip_interval``: never silent long enough for a socket timeout."""
+        try:
+            for start in range(0, len(body), 16):
+                self.wfile.write(body[start:start + 16])
+                if self.index._stopping.wait(self.index.drip_interval):
+                    break
+        except OSError:
+            pass
+        self.close_connection = True
 
     def _redirect(self, location: str, *, head: bool) -> None:
         self._send(301, b"", "text/plain", head=head, extra={"Location": location})

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import tarfile
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ class Release:
     wheels: tuple[str, ...] = ("py3-none-any",)  # tags, the part of the filename after the version
     sdist: str | None = None  # the PKG-INFO Metadata-Version of its sdist (STATIC, DYNAMIC), or no sdist
     requires_python: str | None = None
+    # More members of its sdist, (path below the top directory, bytes), in archive order, after PKG-INFO.
+    sdist_files: tuple[tuple[str, bytes], ...] = ()
+    sdist_format: str = "tar.gz"  # or "zip"
 
 
 def pkg_info(release: Release, metadata_version: str) -> bytes:
@@ -43,9 +47,19 @@ def pkg_info(release: Release, metadata_version: str) -> bytes:
 
 def sdist_archive(release: Release, metadata_version: str) -> bytes:
     top = f"{canonicalize_name(release.name).replace('-', '_')}-{release.version}"
-    members = {"PKG-INFO": pkg_info(release, metadata_version),
-               "setup.py": b"from setuptools import setup\nsetup()\n"}
+    members = {"PKG-INFO": pkg_info(release, metadata_version)}
+    members.update(release.sdist_files or {"setup.py": b"from setuptools import setup\nsetup()\n"})
+    return archive_bytes(top, members, release.sdist_format)
+
+
+def archive_bytes(top: str, members: dict[str, bytes], sdist_format: str = "tar.gz") -> bytes:
+    """A real sdist archive: ``members`` (path → bytes, in this order) under the directory ``top``."""
     buffer = io.BytesIO()
+    if sdist_format == "zip":
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for name, data in members.items():
+                zipped.writestr(f"{top}/{name}", data)
+        return buffer.getvalue()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name, data in members.items():
             info = tarfile.TarInfo(f"{top}/{name}")
@@ -71,20 +85,25 @@ def write_index(root: Path, releases: Iterable[Release]) -> Path:
         if release.sdist is not None:
             data = sdist_archive(release, release.sdist)
             (root / "files").mkdir(parents=True, exist_ok=True)
-            (root / "files" / f"{stem}.tar.gz").write_bytes(data)
-            entries.append(_entry(release, f"{stem}.tar.gz", hashlib.sha256(data).hexdigest()))
+            filename = f"{stem}.{release.sdist_format}"
+            (root / "files" / filename).write_bytes(data)
+            entries.append(_entry(release, filename, hashlib.sha256(data).hexdigest(), size=len(data)))
     (root / "pages").mkdir(parents=True, exist_ok=True)
     for project, entries in pages.items():
-        versions = sorted({str(e["filename"]).split("-")[1].removesuffix(".tar.gz") for e in entries})
+        versions = sorted({str(e["filename"]).split("-")[1].removesuffix(".tar.gz").removesuffix(".zip")
+                           for e in entries})
         page = {"files": entries, "meta": {"api-version": "1.1"}, "name": project, "versions": versions}
         (root / "pages" / f"{project}.json").write_text(json.dumps(page, indent=1))
     return root
 
 
-def _entry(release: Release, filename: str, sha256: str, *, core_metadata: str | None = None) -> dict[str, object]:
+def _entry(release: Release, filename: str, sha256: str, *, core_metadata: str | None = None,
+           size: int | None = None) -> dict[str, object]:
     entry: dict[str, object] = {"filename": filename, "hashes": {"sha256": sha256},
                                 "requires-python": release.requires_python, "url": f"../../files/{filename}",
                                 "yanked": False}
     if core_metadata is not None:
         entry["core-metadata"] = {"sha256": core_metadata}
+    if size is not None:
+        entry["size"] = size
     return entry

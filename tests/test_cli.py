@@ -199,6 +199,7 @@ def test_bad_line_in_a_requirements_file_names_file_and_line(run, tmp_path):
 
 
 def test_unreachable_index_is_exit_3_without_traceback(tmp_path, clean_env):
+    clean_env["WHEELPIN_RETRIES"] = "1"  # a subprocess: the test's zero backoff does not reach it
     result = subprocess.run(
         [sys.executable, "-m", "wheelpin", "resolve", "fastapi", "--python", "3.12",
          "--index-url", "http://127.0.0.1:9/simple/", "--cache-dir", str(tmp_path)],
@@ -207,6 +208,7 @@ def test_unreachable_index_is_exit_3_without_traceback(tmp_path, clean_env):
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert "127.0.0.1:9" in result.stderr
+    assert "after 2 tries (last: ConnectError" in " ".join(result.stderr.split())  # wrapped to the terminal
 
 
 def test_a_package_without_any_wheel_for_the_target_is_named_quickly(run):

@@ -6,24 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
-from wheelpin.cli import main
-
 ROOT = Path(__file__).parent.parent
 FASTAPI = ROOT / "examples" / "render-fastapi" / "requirements.txt"
-
-
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    """Run the CLI in-process against the fixture index: returns (exit code, stdout, stderr)."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:

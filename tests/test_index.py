@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import io
 import json
@@ -9,8 +10,9 @@ import os
 import re
 import tarfile
 import threading
+import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -18,7 +20,15 @@ import pytest
 from packaging.requirements import Requirement
 
 from wheelpin.errors import IndexUnavailable, InputError, MetadataError
-from wheelpin.index import HttpIndex, ProjectNotFound, sdist_metadata
+from wheelpin.index import HttpIndex, NetPolicy, ProjectNotFound, sdist_metadata
+from wheelpin.index.transport import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    MAX_REDIRECTS,
+    RETRY_AFTER_CAP,
+    backoff_delay,
+    parse_retry_after,
+)
 from wheelpin.models import DistFile
 
 INDEX = "https://index.example/simple/"
@@ -42,8 +52,12 @@ class Server:
             self.requests.append(request)
         route = self.routes.get(str(request.url))
         response = route(request) if route else httpx.Response(404, text="not found")
+        try:
+            size = len(response.content)
+        except httpx.ResponseNotRead:  # a streamed body: what is read of it is the test's to count
+            size = 0
         with self.lock:
-            self.served[str(request.url)] = self.served.get(str(request.url), 0) + len(response.content)
+            self.served[str(request.url)] = self.served.get(str(request.url), 0) + size
         return response
 
     def index(self, urls: list[str] | None = None) -> HttpIndex:
@@ -533,3 +547,212 @@ def test_an_index_whose_unadvertised_metadata_files_mostly_miss_stops_being_aske
         assert index.metadata("foo", wheel_file(url, size=len(wheel))).name == "foo"
     guesses = [u for u in server.urls() if u.endswith(".metadata")]
     assert len(guesses) < 8
+
+
+# -- retries, timeouts and bounds (wheelpin.index.transport) ---------------------------------------------
+class Flaky:
+    """A route that answers with ``failures`` (responses, or exceptions raised) in turn, then ``final``."""
+
+    def __init__(self, failures: list[httpx.Response | Exception], final: httpx.Response) -> None:
+        self.failures, self.final = list(failures), final
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.failures:
+            failure = self.failures.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            return failure
+        return self.final
+
+
+def page_response() -> httpx.Response:
+    body = json.dumps({"meta": {"api-version": "1.1"}, "name": "foo", "files": [entry("foo-1.0-py3-none-any.whl")]})
+    return httpx.Response(200, headers={"Content-Type": JSON_TYPE}, text=body)
+
+
+def policy_index(server: Server, **policy: object) -> tuple[HttpIndex, list[tuple[int, float | None]]]:
+    """An index whose backoff records (retry, Retry-After) and waits 0 s."""
+    waits: list[tuple[int, float | None]] = []
+
+    def backoff(retry: int, retry_after: float | None) -> float:
+        waits.append((retry, retry_after))
+        return 0.0
+
+    client = httpx.Client(transport=httpx.MockTransport(server.handle), max_redirects=MAX_REDIRECTS)
+    return HttpIndex([INDEX], client=client, policy=NetPolicy(backoff=backoff, **policy)), waits  # type: ignore[arg-type]
+
+
+def test_dns_failures_are_connect_errors_and_retried_until_the_index_answers(server: Server) -> None:
+    # What four concurrent cold resolves met on a busy machine: the resolver's lookups failing for a while.
+    def dns_failure(request: httpx.Request) -> httpx.ConnectError:
+        return httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
+
+    request = httpx.Request("GET", INDEX + "foo/")
+    server.routes[INDEX + "foo/"] = Flaky([dns_failure(request) for _ in range(3)], page_response())
+    index, waits = policy_index(server)
+    assert [f.filename for f in index.project("foo").files] == ["foo-1.0-py3-none-any.whl"]
+    assert server.urls() == [INDEX + "foo/"] * 4
+    assert waits == [(1, None), (2, None), (3, None)]
+
+
+def test_retry_after_is_passed_to_the_backoff(server: Server) -> None:
+    busy = [httpx.Response(503, headers={"Retry-After": "7"}), httpx.Response(429, headers={"Retry-After": "2"})]
+    server.routes[INDEX + "foo/"] = Flaky(busy, page_response())
+    index, waits = policy_index(server)
+    index.project("foo")
+    assert waits == [(1, 7.0), (2, 2.0)]
+
+
+def test_backoff_is_exponential_with_jitter_and_honours_a_capped_retry_after() -> None:
+    delays = [backoff_delay(retry, None) for retry in range(1, 8) for _ in range(20)]
+    for retry in range(1, 8):
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (retry - 1))
+        mine = delays[(retry - 1) * 20: retry * 20]
+        assert all(ceiling / 2 <= d <= ceiling for d in mine)
+        assert len(set(mine)) > 1  # jittered
+    assert backoff_delay(1, 3.0) == 3.0
+    assert backoff_delay(4, 0.0) == 0.0
+    assert backoff_delay(1, 3600.0) == RETRY_AFTER_CAP
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    assert parse_retry_after("120") == 120.0
+    in_a_minute = email.utils.formatdate(time.time() + 60, usegmt=True)
+    assert 55 <= (parse_retry_after(in_a_minute) or 0) <= 61
+    assert parse_retry_after(email.utils.formatdate(time.time() - 60, usegmt=True)) == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+def test_after_the_last_try_the_error_names_the_url_the_status_and_the_tries(server: Server) -> None:
+    server.static(INDEX + "foo/", b"busy", status=503)
+    index, _waits = policy_index(server, retries=2)
+    with pytest.raises(IndexUnavailable) as caught:
+        index.project("foo")
+    assert caught.value.exit_code == 3
+    assert f"could not read {INDEX}foo/ after 3 tries (last: HTTP 503)" in str(caught.value)
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 501])
+def test_other_error_statuses_are_not_retried(server: Server, status: int) -> None:
+    server.static(INDEX + "foo/", b"no", status=status)
+    index, waits = policy_index(server)
+    with pytest.raises(IndexUnavailable, match=f"HTTP {status}"):
+        index.project("foo")
+    assert len(server.requests) == 1 and waits == []
+
+
+def test_a_read_timeout_and_a_reset_are_retried(server: Server) -> None:
+    request = httpx.Request("GET", INDEX + "foo/")
+    failures: list[httpx.Response | Exception] = [httpx.ReadTimeout("timed out", request=request),
+                                                  httpx.RemoteProtocolError("Server disconnected", request=request)]
+    server.routes[INDEX + "foo/"] = Flaky(failures, page_response())
+    index, waits = policy_index(server)
+    assert index.project("foo").files
+    assert len(waits) == 2
+
+
+@pytest.mark.timeout(10)
+def test_closing_the_index_ends_retries_still_waiting(server: Server) -> None:
+    server.static(INDEX + "foo/", b"busy", status=503)
+    client = httpx.Client(transport=httpx.MockTransport(server.handle))
+    index = HttpIndex([INDEX], client=client, policy=NetPolicy(backoff=lambda retry, retry_after: 60.0))
+    outcome: list[BaseException] = []
+    worker = threading.Thread(target=lambda: outcome.append(pytest.raises(IndexUnavailable, index.project, "foo")
+                                                            .value))
+    worker.start()
+    while not server.requests:
+        time.sleep(0.001)
+    started = time.monotonic()
+    index.close()
+    worker.join(5)
+    assert not worker.is_alive() and time.monotonic() - started < 2
+    assert "the run ended" in str(outcome[0])
+    assert len(server.requests) == 1
+
+
+def test_a_redirect_loop_is_index_unavailable_and_not_retried(server: Server) -> None:
+    server.routes[INDEX + "foo/"] = lambda request: httpx.Response(302, headers={"Location": INDEX + "foo/"})
+    index, waits = policy_index(server)
+    with pytest.raises(IndexUnavailable, match="redirects in a loop"):
+        index.project("foo")
+    assert len(server.requests) == MAX_REDIRECTS + 1 and waits == []
+
+
+def test_a_response_announcing_more_than_the_cap_is_refused_before_its_body_is_read(server: Server) -> None:
+    read: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        for _ in range(100):
+            read.append(1)
+            yield b" " * 65536
+
+    server.routes[INDEX + "foo/"] = lambda request: httpx.Response(
+        200, headers={"Content-Type": JSON_TYPE, "Content-Length": str(100 * 65536)}, content=body())
+    index, waits = policy_index(server, max_bytes=1024 * 1024)
+    with pytest.raises(IndexUnavailable, match="announces 6,553,600 bytes") as caught:
+        index.project("foo")
+    assert caught.value.exit_code == 3 and not read and waits == []
+
+
+def test_a_body_beyond_the_cap_is_cut_off_as_it_streams(server: Server) -> None:
+    read: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        for _ in range(1000):  # 64 MB, were it all read
+            read.append(1)
+            yield b" " * 65536
+
+    server.routes[INDEX + "foo/"] = lambda request: httpx.Response(
+        200, headers={"Content-Type": JSON_TYPE}, content=body())
+    index, _waits = policy_index(server, max_bytes=1024 * 1024)
+    with pytest.raises(IndexUnavailable, match="more than 1,048,576 bytes arrived"):
+        index.project("foo")
+    assert len(read) == 17  # the 1 MB allowed, and the chunk that crossed it: memory stays bounded
+
+
+CAPTIVE_PORTAL = """<html><head><meta http-equiv="refresh" content="0; url=/login"></head>
+<body><a href="https://portal.example/login">Sign in</a>
+<form action="/login"><input name="user"></form></body></html>"""
+
+
+@pytest.mark.parametrize("html", [CAPTIVE_PORTAL, "<html><body><script>location='/login'</script></body></html>",
+                                  '<html><body><a href="/help">Help</a> <a href="/login">Sign in</a></body></html>'])
+def test_html_that_is_no_project_page_is_index_unavailable(server: Server, html: str) -> None:
+    server.html_page(INDEX + "foo/", html)
+    with pytest.raises(IndexUnavailable, match="is not a project page") as caught:
+        server.index().project("foo")
+    assert caught.value.exit_code == 3
+
+
+@pytest.mark.parametrize("html", [
+    '<html><body><a href="../../f/foo-1.0.tar.gz">foo-1.0.tar.gz</a><a href="/">up</a></body></html>',
+    "<!DOCTYPE html><html><head><title>Links for foo</title></head><body><h1>Links for foo</h1></body></html>",
+    '<html><head><meta name="pypi:repository-version" content="1.0"><script></script></head><body></body></html>',
+])
+def test_pep_503_pages_stay_accepted_even_empty_or_with_a_stray_link(server: Server, html: str) -> None:
+    server.html_page(INDEX + "foo/", html)
+    server.index().project("foo")
+
+
+def test_a_page_of_another_content_type_is_index_unavailable(server: Server) -> None:
+    server.routes[INDEX + "foo/"] = lambda request: httpx.Response(
+        200, headers={"Content-Type": "application/pdf"}, content=b"%PDF-1.4")
+    with pytest.raises(IndexUnavailable, match="neither PEP 691 JSON nor PEP 503 HTML"):
+        server.index().project("foo")
+
+
+@pytest.mark.parametrize("body", ['{"files": ["foo-1.0.tar.gz"]}', '{"files": [{"filename": "f", "hashes": []}]}',
+                                  '{"files": {"a": 1}}', "[1, 2]"])
+def test_json_of_the_wrong_shape_is_index_unavailable_not_a_crash(server: Server, body: str) -> None:
+    server.routes[INDEX + "foo/"] = lambda request: httpx.Response(
+        200, headers={"Content-Type": JSON_TYPE}, text=body)
+    with pytest.raises(IndexUnavailable, match="not valid PEP 691 JSON"):
+        server.index().project("foo")
+
+
+def test_a_file_url_httpx_cannot_send_is_index_unavailable_not_a_crash(server: Server) -> None:
+    index, _waits = policy_index(server)
+    with pytest.raises(IndexUnavailable, match="InvalidURL"):
+        index.metadata("foo", wheel_file("https://files.example/\x00/foo-1.0-py3-none-any.whl", core_metadata=True))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +81,49 @@ def test_old_data_stack_pins_get_one_joint_fix_for_312(tmp_path, capsys):
     (verdict,) = json.loads(capsys.readouterr().out)["pythons"]
     assert verdict["fixed_by_all"] is True
     assert sorted(change.split(">=")[0] for change in verdict["fix"]) == ["numpy", "pandas"]
+
+
+# -- issue 12: source builds, the action's install, the pre-commit hook --------------------------------------
+@pytest.mark.parametrize(("name", "version", "kind"), [
+    ("tiktoken", "0.6.0", "rust"), ("pydantic-core", "2.23.4", "rust"), ("markupsafe", "2.1.5", "c"),
+    ("six", "1.16.0", "pure"),
+])
+def test_real_sdists_are_classified_from_their_files(name, version, kind):
+    from wheelpin.config import index_urls
+    from wheelpin.index import HttpIndex
+
+    index = HttpIndex(index_urls(cli_index_url=None, cli_extra=()))
+    sdist = next(f for f in index.project(name).files
+                 if not f.is_wheel and f.filename.lower().replace("_", "-").startswith(f"{name}-{version}."))
+    build, keep = index.source_build(name, sdist)
+    assert (build.kind.value, keep) == (kind, True), build.evidence
+
+
+def test_the_actions_install_step_installs_wheelpin_from_the_action_path(tmp_path):
+    import yaml
+
+    step = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"][0]
+    env = {"PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path), "GITHUB_PATH": str(tmp_path / "path.txt"),
+           "WHEELPIN_ACTION_PATH": str(ROOT), "HOME": str(tmp_path)}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    added = (tmp_path / "path.txt").read_text().strip()
+    assert subprocess.run([f"{added}/wheelpin", "--version"], capture_output=True).returncode == 0
+
+
+def test_pre_commit_try_repo_runs_the_hook_from_a_local_clone(tmp_path):
+    clone = tmp_path / "wheelpin"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("six\n")
+    (project / "runtime.txt").write_text("python-3.12.8\n")
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(clone), "wheelpin-check",
+                           "--files", "requirements.txt"], cwd=project, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Passed" in done.stdout

@@ -14,7 +14,6 @@ from packaging.requirements import Requirement
 
 from fakeindex import LINUX_312, FakeIndex
 from wheeloracle import compatible_wheel_hashes
-from wheelpin.cli import main
 from wheelpin.errors import NoWheelSolution
 from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
 from wheelpin.models import Resolution
@@ -27,16 +26,6 @@ ROOT = Path(__file__).parent.parent
 FASTAPI = ROOT / "examples" / "render-fastapi" / "requirements.txt"
 ARM_312 = "cp312-cp312-manylinux_2_17_aarch64.manylinux2014_aarch64"
 X86, ARM = make_target("3.12", "manylinux_2_28_x86_64"), make_target("3.12", "manylinux_2_28_aarch64")
-
-
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 @pytest.fixture

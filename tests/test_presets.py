@@ -17,16 +17,6 @@ from wheelpin.target import make_target
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
 
 
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
 # -- each preset against its documented tag, for two Pythons ---------------------------------------------------
 
 @pytest.mark.parametrize(("preset", "python", "tag"), [

@@ -17,18 +17,6 @@ LLM = ROOT / "examples" / "llm-app" / "requirements.txt"  # tiktoken==0.6.0, ope
 OLD_LOCK = "python-dotenv==1.2.1\ntenacity==9.1.2\nopenai==2.0.0\nanyio==4.12.1\nsix==1.17.0\n"
 
 
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    """Run the CLI in-process against the fixture index: returns (exit code, stdout, stderr)."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
 def pins_of(lock: Path) -> dict[str, str]:
     return {item.requirement.name: str(next(iter(item.requirement.specifier)).version)
             for item in parse_requirements_file(lock).requirements}

@@ -13,7 +13,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from fakeindex import FakeIndex
-from wheelpin.cli import main
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.index import HttpIndex
 from wheelpin.inputs import Inputs, load_inputs, parse_pyproject, parse_requirements_file
@@ -349,16 +348,6 @@ def test_dash_r_dash_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 # -- the command line, against the recorded index on 127.0.0.1 --------------------------------------------
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
 def test_resolve_reads_a_pipfile_and_its_dev_packages_with_dev(run, index_server) -> None:
     write("Pipfile", '[packages]\nclick = "~=8.3.0"\n\n[dev-packages]\nsix = "*"\n\n'
                      '[requires]\npython_version = "3.12"\n')

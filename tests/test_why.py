@@ -6,29 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
 from fakeindex import LINUX_311, LINUX_312, FakeIndex
-from wheelpin.cli import main
 from wheelpin.remedy import smallest_change
 from wheelpin.resolve import Session
 from wheelpin.resolve.why import PRE_RELEASE, YANKED, why_releases
 from wheelpin.target import make_target
 from wheelpin.wheels import choose_files, group_by_version
-
-
-@pytest.fixture
-def run(index_url: str, cache_dir: Path, capsys: pytest.CaptureFixture[str], clean_env: object):
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--index-url", index_url, "--cache-dir", str(cache_dir)])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def test_tiktoken_060_on_313_has_no_cp313_wheel_and_is_a_candidate_on_312(run):

@@ -42,6 +42,34 @@ def index_urls(*, cli_index_url: str | None, cli_extra: Sequence[str] = (), file
     return urls
 
 
+def env_int(variable: str, *, minimum: int) -> int | None:
+    """An integer setting from the environment (None when unset); a bad value is an input error naming it."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise InputError(f"{variable}={raw!r} is not a whole number of at least {minimum}: fix or unset it.")
+    return value
+
+
+def env_seconds(variable: str) -> float | None:
+    """A positive number of seconds from the environment (None when unset)."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise InputError(f"{variable}={raw!r} is not a positive number of seconds: fix or unset it.")
+    return value
+
+
 def trusted_hosts(cli: Sequence[str] = ()) -> list[str]:
     """Hosts whose plain-http index is accepted: ``--trusted-host``, ``PIP_TRUSTED_HOST``, pip's
     ``trusted-host`` config, uv's ``UV_INSECURE_HOST`` (each a whitespace-separated list, as pip reads it)."""

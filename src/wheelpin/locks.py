@@ -32,10 +32,11 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock, PylockValidationError, is_valid_pylock_path
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from wheelpin import sources
 from wheelpin._toml import TOMLDecodeError, loads_toml
 from wheelpin.check import lock_pins
 from wheelpin.errors import InputError, LockNotForTarget
@@ -378,41 +379,13 @@ def _uv_read(path: str, text: str, entries: list[dict[str, Any]], wanted: Mappin
 
 # -- poetry.lock ---------------------------------------------------------------------------------------
 def poetry_specifier(constraint: str) -> str | None:
-    """A Poetry version constraint as a PEP 440 specifier, following Poetry's docs ("Dependency
-    specification"): ``*``, a bare version (exact), ``^`` (caret: up to the next change of the leftmost
-    non-zero part), ``~`` (tilde: up to the next minor, or major when only a major is given) and PEP 440
-    operators, comma-separated.  None for what one specifier cannot say (``||`` alternatives) or cannot parse:
-    the caller then checks only that the package is locked."""
-    parts = [p.strip() for p in constraint.split(",") if p.strip() and p.strip() != "*"]
-    if "||" in constraint or "|" in constraint:
-        return None
-    out = []
-    for part in parts:
-        if part.startswith("^") or (part.startswith("~") and not part.startswith("~=")):
-            bounds = _caret_or_tilde(part)
-            if bounds is None:
-                return None
-            out += bounds
-        else:
-            out.append(f"=={part}" if part[0].isdigit() else part.replace(" ", ""))
+    """A Poetry version constraint as a PEP 440 specifier (the translation ``sources`` reads pyproject.toml's
+    Poetry tables with); None for what one specifier cannot say (``||`` alternatives) or cannot parse: the
+    caller then checks only that the package is locked."""
     try:
-        return str(SpecifierSet(",".join(out)))
-    except InvalidSpecifier:
+        return str(SpecifierSet(sources.poetry_specifier(constraint)))
+    except ValueError:  # InvalidSpecifier is one
         return None
-
-
-def _caret_or_tilde(part: str) -> list[str] | None:
-    text = part.lstrip("^~").strip()
-    try:
-        release = Version(text).release
-    except InvalidVersion:
-        return None
-    if part.startswith("^"):
-        position = next((i for i, n in enumerate(release) if n != 0), len(release) - 1)
-    else:
-        position = 0 if len(release) == 1 else 1
-    upper = [*release[:position], release[position] + 1]
-    return [f">={text}", f"<{'.'.join(str(n) for n in upper)}"]
 
 
 def _poetry_dependency_lines(entry: Mapping[str, Any]) -> Iterator[str]:

@@ -81,6 +81,48 @@ class BlockKind(str, Enum):
         return self.value
 
 
+class BuildKind(str, Enum):
+    """What building an sdist would take, read from its files (wheelpin.sourcebuild); the value is JSON's."""
+
+    PURE = "pure"  # a pure-Python backend and no extension sources: builds anywhere
+    C = "c"
+    CXX = "c++"
+    RUST = "rust"
+    FORTRAN = "fortran"
+    UNKNOWN = "unknown"  # unreadable, too big to read, or nothing in it says
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# What a source build of each kind needs on the machine that installs, in the report's words.
+BUILD_NEEDS = {
+    BuildKind.PURE: "builds anywhere, no compiler needed",
+    BuildKind.C: "a source build needs a C compiler and the Python headers",
+    BuildKind.CXX: "a source build needs a C++ compiler and the Python headers",
+    BuildKind.RUST: "a source build needs cargo and a writable CARGO_HOME",
+    BuildKind.FORTRAN: "a source build needs a Fortran compiler (and a C compiler)",
+    BuildKind.UNKNOWN: "what a source build needs is unknown",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceBuild:
+    """An sdist's build, classified from its files without running anything, and the evidence."""
+
+    kind: BuildKind
+    evidence: str  # 'maturin in build-system.requires', 'Cargo.toml in the sdist'
+
+    @property
+    def needs(self) -> str:
+        return BUILD_NEEDS[self.kind]
+
+    @property
+    def needs_toolchain(self) -> bool:
+        """False only for a pure build: an unknown one may well need a compiler."""
+        return self.kind is not BuildKind.PURE
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HeldBack:
     """A newer release the requirements admit but the target has no wheel for: "tiktoken 0.14.0 has no
@@ -155,6 +197,8 @@ class Blocker:
     links: tuple[tuple[NormalizedName, Version], ...] = ()
     fix: str | None = None  # "pydantic>=2.12.0", verified
     note: str = ""  # when there is no fix, why not
+    sdist: DistFile | None = None  # the blocked release's sdist, when it has one
+    build: SourceBuild | None = None  # what building that sdist takes, once classified
 
     @property
     def chain(self) -> tuple[str, ...]:

@@ -15,8 +15,10 @@ from types import FrameType
 from rich.console import Console
 
 from wheelpin.cli.commands import run_check, run_report, run_resolve, run_targets
+from wheelpin.cli.completion import run_completion
 from wheelpin.cli.detected import run_target
 from wheelpin.cli.fixcmd import run_fix
+from wheelpin.cli.options import error_console
 from wheelpin.cli.parser import build_parser
 from wheelpin.cli.render import print_error
 from wheelpin.cli.why import run_why
@@ -93,9 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None, interrupt: _Interrupt) -> int:
-    args = build_parser().parse_args(argv)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    err = error_console(args)
     try:
+        if args.command == "completion":
+            return run_completion(parser, args)
         if args.command == "resolve":
             return run_resolve(args, argv, err)
         if args.command == "report":

@@ -17,7 +17,8 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import check_pins
+from wheelpin.check import PinCheck, check_pins
+from wheelpin.cli.check_output import check_json
 from wheelpin.cli.detected import (
     fill_target,
     mark_deployed,
@@ -25,7 +26,9 @@ from wheelpin.cli.detected import (
     report_pythons,
     use_project_requirements,
 )
+from wheelpin.cli.github import github_check, github_report
 from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
+from wheelpin.cli.options import fetch_summary, show_progress, verbosity
 from wheelpin.cli.render import (
     RUNTIME_FILES,
     is_runtime_file_text,
@@ -48,9 +51,9 @@ from wheelpin.cli.several import (
     refuse_multi_target_pylock,
     show_reports,
 )
-from wheelpin.config import index_urls, redact_text, refuse_plain_http, trusted_hosts
+from wheelpin.config import env_int, env_seconds, index_urls, redact_text, refuse_plain_http, trusted_hosts
 from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
-from wheelpin.index import CachedIndex, EventHook, HttpIndex, default_cache_dir, make_client
+from wheelpin.index import CachedIndex, EventHook, HttpIndex, NetPolicy, default_cache_dir, make_client
 from wheelpin.index.auth import IndexAuth, split_credentials
 from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
@@ -61,6 +64,7 @@ from wheelpin.pylockfile import is_pylock_path, pylock_lines
 from wheelpin.pythons import PythonRelease, default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
+from wheelpin.report.builds import Classify, classify_blockers, index_classifier
 from wheelpin.resolve import Session, resolve_targets
 from wheelpin.target import Target, make_target
 
@@ -94,10 +98,13 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
     warnings are printed when it closes.  Only a report speculates (see Session)."""
     counts = {"page": 0, "metadata": 0}
-    status = err.status("resolving…") if err.is_terminal else None
+    status = err.status("resolving…") if show_progress(args, err) else None
+    level = verbosity(args)
 
     def on_event(kind: str, what: str) -> None:
         counts[kind] = counts.get(kind, 0) + 1
+        if level >= 2:
+            err.print(f"fetched {kind}: {what}", highlight=False, markup=False)
         if status is not None:
             status.update(f"fetched {counts['page']} project pages, {counts['metadata']} metadata files — {what}")
 
@@ -116,9 +123,11 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
             status.stop()
         session.close()
         cached.close()
-        http.client.close()
+        http.close()
         for warning in session.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
+        if level >= 1:
+            err.print(fetch_summary(counts, http), highlight=False, markup=False)
 
 
 def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_event: EventHook,
@@ -136,9 +145,22 @@ def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_ev
         if keyring is None:
             err.print("warning: --keyring-provider subprocess: no keyring command on PATH, so no password comes "
                       "from a keyring; install keyring (e.g. pipx install keyring)", highlight=False, markup=False)
-    client = make_client()
+    policy = net_policy(args)
+    client = make_client(policy)
     client.auth = IndexAuth(given, keyring=keyring)
-    return HttpIndex(plain, client=client, on_event=on_event)
+    return HttpIndex(plain, client=client, on_event=on_event, policy=policy)
+
+
+def net_policy(args: argparse.Namespace) -> NetPolicy:
+    """--retries / --timeout, else WHEELPIN_RETRIES / WHEELPIN_TIMEOUT; the size cap from
+    WHEELPIN_MAX_RESPONSE_BYTES only (a safety bound, not a knob for every run)."""
+    defaults = NetPolicy()
+    retries = args.retries if args.retries is not None else env_int("WHEELPIN_RETRIES", minimum=0)
+    timeout = args.timeout if args.timeout is not None else env_seconds("WHEELPIN_TIMEOUT")
+    max_bytes = env_int("WHEELPIN_MAX_RESPONSE_BYTES", minimum=1)
+    return NetPolicy(retries=defaults.retries if retries is None else retries,
+                     timeout=defaults.timeout if timeout is None else timeout,
+                     max_bytes=defaults.max_bytes if max_bytes is None else max_bytes)
 
 
 def warn_unchecked(inputs: Inputs, err: Console) -> None:
@@ -286,11 +308,15 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
                    else report_pythons(detected, pending.result(), err))
         platforms = platform_names(args)
         with open_session(args, inputs, err, speculate=True) as session:
+            classify = None if args.no_classify else index_classifier(session.fetcher.index)
             # One report per --platform, all in one session: a release's metadata is fetched once for all.
             reports = [mark_deployed(_platform_report(inputs, pythons, platform, session, pending.result(),
-                                                      args.allow_source), detected, python_given)
+                                                      args.allow_source, classify), detected, python_given)
                        for platform in platforms]
-    show_reports(args.format, list(zip(platforms, reports, strict=True)), _show_report)
+    show_reports("table" if args.format == "github" else args.format, list(zip(platforms, reports, strict=True)),
+                 _show_report)
+    for report in reports if args.format == "github" else ():
+        github_report(report, inputs, err)
     if args.write_runtime:
         # Several platforms: the Python to write is one that installs with wheels only on all of them.
         _write_runtime(args.write_runtime, replace(reports[0], recommended=common_recommendation(reports)), err)
@@ -298,11 +324,12 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
 
 
 def _platform_report(inputs: Inputs, pythons: Sequence[str], platform: str, session: Session,
-                     releases: list[PythonRelease], allow_source: Sequence[str]) -> Report:
+                     releases: list[PythonRelease], allow_source: Sequence[str], classify: Classify | None) -> Report:
     targets = [make_target(p, platform) for p in pythons]
     # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
     unoffered = [t for t in targets if not offers(platform, t.minor)]
-    return build_report(inputs, targets, session, releases, allow_source=allow_source, not_offered=unoffered)
+    report = build_report(inputs, targets, session, releases, allow_source=allow_source, not_offered=unoffered)
+    return report if classify is None else classify_blockers(report, classify)
 
 
 def _write_runtime(path: str, report: Report, err: Console) -> None:
@@ -383,12 +410,24 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     locks = [(target, read_lock(args.lockfile, target, lock_selection(args))) for target in targets]
     with open_session(args, locks[0][1], err) as session:
         checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock)) for t, lock in locks]
-    failing = [target for target, lock, results in checked if show_check(lock, target, results, err)]
+    if args.format == "json" and all(results for _t, _l, results in checked):
+        documents = [check_json(args.lockfile, t, results) for t, _l, results in checked]
+        # One target: its document, as before; several: one document per target, in a list.
+        sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n")
+        return 0 if all(r.ok for _t, _l, results in checked for r in results) else 1
+    failing = [t for t, lock, results in checked if _check_one(args, lock, t, results, err)]
     if failing and len(targets) > 1:
         Console(highlight=False, soft_wrap=True).print(
             f"{args.lockfile} fails on {len(failing)} of {len(targets)} targets: " + "; ".join(map(str, failing)),
             markup=False)
     return 1 if failing else 0
+
+
+def _check_one(args: argparse.Namespace, lock: LockRead, target: Target, results: list[PinCheck],
+               err: Console) -> int:
+    if results and args.format == "github":
+        github_check(args.lockfile, target, results, err)
+    return show_check(lock, target, results, err)
 
 
 def run_targets() -> int:

@@ -6,7 +6,9 @@ import argparse
 import sys
 
 from wheelpin import __version__
-from wheelpin.index import DEFAULT_TTL
+from wheelpin.cli.completion import add_completion_parser
+from wheelpin.cli.options import WheelpinParser, add_shared_options
+from wheelpin.index import DEFAULT_TTL, NetPolicy
 from wheelpin.platforms import PRESETS
 from wheelpin.presets import DEPLOY_PRESETS
 
@@ -29,12 +31,14 @@ PLATFORM_HELP = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = WheelpinParser(
         prog="wheelpin",
         description="Pin requirements to versions that ship prebuilt wheels for a deploy target.",
     )
     parser.add_argument("--version", action="version", version=f"wheelpin {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_shared_options(parser, top_level=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=argparse.ArgumentParser)
     _resolve_parser(commands)
     _report_parser(commands)
     _check_parser(commands)
@@ -45,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "platform tag it means for each Python, the Pythons it offers and its "
                                     "architectures. Sources and dates: docs/targets.md.")
     _detect_parser(commands)
+    add_completion_parser(commands)
+    for command in commands.choices.values():
+        add_shared_options(command)
     return parser
 
 
@@ -95,9 +102,13 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     rep.add_argument("--lock", metavar="LOCKFILE",
                      help="report on this lock's versions as they are (any format check reads; a positional "
                           "*.lock or pylock.toml name works too) instead of resolving requirements")
-    rep.add_argument("--format", choices=("table", "markdown", "json"), default="table",
-                     help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments) or json "
-                          "(schema in docs/report.schema.json)")
+    rep.add_argument("--format", choices=("table", "markdown", "json", "github"), default="table",
+                     help="table (default), markdown (for $GITHUB_STEP_SUMMARY / PR comments), json "
+                          "(schema in docs/report.schema.json) or github: the table, ::error annotations on the "
+                          "requirement lines that block, and the markdown appended to $GITHUB_STEP_SUMMARY")
+    rep.add_argument("--no-classify", action="store_true",
+                     help="do not read the blockers' sdists to say what a source build would need (rust, c, "
+                          "pure Python…); each sdist is streamed once, up to 20 MB, and its verdict cached")
     rep.add_argument("--write-runtime", metavar="FILE",
                      help="write the recommended Python to FILE, which must be named runtime.txt (gets "
                           "python-3.X.Y), .python-version (gets 3.X) or .tool-versions (its python line becomes "
@@ -123,6 +134,10 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     chk.add_argument("--extra", action="append", default=[], metavar="NAME",
                      help="uv.lock, poetry.lock, pylock.toml: include this extra of the project (repeatable)")
     _lock_options(chk)
+    chk.add_argument("--format", choices=("table", "json", "github"), default="table",
+                     help="table (default), json (schema in docs/check.schema.json) or github: the table, "
+                          "::error annotations on the lock lines that fail, and a summary appended to "
+                          "$GITHUB_STEP_SUMMARY")
     _target_options(chk)
     _index_options(chk)
 
@@ -257,3 +272,31 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--offline", action="store_true", help="use only the cache; never touch the network")
     group.add_argument("--cache-ttl", type=float, default=DEFAULT_TTL, metavar="SECONDS",
                        help=f"how long a cached project page stays fresh (default: {DEFAULT_TTL:.0f})")
+    defaults = NetPolicy()
+    group.add_argument("--retries", type=_count, metavar="N",
+                       help="retry a request that failed in a way that may pass (connection error, reset, "
+                            "timeout, HTTP 429/500/502/503/504) up to N times, with backoff "
+                            f"(default: WHEELPIN_RETRIES or {defaults.retries})")
+    group.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                       help="socket timeout; a response must also arrive within 4 times this plus the time its "
+                            f"size takes at 50 kB/s (default: WHEELPIN_TIMEOUT or {defaults.timeout:.0f})")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value

@@ -16,11 +16,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from wheelpin.cli.options import loud
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.models import HeldBack
 from wheelpin.presets import find_preset
 from wheelpin.pythons import PythonRelease
 from wheelpin.report import PythonVerdict, Report, VerdictStatus
+from wheelpin.report.builds import build_json, build_text, builds_anywhere, count_text
 
 SCHEMA_VERSION = 1
 # Rows for which nothing was resolved, so there is no package count.
@@ -41,7 +43,9 @@ def report_json(report: Report) -> dict[str, object]:
             "excluded_by": v.excluded_by,
             "pins": v.pins,
             "blockers": [{"name": b.name, "version": b.version, "kind": b.kind.value, "reason": b.reason,
-                          "chain": list(b.chain), "fix": b.fix, "note": b.note} for b in v.blockers],
+                          "chain": list(b.chain), "fix": b.fix, "note": b.note, "build": build_json(b)}
+                         for b in v.blockers],
+            "builds_anywhere": [b.name for b in builds_anywhere(v)],
             "held_back": [{"name": h.name, "newest": h.newest, "chosen": h.chosen, "reason": h.reason}
                           for h in v.held_back],
             "fixed_by_all": v.fixed_by_all,
@@ -51,6 +55,10 @@ def report_json(report: Report) -> dict[str, object]:
             "python": report.recommended.version, "patch": report.recommended.full_version},
         "deployed": report.deployed,
     }
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def row_label(report: Report, python: str) -> str:
@@ -73,9 +81,12 @@ def markdown_lines(report: Report) -> Iterator[str]:
     for v in report.pythons:
         for b in v.blockers:
             fix = f" Fix: `{b.fix}`." if b.fix else f" No fix: {b.note}." if b.note else ""
-            yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}"
+            build = f" {_sentence(build_text(b))}." if b.build is not None else ""
+            yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}{build}"
         if (summary := fix_summary(report, v)) is not None:
             yield f"- **{v.python}**: {summary}."
+        if counted := count_text(v):
+            yield f"- **{v.python}**: of the blockers, {counted}."
         for h in v.held_back:
             yield f"- {v.python}: {held_back_text(h)}"
     yield ""
@@ -97,10 +108,13 @@ def print_report(console: Console, report: Report) -> None:
     for v in report.pythons:
         for b in v.blockers:
             fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
+            build = f"; {build_text(b)}" if b.build is not None else ""
             console.print(f"  {v.python}: {escape(b.name)}=={b.version}: {escape(b.reason)}; via "
-                          f"{escape(' -> '.join(b.chain))}; {escape(fix)}")
+                          f"{escape(' -> '.join(b.chain))}; {escape(fix)}{escape(build)}")
         if (summary := fix_summary(report, v)) is not None:
             console.print(f"  {v.python}: {escape(summary)}")
+        if counted := count_text(v):
+            console.print(f"  {v.python}: of the blockers, {escape(counted)}")
         for h in v.held_back:
             console.print(f"  {v.python}: {escape(held_back_text(h))}")
     console.print(escape(recommendation_line(report)))
@@ -266,12 +280,13 @@ def is_runtime_file_text(filename: str, text: str) -> bool:
 
 def print_error(err: Console, exc: WheelpinError) -> None:
     """The error as a paragraph wrapped to the terminal, then its blockers and what to do, best first."""
-    print_wrapped(err, f"error: {exc}", style="bold red", styled=len("error:"))
-    if isinstance(exc, NoWheelSolution):
-        if exc.blockers:
-            print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
-        for hint in exc.hints:
-            print_wrapped(err, hint, indent=4)
+    with loud(err):  # -q hides information, never part of an error
+        print_wrapped(err, f"error: {exc}", style="bold red", styled=len("error:"))
+        if isinstance(exc, NoWheelSolution):
+            if exc.blockers:
+                print_rows(err, "blocked", ("requirement", "why"), exc.blockers)
+            for hint in exc.hints:
+                print_wrapped(err, hint, indent=4)
 
 
 def print_rows(console: Console, title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:

@@ -9,6 +9,7 @@ from wheelpin.index.http import HttpIndex, make_client
 from wheelpin.index.metadata import parse_core_metadata, sdist_metadata
 from wheelpin.index.protocol import EventHook, Index, ProjectNotFound
 from wheelpin.index.simple_api import parse_project_page
+from wheelpin.index.transport import NetPolicy
 
 __all__ = [
     "DEFAULT_TTL",
@@ -16,6 +17,7 @@ __all__ = [
     "EventHook",
     "HttpIndex",
     "Index",
+    "NetPolicy",
     "ProjectNotFound",
     "default_cache_dir",
     "make_client",

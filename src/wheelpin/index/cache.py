@@ -28,13 +28,14 @@ from wheelpin.errors import IndexUnavailable
 from wheelpin.index.http import HttpIndex
 from wheelpin.index.simple_api import page_from_data, page_to_data
 from wheelpin.index.store import open_store
-from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
 
 DEFAULT_TTL = 600.0
 # Bump when the stored shape changes, so old entries are misses (and rewritten) rather than misread.  Each
 # value carries its format, so that an entry of an older one is overwritten under the same key, not orphaned.
 PAGE_SCHEMA = 5  # 3: the yank reason; 4: the format inside the value, keys without it; 5: the upload time
 METADATA_SCHEMA = 2  # 2: the format inside the value
+BUILD_SCHEMA = 1
 T = TypeVar("T")
 
 
@@ -96,6 +97,22 @@ class CachedIndex:
             "dynamic": meta.dynamic,
         })
         return meta
+
+    def source_build(self, name: str, file: DistFile) -> SourceBuild:
+        """An sdist's build, kept forever by the sdist's sha256 (the verdict is a function of its bytes).  An
+        sdist the index gives no sha256 for is classified again each run: its URL may serve other bytes."""
+        key = f"build/{file.sha256}" if file.sha256 else None
+        if key is not None:
+            cached = self._decode(key, BUILD_SCHEMA, lambda data: SourceBuild(kind=BuildKind(data["kind"]),
+                                                                              evidence=str(data["evidence"])))
+            if cached is not None:
+                return cached
+        if self.offline:
+            return SourceBuild(kind=BuildKind.UNKNOWN, evidence="not classified: --offline, and not in the cache")
+        build, keep = self.inner.source_build(name, file)
+        if keep and key is not None:
+            self._store(key, BUILD_SCHEMA, {"kind": build.kind.value, "evidence": build.evidence})
+        return build
 
     def close(self) -> None:
         self._cache.close()

@@ -16,15 +16,17 @@ from collections.abc import Sequence
 import httpx
 from packaging.utils import canonicalize_name
 
-from wheelpin.config import redact_text, redact_url
+from wheelpin.config import redact_url
 from wheelpin.errors import IndexUnavailable, InputError, MetadataError
 from wheelpin.index.lazy_wheel import metadata_by_ranges
 from wheelpin.index.metadata import parse_core_metadata, sdist_metadata
 from wheelpin.index.protocol import EventHook, ProjectNotFound
+from wheelpin.index.sdist_probe import BYTE_CAP, probe_sdist
 from wheelpin.index.simple_api import SIMPLE_ACCEPT, parse_project_page
-from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+from wheelpin.index.transport import USER_AGENT, Getter, NetPolicy, make_client
+from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
 
-USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
+__all__ = ["USER_AGENT", "HttpIndex", "make_client"]
 # Bytes asked for first when reading a wheel by ranges: enough for the central directory of most wheels.
 TAIL_BYTES = 64 * 1024
 # Wheels bigger than this get a bigger first range: a big wheel's zip directory often outgrows 64 KiB (numpy's
@@ -39,11 +41,13 @@ class HttpIndex:
     """An :class:`Index` backed by one or more simple-API URLs."""
 
     def __init__(self, index_urls: Sequence[str], *, client: httpx.Client | None = None,
-                 on_event: EventHook | None = None) -> None:
+                 on_event: EventHook | None = None, policy: NetPolicy | None = None) -> None:
         if not index_urls:
             raise InputError("no index URL configured: pass --index-url URL or set WHEELPIN_INDEX_URL.")
         self.index_urls = [u.rstrip("/") + "/" for u in index_urls]
-        self.client = client or make_client()
+        self.policy = policy or NetPolicy()
+        self.client = client or make_client(self.policy)
+        self._getter = Getter(self.client, self.policy)
         self.on_event = on_event
         self._lock = threading.Lock()
         # The index may serve .metadata files without advertising them (seen live): we try, and stop trying
@@ -51,6 +55,10 @@ class HttpIndex:
         self._unadvertised_hits = 0
         self._unadvertised_misses = 0
         self.requests = 0
+        # Sdists streamed to classify a blocker's build: counted apart, so the resolver's request counts
+        # (what the speed work measures) do not move with the number of blockers.
+        self.build_requests = 0
+        self.build_cap = BYTE_CAP
 
     # -- project pages -------------------------------------------------------------------------------
     def project(self, name: str) -> ProjectPage:
@@ -131,23 +139,29 @@ class HttpIndex:
         assert response is not None
         return response
 
+    # -- source builds -------------------------------------------------------------------------------
+    def source_build(self, name: str, file: DistFile) -> tuple[SourceBuild, bool]:
+        """What building this sdist takes, and whether the verdict may be cached (False: a failure to retry)."""
+        self._event("sdist", file.filename)
+        with self._lock:
+            self.build_requests += 1
+        try:
+            return probe_sdist(lambda url: self.client.stream("GET", url), file, cap=self.build_cap)
+        except httpx.HTTPError as exc:
+            # A report still stands without this detail: say why it is missing instead of failing the run.
+            return SourceBuild(kind=BuildKind.UNKNOWN,
+                               evidence=f"the sdist could not be downloaded ({type(exc).__name__})"), False
+
     # -- HTTP ----------------------------------------------------------------------------------------
     def _get(self, url: str, *, headers: dict[str, str] | None = None,
              missing_ok: bool = False) -> httpx.Response | None:
         with self._lock:
             self.requests += 1
-        try:
-            response = self.client.get(url, headers=headers)
-        except httpx.HTTPError as exc:
-            raise IndexUnavailable(
-                f"could not reach the package index at {redact_url(url)} ({type(exc).__name__}: "
-                f"{redact_text(str(exc))}): check the "
-                "network and --index-url (or WHEELPIN_INDEX_URL / PIP_INDEX_URL), or run with --offline to "
-                "use only the cache."
-            ) from None
+        response = self._getter.get(url, headers)
         if response.status_code in (404, 410) and missing_ok:
             return None
-        if response.status_code >= 400:
+        # A redirect still here was not followed (no Location): its body is no answer to what was asked.
+        if response.status_code >= 300:
             raise IndexUnavailable(
                 f"the package index answered HTTP {response.status_code} for {redact_url(url)}: check --index-url and "
                 "any credentials it needs, or retry later."
@@ -158,13 +172,8 @@ class HttpIndex:
         if self.on_event is not None:
             self.on_event(kind, what)
 
-
-def make_client() -> httpx.Client:
-    return httpx.Client(
-        follow_redirects=True,
-        timeout=httpx.Timeout(30.0, connect=10.0),
-        headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
-        trust_env=True,
-    )
+    def close(self) -> None:
+        """End the run's network use: retries still waiting give up, and the connections are closed."""
+        self._getter.close()
+        self.client.close()
 

@@ -15,6 +15,11 @@ from wheelpin.models import DistFile, ProjectPage
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
+_HTML_TYPES = ("", "text/html", "application/vnd.pypi.simple.v1+html", "application/xhtml+xml")
+# What a distribution file's name ends with (PEP 503 pages link nothing else but the odd navigation link).
+_DIST_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".egg", ".exe", ".msi")
+# Tags a login or captive-portal page has and a project page never needs (with <meta http-equiv=refresh>).
+_PORTAL_TAGS = frozenset({"form", "input", "script", "iframe"})
 
 
 def parse_project_page(response: httpx.Response) -> list[DistFile]:
@@ -25,19 +30,32 @@ def parse_project_page(response: httpx.Response) -> list[DistFile]:
         try:
             data = response.json()
             return [_json_file(entry, base) for entry in data["files"]]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IndexUnavailable(
-                f"the project page {redact_url(base)} is not valid PEP 691 JSON ({exc}): the index is misbehaving; "
-                "retry, or use another --index-url."
+                f"the project page {redact_url(base)} is not valid PEP 691 JSON ({type(exc).__name__}: {exc}): "
+                "the index is misbehaving; retry, or use another --index-url."
             ) from None
+    if content_type.lower() not in _HTML_TYPES:
+        raise _not_a_page(base, f"it is {content_type}, neither PEP 691 JSON nor PEP 503 HTML")
     parser = _AnchorParser(base)
     parser.feed(response.text)
+    if not parser.looks_like_project_page():
+        raise _not_a_page(base, "an HTML page that links no distribution file and has forms or scripts")
     return parser.files
+
+
+def _not_a_page(url: str, what: str) -> IndexUnavailable:
+    # Read as a page, a login or captive-portal page would be a project without files: a wrong verdict.
+    return IndexUnavailable(
+        f"{redact_url(url)} is not a project page ({what}): a captive portal, a login page or a proxy "
+        "answered instead of the index; sign in to the network or check --index-url, then retry."
+    )
 
 
 def _json_file(entry: dict[str, object], base: str) -> DistFile:
     hashes = entry.get("hashes") or {}
-    assert isinstance(hashes, dict)
+    if not isinstance(hashes, dict):
+        raise TypeError(f"the hashes of {entry.get('filename')!r} are not an object")
     core = entry.get("core-metadata", entry.get("dist-info-metadata"))
     core_sha = core.get("sha256") if isinstance(core, dict) else None
     yanked = entry.get("yanked", False)
@@ -69,8 +87,26 @@ class _AnchorParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.base = base
         self.files: list[DistFile] = []
+        self.repository_version = False
+        self.portal_tags = False
+
+    def looks_like_project_page(self) -> bool:
+        """PEP 503 asks only for anchors, so a page is taken as a project page when it says it is one (PEP 629's
+        repository version), links a distribution file, or is empty (a project without files) without the
+        forms and scripts of a login page."""
+        if self.repository_version:
+            return True
+        if any(f.filename.lower().endswith(_DIST_SUFFIXES) for f in self.files):
+            return True
+        return not self.files and not self.portal_tags
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _PORTAL_TAGS:
+            self.portal_tags = True
+        if tag == "meta":
+            meta = dict(attrs)
+            self.repository_version |= meta.get("name") == "pypi:repository-version"
+            self.portal_tags |= (meta.get("http-equiv") or "").lower() == "refresh"
         if tag == "base":
             href = dict(attrs).get("href")
             if href:

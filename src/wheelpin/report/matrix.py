@@ -171,7 +171,8 @@ def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
     if permissive is None:
         return PythonVerdict(python=python, target=target, ok=False, pins={}, blockers=_conflicts(search))
     blockers = tuple(Blocker(name=p.name, version=str(p.version), kind=p.choice.kind or BlockKind.NO_WHEEL,
-                             reason=p.choice.reason or "no wheel", links=_chain(permissive, p.name))
+                             reason=p.choice.reason or "no wheel", links=_chain(permissive, p.name),
+                             sdist=p.choice.sdist)
                      for p in permissive.pins if p.blocked)
     fixed, fix, fixed_by_all = _fixes(search, permissive, blockers)
     return PythonVerdict(python=python, target=target, ok=False, pins=permissive.as_dict(), blockers=fixed,

@@ -1,0 +1,193 @@
+"""One GET, as the index client makes it: retried, timed out, deadlined and size-capped.  [network only]
+
+Retried as pip and uv retry: connect errors (a DNS failure is one), resets, timeouts, truncated bodies and
+HTTP 429/500/502/503/504, with exponential backoff and jitter, honouring ``Retry-After`` up to a cap, at most
+``retries`` times.  Not retried: other statuses, redirect loops and oversized bodies, where a second try
+would get the same answer.  After the last try the error names the URL, the last status or error and the
+number of tries.
+
+Bodies are streamed against two bounds, so that memory stays bounded and nothing hangs: a size cap, and a
+deadline per response of ``4 × timeout`` plus the time the bytes received so far take at ``MIN_RATE``.  The
+socket timeout catches a server that goes silent; the deadline catches one that drips a byte now and then,
+yet lets a big body arriving at any sensible speed through.
+
+Why a loop of ours and no library: httpx's transport retries cover connect errors only; ``tenacity`` and
+``stamina`` would still need our own code for Retry-After, for the body-level faults and for the error that
+counts the tries, and stamina's switch for waitless tests is process-wide.  What is left for a library is
+the dozen lines of :meth:`Getter.get`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from wheelpin.config import redact_text, redact_url
+from wheelpin.errors import IndexUnavailable
+
+USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_RETRIES = 5
+DEFAULT_TIMEOUT = 15.0
+# Far larger than any real page (the biggest project pages are about 12 MB) or metadata file.
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# Enough for any index's real redirects (normalizing a name, a CDN hop); a loop reaches it at once.
+MAX_REDIRECTS = 10
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 10.0
+# A Retry-After beyond this is taken as this: a build would rather fail than wait an hour.
+RETRY_AFTER_CAP = 30.0
+# The slowest average rate (bytes/s) a body may arrive at once the deadline's grace is spent.
+MIN_RATE = 50_000
+# The transport errors a second try may cure; protocol misuse by us or an unsupported scheme is not one.
+TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError,
+                    httpx.DecodingError)
+# Headers describing the body as sent: the response we hand on carries the decoded body.
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+# (retry number from 1, the server's Retry-After in seconds or None) → seconds to wait.
+Backoff = Callable[[int, "float | None"], float]
+
+
+@dataclass(frozen=True)
+class NetPolicy:
+    """How hard to try: ``backoff`` None is :func:`backoff_delay` (tests give one that returns 0)."""
+
+    retries: int = DEFAULT_RETRIES
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    backoff: Backoff | None = None
+
+    def deadline(self, received: int) -> float:
+        """Seconds a response may take in all, having delivered ``received`` bytes."""
+        return 4 * self.timeout + received / MIN_RATE
+
+
+def backoff_delay(retry: int, retry_after: float | None) -> float:
+    """The server's Retry-After (capped), else exponential with jitter: 0.25–0.5 s, 0.5–1 s, … up to 10 s.
+    The jitter keeps a pool of workers that failed together from retrying together."""
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), RETRY_AFTER_CAP)
+    ceiling: float = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (retry - 1))
+    return random.uniform(0.5, 1.0) * ceiling
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds: delta-seconds or an HTTP date (RFC 9110); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class _Transient(Exception):
+    """A try that failed in a way a later try may not: what happened, and the server's Retry-After."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+class Getter:
+    """GETs through ``client`` under ``policy``; :meth:`close` stops every retry still waiting."""
+
+    def __init__(self, client: httpx.Client, policy: NetPolicy) -> None:
+        self.client, self.policy = client, policy
+        self._stopped = threading.Event()
+
+    def close(self) -> None:
+        # A run that is over must not wait at exit for workers sleeping before their next try.
+        self._stopped.set()
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        tries = self.policy.retries + 1
+        for attempt in range(1, tries + 1):
+            if self._stopped.is_set():
+                raise IndexUnavailable("the run ended before this fetch finished")
+            try:
+                return self._once(url, headers)
+            except _Transient as exc:
+                failure = exc
+            if attempt < tries:
+                delay = (self.policy.backoff or backoff_delay)(attempt, failure.retry_after)
+                self._stopped.wait(max(0.0, delay))
+        raise IndexUnavailable(
+            f"could not read {redact_url(url)} after {tries} {'try' if tries == 1 else 'tries'} (last: "
+            f"{failure.reason}): the index or the network is failing; retry later, raise --retries or "
+            "--timeout, check --index-url (or WHEELPIN_INDEX_URL / PIP_INDEX_URL), or run with --offline to "
+            "use only the cache."
+        )
+
+    def _once(self, url: str, headers: dict[str, str] | None) -> httpx.Response:
+        started = time.monotonic()
+        try:
+            with self.client.stream("GET", url, headers=headers, timeout=self.policy.timeout,
+                                    follow_redirects=True) as response:
+                if response.status_code in RETRY_STATUSES:
+                    raise _Transient(f"HTTP {response.status_code}",
+                                     parse_retry_after(response.headers.get("retry-after")))
+                # An error page's body is never read: only its status is used.
+                body = b"" if response.status_code >= 400 else self._body(response, started)
+        except httpx.TooManyRedirects:
+            raise IndexUnavailable(
+                f"{redact_url(url)} redirects in a loop (more than {MAX_REDIRECTS} redirects): the index or a "
+                "proxy in front of it is misconfigured; check --index-url, or use another index."
+            ) from None
+        except TRANSIENT_ERRORS as exc:
+            raise _Transient(f"{type(exc).__name__}: {redact_text(str(exc)) or 'no details'}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a page's URL with a control character
+            raise IndexUnavailable(
+                f"could not read {redact_url(url)} ({type(exc).__name__}: {redact_text(str(exc))}): check "
+                "--index-url (or WHEELPIN_INDEX_URL / PIP_INDEX_URL)."
+            ) from None
+        kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+        return httpx.Response(response.status_code, headers=kept, content=body, request=response.request)
+
+    def _body(self, response: httpx.Response, started: float) -> bytes:
+        """The decoded body, read in chunks against the size cap and the deadline."""
+        limit = self.policy.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_big(response, f"it announces {int(declared):,} bytes")
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            if received > limit:
+                raise self._too_big(response, f"more than {limit:,} bytes arrived")
+            elapsed = time.monotonic() - started
+            if elapsed > self.policy.deadline(received):
+                raise _Transient(f"too slow: {received:,} bytes in {elapsed:.1f} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_big(self, response: httpx.Response, what: str) -> IndexUnavailable:
+        return IndexUnavailable(
+            f"{redact_url(str(response.url))} is larger than any index page or metadata file should be ({what}; "
+            f"the limit is {self.policy.max_bytes:,}): the index or a proxy is misbehaving; check --index-url, "
+            "or raise WHEELPIN_MAX_RESPONSE_BYTES if this index really serves such files."
+        )
+
+
+def make_client(policy: NetPolicy | None = None) -> httpx.Client:
+    timeout = (policy or NetPolicy()).timeout
+    return httpx.Client(
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        trust_env=True,
+    )
