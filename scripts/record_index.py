@@ -98,8 +98,10 @@ KEPT_FIELDS = {
 REQUIRED_FIELDS = {"metadata-version", "name", "version"}
 # email.feedparser's own test for a header line (or a continuation line).
 _HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
-# Wheels for platforms no test uses are dropped to keep the data small.
-_KEPT_PLATFORM = re.compile(r"^(any|win_amd64|macosx_.*|(many|musl)linux.*_x86_64)$")
+# Wheels for platforms no test uses are dropped to keep the data small (Linux aarch64 is kept for the
+# two-arch locks of docker-slim-arm64 and lambda-arm64).
+_KEPT_PLATFORM = re.compile(r"^(any|win_amd64|macosx_.*|(many|musl)linux.*_(x86_64|aarch64))$")
+_LINUX_ARCH = "^(many|musl)linux.*_{arch}$"
 _DROPPED_INTERPRETER = re.compile(r"^(pp|graalpy|ip|jy)", re.IGNORECASE)
 
 T = TypeVar("T")
@@ -577,6 +579,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=16, help="concurrent fetches (default: 16)")
     parser.add_argument("--no-verify", action="store_true",
                         help="skip resolving everything again against the recorded data")
+    parser.add_argument("--add-linux-wheels", metavar="ARCH",
+                        help="record nothing new but this architecture's manylinux/musllinux wheels (e.g. aarch64) "
+                             "for the versions OUT already holds, with their core metadata, so that every existing "
+                             "answer stays as it is")
     parser.add_argument("--verify-only", action="store_true",
                         help="record nothing: resolve the workloads of OUT/recording.json against the recorded "
                              "data and compare with the live results it holds (no network)")
@@ -610,6 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out).resolve()
     if args.verify_only:
         return verify_recording(out, args)
+    if args.add_linux_wheels:
+        return add_linux_wheels(out, args.add_linux_wheels, args)
     targets = make_targets(args)
     workloads = make_workloads(args)
     range_only = {canonicalize_name(n) for n in args.range_only}
@@ -697,6 +705,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_verify:
         return 0
     return verify(out, workloads, targets, results, workers=args.workers)
+
+
+def add_linux_wheels(out: Path, arch: str, args: argparse.Namespace) -> int:
+    """Add one architecture's Linux wheels to the recorded pages, for the versions they already hold only.
+
+    A full re-recording would move every window to today's releases and change the answers the tests
+    expect; this keeps the windows and adds only files no x86_64 target can install, so every recorded result
+    stays (``verify_recording`` then checks it).  A version whose metadata was not recorded (it had no wheel
+    for the recorded targets) gets it from one of the new wheels."""
+    wanted = re.compile(_LINUX_ARCH.format(arch=re.escape(arch)))
+    http = HttpIndex(index_urls(cli_index_url=args.index_url))
+    recorder = RecordingIndex(http)
+    pages = sorted((out / "pages").glob("*.json"))
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        list(pool.map(lambda path: recorder.project(path.stem), pages))
+        hosts = forbidden_hosts(http, recorder)
+        added = sum(pool.map(lambda path: _add_wheels_to_page(path, wanted, recorder, http, hosts), pages))
+    bad = check_no_hosts(out, forbidden_hosts(http, recorder))
+    if bad:
+        log("error: these files name an index host: " + ", ".join(bad))
+        return 1
+    log(f"added {added} {arch} wheels to {len(pages)} pages")
+    return 0 if args.no_verify else verify_recording(out, args)
+
+
+def _add_wheels_to_page(path: Path, wanted: re.Pattern[str], recorder: RecordingIndex, http: HttpIndex,
+                        hosts: set[str]) -> int:
+    page = json.loads(path.read_text(encoding="utf-8"))
+    name = page["name"]
+    window = [Version(v) for v in page["versions"]]
+    have = {f["filename"] for f in page["files"]}
+    recorded = recorder.page(name)
+    assert recorded is not None
+    new = [(e, f) for e, f in zip(_entries_by_file(recorded), recorded.page.files, strict=True)
+           if f.is_wheel and f.filename not in have and file_version(f.filename, name) in window
+           and any(wanted.match(t.platform) for t in wheel_tags(f.filename))]
+    if not new:
+        return 0
+    metadata_dir = path.parent.parent / "metadata" / name
+    for entry, file in new:
+        version = file_version(file.filename, name)
+        meta_path = metadata_dir / f"{version}.metadata"
+        if not meta_path.exists():
+            meta_path.parent.mkdir(parents=True, exist_ok=True)
+            meta_path.write_bytes(trim_metadata(fetch_raw_metadata(http, file)[0], hosts))
+        item: dict[str, Any] = {
+            "filename": file.filename, "url": "../../files/" + quote(file.filename),
+            "hashes": {"sha256": (entry.get("hashes") or {}).get("sha256") or file.sha256},
+            "yanked": entry.get("yanked", False),
+            "core-metadata": {"sha256": hashlib.sha256(meta_path.read_bytes()).hexdigest()},
+        }
+        if isinstance(item["yanked"], str) and scrub(item["yanked"], hosts):
+            item["yanked"] = True
+        if entry.get("requires-python"):
+            item["requires-python"] = entry["requires-python"]
+        if entry.get("size") is not None:
+            item["size"] = entry["size"]
+        page["files"].append(item)
+    order = {v: i for i, v in enumerate(window)}
+    page["files"].sort(key=lambda f: (order.get(file_version(f["filename"], name) or Version("0"), -1),
+                                      f["filename"]))
+    path.write_text(dump_page(page), encoding="utf-8")
+    log(f"  {name}: {len(new)} wheels")
+    return len(new)
+
+
+def _entries_by_file(recorded: RecordedPage) -> list[dict[str, Any]]:
+    by_filename = {str(e["filename"]): e for e in recorded.entries}
+    return [by_filename.get(f.filename) or _entry_from_file(f) for f in recorded.page.files]
 
 
 def verify_recording(out: Path, args: argparse.Namespace) -> int:

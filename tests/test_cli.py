@@ -93,10 +93,12 @@ def test_resolve_several_pythons_writes_one_lock_each(run, tmp_path):
     assert pins_of(tmp_path / "requirements-3.12.txt")["tiktoken"][0] == "0.6.0"
 
 
-def test_resolve_several_pythons_needs_a_placeholder(run, tmp_path):
-    code, _out, err = run("resolve", "-r", str(LLM), "--python", "3.11,3.12", "-o", str(tmp_path / "x.txt"))
-    assert code == 2
-    assert "{python}" in err
+def test_resolve_several_pythons_without_a_placeholder_writes_one_lock_for_all(run, tmp_path):
+    lock = tmp_path / "x.txt"
+    code, _out, err = run("resolve", "-r", str(LLM), "--python", "3.11,3.12", "-o", str(lock))
+    assert code == 0, err
+    targets = [line for line in lock.read_text().splitlines() if line.startswith("# target:")]
+    assert [t.split()[3] for t in targets] == ["3.11", "3.12"]
 
 
 def test_check_passes_a_fresh_lock_and_catches_tiktoken_060_on_313(run, tmp_path):
@@ -272,13 +274,13 @@ def test_a_run_uses_the_raised_garbage_collection_thresholds(run, monkeypatch):
     from wheelpin.cli import commands
 
     seen = []
-    original = commands.resolve
+    original = commands.resolve_targets
 
     def recording(*args, **kwargs):
         seen.append(gc.get_threshold())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(commands, "resolve", recording)
+    monkeypatch.setattr(commands, "resolve_targets", recording)
     code, _out, _err = run("resolve", "idna", "--python", "3.12")
     assert code == 0
     assert seen == [cli.GC_THRESHOLDS]

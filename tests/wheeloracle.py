@@ -1,4 +1,4 @@
-"""An independent oracle for tests: which recorded wheels a CPython/glibc-x86_64 target installs.
+"""An independent oracle for tests: which recorded wheels a CPython/glibc target (x86_64 or aarch64) installs.
 
 Written from the manylinux/abi3 rules directly (not from wheelpin's code), so tests can compare the lock's
 hashes against it.
@@ -17,13 +17,15 @@ def page(name: str) -> dict:  # type: ignore[type-arg]
     return json.loads((DATA / "pages" / f"{name}.json").read_text())
 
 
-def _platform_ok(platform: str, glibc_minor: int) -> bool:
+def _platform_ok(platform: str, glibc_minor: int, arch: str) -> bool:
     if platform == "any":
         return True
-    if m := re.fullmatch(r"manylinux_2_(\d+)_x86_64", platform):
+    if m := re.fullmatch(rf"manylinux_2_(\d+)_{arch}", platform):
         return int(m[1]) <= glibc_minor
-    legacy = {"manylinux1_x86_64": 5, "manylinux2010_x86_64": 12, "manylinux2014_x86_64": 17}
-    return platform in legacy and legacy[platform] <= glibc_minor
+    # PEP 599: manylinux2014 is the first legacy name with an aarch64 build.
+    legacy = {"manylinux1_x86_64": 5, "manylinux2010_x86_64": 12, "manylinux2014_x86_64": 17,
+              "manylinux2014_aarch64": 17}
+    return platform in legacy and platform.endswith(arch) and legacy[platform] <= glibc_minor
 
 
 def _python_ok(interpreter: str, abi: str, minor: int, freethreaded: bool = False) -> bool:
@@ -39,9 +41,9 @@ def _python_ok(interpreter: str, abi: str, minor: int, freethreaded: bool = Fals
 
 
 def compatible_wheel_hashes(name: str, version: str, *, minor: int, glibc_minor: int = 28,
-                            freethreaded: bool = False) -> set[str]:
+                            freethreaded: bool = False, arch: str = "x86_64") -> set[str]:
     """sha256 of the recorded wheels of ``name==version`` that CPython 3.<minor> (its free-threaded build if
-    ``freethreaded``) on glibc 2.<glibc_minor> x86_64 can install."""
+    ``freethreaded``) on glibc 2.<glibc_minor> ``arch`` can install."""
     hashes = set()
     for entry in page(name)["files"]:
         filename = entry["filename"]
@@ -52,6 +54,6 @@ def compatible_wheel_hashes(name: str, version: str, *, minor: int, glibc_minor:
             continue
         interpreters, abis, platforms = parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
         if any(_python_ok(i, a, minor, freethreaded) for i in interpreters for a in abis) and any(
-                _platform_ok(p, glibc_minor) for p in platforms):
+                _platform_ok(p, glibc_minor, arch) for p in platforms):
             hashes.add(entry["hashes"]["sha256"])
     return hashes

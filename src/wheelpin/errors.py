@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wheelpin.models import Blocker
+    from wheelpin.target import Target
 
 
 class WheelpinError(Exception):
@@ -67,6 +68,8 @@ class NoWheelSolution(WheelpinError):
         self.involved = frozenset(involved)
         self.rows = None if rows is None else tuple(rows)
         self.hints = tuple(hints)
+        # Set when a lock for several targets failed because this one cannot be locked even on its own.
+        self.target: Target | None = None
 
     @property
     def blockers(self) -> list[tuple[str, str]]:

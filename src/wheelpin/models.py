@@ -147,18 +147,27 @@ class Pin:
     direct: bool = False  # the user asked for it
     blocked: bool = False  # no wheel for the target: only in permissive resolutions
     held_back: HeldBack | None = None
+    # In a lock for several targets, the PEP 508 marker of the targets it is needed on; None: on all.
+    marker: str | None = None
 
     @property
     def files(self) -> tuple[DistFile, ...]:
         if self.from_source and self.choice.sdist is not None:
-            return (self.choice.sdist,)
+            # In a lock for several targets the targets that have a wheel keep it: their hashes stay too.
+            return (*self.choice.wheels, self.choice.sdist)
         return self.choice.wheels
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resolution:
-    target: Target
+    target: Target  # the first of ``targets``
     pins: tuple[Pin, ...]  # sorted by name
+    # Every target, when one lock was made for several (one version per package for all of them).
+    targets: tuple[Target, ...] = ()
+
+    @property
+    def all_targets(self) -> tuple[Target, ...]:
+        return self.targets or (self.target,)
 
     def pin(self, name: str) -> Pin | None:
         wanted = canonicalize_name(name)

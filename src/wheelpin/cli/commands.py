@@ -17,7 +17,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import check_pins
+from wheelpin.check import PinCheck, check_pins
 from wheelpin.cli.check_output import check_json
 from wheelpin.cli.detected import (
     fill_target,
@@ -26,7 +26,6 @@ from wheelpin.cli.detected import (
     report_pythons,
     use_project_requirements,
 )
-from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.github import github_check, github_report
 from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
 from wheelpin.cli.options import fetch_summary, show_progress, verbosity
@@ -41,6 +40,17 @@ from wheelpin.cli.render import (
     runtime_file_text,
     runtime_values,
 )
+from wheelpin.cli.several import (
+    LockGroup,
+    check_targets,
+    common_recommendation,
+    explained,
+    header_targets,
+    lock_groups,
+    platform_names,
+    refuse_multi_target_pylock,
+    show_reports,
+)
 from wheelpin.config import env_int, env_seconds, index_urls, redact_text, refuse_plain_http, trusted_hosts
 from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
 from wheelpin.index import CachedIndex, EventHook, HttpIndex, NetPolicy, default_cache_dir, make_client
@@ -49,13 +59,13 @@ from wheelpin.inputs import Inputs, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.locks import LockRead, read_lock
 from wheelpin.models import Resolution
-from wheelpin.presets import ALL_PRESETS, offers, refuse_unoffered
+from wheelpin.presets import ALL_PRESETS, offers
 from wheelpin.pylockfile import is_pylock_path, pylock_lines
-from wheelpin.pythons import default_pythons, known_releases, parse_python_list
+from wheelpin.pythons import PythonRelease, default_pythons, known_releases, parse_python_list
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.report import Report, build_report
-from wheelpin.report.builds import classify_blockers, index_classifier
-from wheelpin.resolve import Session, resolve
+from wheelpin.report.builds import Classify, classify_blockers, index_classifier
+from wheelpin.resolve import Session, resolve_targets
 from wheelpin.target import Target, make_target
 
 
@@ -169,48 +179,42 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
     inputs = gather_inputs(args)
     inputs = replace(inputs, constraints=inputs.constraints + upgrade.constraints)
     warn_unchecked(inputs, err)
-    targets = [make_target(p, args.platform) for p in parse_python_list(args.python)]
-    refuse_unoffered(args.platform, [(t.python_version, t.minor) for t in targets])
-    if len(targets) > 1 and "{python}" not in (args.output_file or ""):
-        raise InputError(
-            f"--python {args.python} names {len(targets)} Pythons, so each needs its own lock: pass -o with a "
-            "{python} placeholder, e.g. -o 'requirements-{python}.txt'."
-        )
+    groups = lock_groups(args.python, platform_names(args), args.output_file)
+    refuse_multi_target_pylock(groups)
     command = lock_command(argv if argv is not None else sys.argv[1:])
     failed = 0
     warned: set[tuple[str, str]] = set()  # one warning per yanked pin, however many Pythons lock it
     with open_session(args, inputs, err) as session:
-        for target in targets:
+        for group in groups:
             try:
-                resolution = resolve(inputs, target, session, allow_source=args.allow_source,
-                                     preferences=lock_preferences(args.output_file, target, upgrade, err))
+                resolution = resolve_targets(inputs, group.targets, session, allow_source=args.allow_source,
+                                             preferences=lock_preferences(group, upgrade, err))
             except NoWheelSolution as exc:
-                explained = explain_failure(inputs, target, session, args.allow_source, exc)
-                if len(targets) == 1:
-                    raise explained from None
+                failure = explained(inputs, group.targets, session, args.allow_source, exc)
+                if len(groups) == 1:
+                    raise failure from None
                 failed += 1
-                print_error(err, explained)
+                print_error(err, failure)
                 continue
             _warn_yanked(resolution, warned, err)
-            _write_lock(args.output_file, resolution, command, err, session)
+            _write_lock(group.path, resolution, command, err, session)
     return 1 if failed else 0
 
 
-def lock_preferences(pattern: str | None, target: Target, upgrade: Upgrade,
-                     err: Console) -> dict[NormalizedName, Version]:
-    """The pins of the lock already at this target's -o file, as preferences (those -U / -P leave), and a
-    warning when that file is no lock wheelpin can read."""
-    if not pattern or upgrade.everything:
+def lock_preferences(group: LockGroup, upgrade: Upgrade, err: Console) -> dict[NormalizedName, Version]:
+    """The pins of the lock already at this group's -o file (those that apply to any of its targets), as
+    preferences (those -U / -P leave), and a warning when that file is no lock wheelpin can read."""
+    if not group.path or upgrade.everything:
         return {}
-    pins, warning = locked_pins(output_path(pattern, target), target)
-    if warning:
-        err.print(f"warning: {warning}", highlight=False, markup=False)
+    pins: dict[NormalizedName, Version] = {}
+    for target in group.targets:
+        found, warning = locked_pins(group.path, target)
+        if warning:
+            err.print(f"warning: {warning}", highlight=False, markup=False)
+            return {}
+        for name, version in found.items():
+            pins.setdefault(name, version)
     return upgrade.kept(pins)
-
-
-def output_path(pattern: str, target: Target) -> str:
-    """This target's -o file: where its lock is written, and where its existing pins are read."""
-    return pattern.replace("{python}", target.python)
 
 
 def _warn_yanked(resolution: Resolution, warned: set[tuple[str, str]], err: Console) -> None:
@@ -268,10 +272,8 @@ def check_output_name(path: str | None) -> None:
         )
 
 
-def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: Console,
+def _write_lock(path: str | None, resolution: Resolution, command: str, err: Console,
                 session: Session) -> None:
-    target = resolution.target
-    path = output_path(pattern, target) if pattern else None
     if path is not None and is_pylock_path(path):
         lines: Iterable[str] = pylock_lines(resolution, command=command,
                                             index_of=lambda name: session.project(name).index_url)
@@ -280,8 +282,9 @@ def _write_lock(pattern: str | None, resolution: Resolution, command: str, err: 
     if path is not None:
         write_atomic(path, lines)
         built = [p.name for p in resolution.pins if p.from_source]
-        how = (f"for {target}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
-               else f"wheels only for {target}")
+        where = "; ".join(str(t) for t in resolution.all_targets)
+        how = (f"for {where}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
+               else f"wheels only for {where}")
         err.print(f"wrote {path}: {len(resolution.pins)} packages, {how}")
     else:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
@@ -303,22 +306,30 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         pending = background.submit(known_releases)
         pythons = (parse_python_list(args.python) if args.python
                    else report_pythons(detected, pending.result(), err))
-        targets = [make_target(p, args.platform) for p in pythons]
-        # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
-        unoffered = [t for t in targets if not offers(args.platform, t.minor)]
+        platforms = platform_names(args)
         with open_session(args, inputs, err, speculate=True) as session:
-            report = build_report(inputs, targets, session, pending.result(), allow_source=args.allow_source,
-                                  not_offered=unoffered)
             classify = None if args.no_classify else index_classifier(session.fetcher.index)
-            if classify is not None:
-                report = classify_blockers(report, classify)
-    report = mark_deployed(report, detected, python_given)
-    _show_report("table" if args.format == "github" else args.format, report, args.platform)
-    if args.format == "github":
+            # One report per --platform, all in one session: a release's metadata is fetched once for all.
+            reports = [mark_deployed(_platform_report(inputs, pythons, platform, session, pending.result(),
+                                                      args.allow_source, classify), detected, python_given)
+                       for platform in platforms]
+    show_reports("table" if args.format == "github" else args.format, list(zip(platforms, reports, strict=True)),
+                 _show_report)
+    for report in reports if args.format == "github" else ():
         github_report(report, inputs, err)
     if args.write_runtime:
-        _write_runtime(args.write_runtime, report, err)
-    return 0 if report.ok else 1
+        # Several platforms: the Python to write is one that installs with wheels only on all of them.
+        _write_runtime(args.write_runtime, replace(reports[0], recommended=common_recommendation(reports)), err)
+    return 0 if all(report.ok for report in reports) else 1
+
+
+def _platform_report(inputs: Inputs, pythons: Sequence[str], platform: str, session: Session,
+                     releases: list[PythonRelease], allow_source: Sequence[str], classify: Classify | None) -> Report:
+    targets = [make_target(p, platform) for p in pythons]
+    # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
+    unoffered = [t for t in targets if not offers(platform, t.minor)]
+    report = build_report(inputs, targets, session, releases, allow_source=allow_source, not_offered=unoffered)
+    return report if classify is None else classify_blockers(report, classify)
 
 
 def _write_runtime(path: str, report: Report, err: Console) -> None:
@@ -385,16 +396,35 @@ def _show_report(form: str, report: Report, platform: str) -> None:
 
 
 def run_check(args: argparse.Namespace, err: Console) -> int:
-    fill_target(args, err, python_default=args.python_fallback)
-    target: Target = make_target(args.python, args.platform)
-    refuse_unoffered(args.platform, [(target.python_version, target.minor)])
-    note_lock_target(args.lockfile, target, err)
-    lock = read_lock(args.lockfile, target, lock_selection(args))  # the format from its name and contents
-    with open_session(args, lock, err) as session:
-        results = check_pins(lock.pins, target, session, relock=lock.relock)
-    if results and args.format == "json":
-        sys.stdout.write(json.dumps(check_json(args.lockfile, target, results), indent=2) + "\n")
-        return 0 if all(r.ok for r in results) else 1
+    given = args.python is not None or args.platform is not None
+    header = header_targets(args.lockfile)
+    if given or len(header) < 2:
+        fill_target(args, err, python_default=args.python_fallback)
+    else:
+        err.print(f"target: the {len(header)} targets {args.lockfile}'s header records", highlight=False,
+                  markup=False)
+    targets = check_targets(args, header, given=given)
+    if len(targets) == 1:
+        note_lock_target(args.lockfile, targets[0], err)
+    # The format from its name and contents; read for each target (markers, environments, groups).
+    locks = [(target, read_lock(args.lockfile, target, lock_selection(args))) for target in targets]
+    with open_session(args, locks[0][1], err) as session:
+        checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock)) for t, lock in locks]
+    if args.format == "json" and all(results for _t, _l, results in checked):
+        documents = [check_json(args.lockfile, t, results) for t, _l, results in checked]
+        # One target: its document, as before; several: one document per target, in a list.
+        sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n")
+        return 0 if all(r.ok for _t, _l, results in checked for r in results) else 1
+    failing = [t for t, lock, results in checked if _check_one(args, lock, t, results, err)]
+    if failing and len(targets) > 1:
+        Console(highlight=False, soft_wrap=True).print(
+            f"{args.lockfile} fails on {len(failing)} of {len(targets)} targets: " + "; ".join(map(str, failing)),
+            markup=False)
+    return 1 if failing else 0
+
+
+def _check_one(args: argparse.Namespace, lock: LockRead, target: Target, results: list[PinCheck],
+               err: Console) -> int:
     if results and args.format == "github":
         github_check(args.lockfile, target, results, err)
     return show_check(lock, target, results, err)

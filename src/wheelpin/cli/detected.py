@@ -172,15 +172,15 @@ def note_lock_target(path: str, target: Target, err: Console) -> None:
     3.11 checked against the 3.12 the Dockerfile names is worth knowing about, not an error)."""
     try:
         with open(path, encoding="utf-8-sig") as handle:
-            head = [next(handle, "").rstrip("\r\n") for _ in range(12)]
+            head = [next(handle, "").rstrip("\r\n") for _ in range(40)]
     except (OSError, UnicodeDecodeError):
         return  # check itself reports an unreadable lock, with its file and line
-    for line in head:
-        match = _LOCK_TARGET_RE.match(line)
-        if match and (match[1] != target.python_version or bool(match[2]) != target.freethreaded
-                      or match[4] != target.platform.tag):
-            made = f"CPython {match[1]}{match[2] or ''}"
-            say(err, f"note: {path}'s header says it was made for {made} on {match[4]}; checking it for {target}")
+    recorded = [m for line in head if (m := _LOCK_TARGET_RE.match(line))]
+    # A lock made for several targets records each: it was made for this one if any of them is it.
+    if recorded and not any(m[1] == target.python_version and bool(m[2]) == target.freethreaded
+                            and m[4] == target.platform.tag for m in recorded):
+        made = "; ".join(f"CPython {m[1]}{m[2] or ''} on {m[4]}" for m in recorded)
+        say(err, f"note: {path}'s header says it was made for {made}; checking it for {target}")
 
 
 def run_target(args: argparse.Namespace) -> int:

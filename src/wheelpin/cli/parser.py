@@ -75,8 +75,9 @@ def _resolve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
                                           "solution; 2: bad input; 3: the index could not be read.")
     _input_options(res)
     res.add_argument("-o", "--output-file", metavar="FILE",
-                     help="write the lock here (default: stdout); with several Pythons, a pattern containing "
-                          "{python}, e.g. 'requirements-{python}.txt'. When the file is already a lock, its "
+                     help="write the lock here (default: stdout); with several Pythons or platforms, a pattern "
+                          "containing {python} and/or {platform} writes one lock per Python and/or platform, e.g. "
+                          "'requirements-{python}.txt'. When the file is already a lock, its "
                           "pins are kept where they still fit (as pip-compile and uv do); see --upgrade")
     res.add_argument("-U", "--upgrade", action="store_true",
                      help="ignore the pins of the existing -o lock: every package moves to its newest fitting "
@@ -86,7 +87,7 @@ def _resolve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
                           "or NAME>=X also limits its new version. Its dependencies keep their pins unless the "
                           "new version needs them to move")
     _target_options(res, python_help=PYTHON_HELP + " A list (3.11,3.13) or range (3.11-3.13) writes one lock "
-                     "per Python; -o must then contain {python}.")
+                     "valid on every one of them, or one lock per Python when -o contains {python}.")
     _index_options(res)
 
 
@@ -227,12 +228,29 @@ def _target_options(parser: argparse.ArgumentParser, *, python_default: str | No
     # Left unset here: a missing --python / --platform is read from the project's deploy files first
     # (cli.detected.fill_target), and only then falls back to python_fallback and manylinux.
     parser.add_argument("--python", default=None, help=python_help)
-    parser.add_argument("--platform", default=None, help=PLATFORM_HELP)
+    parser.add_argument("--platform", default=None, action=_Platforms, help=PLATFORM_HELP + _SEVERAL_PLATFORMS)
     parser.add_argument("--project", metavar="DIR",
                         help="the directory whose deploy files (Dockerfile, render.yaml, runtime.txt, …) give the "
                              "target when --python or --platform is left out (default: the directory of the first "
                              "-r file, or of the lock for check; else the working directory)")
-    parser.set_defaults(python_fallback=python_default)
+    parser.set_defaults(python_fallback=python_default, platforms=[])
+
+
+_SEVERAL_PLATFORMS = (
+    ". Repeatable: with several platforms (or Pythons) resolve writes one lock valid on all of them, unless -o "
+    "contains {platform} or {python}; check and report judge each"
+)
+
+
+class _Platforms(argparse.Action):
+    """``--platform`` given once keeps its meaning (``args.platform``); each one given is also kept, in order,
+    in ``args.platforms``, since a lock can be made for several (argparse's "store" would keep the last)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        listed = [*(getattr(namespace, "platforms", None) or []), str(values)]
+        namespace.platforms = listed
+        namespace.platform = listed[0]
 
 
 def _index_options(parser: argparse.ArgumentParser) -> None:

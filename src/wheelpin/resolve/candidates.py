@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -23,16 +24,20 @@ from wheelpin.resolve.releases import admitted_releases, marker_wanted
 from wheelpin.resolve.requirements import PYTHON, Candidate, Overrides, Req, parse_dependency, specifier_or_empty
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
+from wheelpin.targetset import EVERYWHERE, TargetSet
 from wheelpin.wheels import VersionChoice, why_none
 
 
 class CandidateFactory:
-    def __init__(self, session: Session, target: Target, *, constraints: Sequence[Req] = (),
+    def __init__(self, session: Session, target: Target | TargetSet, *, constraints: Sequence[Req] = (),
                  allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False,
                  preferences: Mapping[NormalizedName, Version] | None = None,
                  overrides: Overrides | None = None) -> None:
         self.session = session
-        self.target = target
+        # Several targets: a release is a candidate only with a wheel for each target a requirement on it
+        # applies on (Req.where); ``target`` is the first, for the questions only single-target runs ask.
+        self.targets = target if isinstance(target, TargetSet) else TargetSet((target,))
+        self.target = self.targets.first
         # Permissive: releases without a wheel stay candidates, after every wheel-bearing one, so the
         # resolution shows *every* package that forces a source build instead of stopping at the first.
         self.permissive = permissive
@@ -44,8 +49,9 @@ class CandidateFactory:
         # An existing lock's versions, tried first (pip-compile's and uv's re-lock); a copy, so that the order
         # of one resolution's candidates never changes under it.
         self.preferences: dict[NormalizedName, Version] = dict(preferences or {})
-        self.prefetch = policy_for(session, target)
-        # [tool.uv] override-dependencies replace a release's requirements on their packages.
+        self.prefetch = policy_for(session, self.target)
+        # [tool.uv] override-dependencies replace a release's requirements on their packages (the same on
+        # every target of a multi-target run: resolve_targets refuses overrides whose markers differ).
         self.overrides = overrides or Overrides()
 
     # -- candidates ----------------------------------------------------------------------------------
@@ -62,16 +68,17 @@ class CandidateFactory:
                 raise  # the user asked for it: a typo is an input error
             admitted = []  # a dependency missing from the index: backtrack, as pip and uv do
         releases = prefer(self.preferences.get(name), [v for v in admitted if v not in excluded])
+        where = needed(reqs, self.targets.full)
 
         def candidates() -> Iterator[Candidate]:
             blocked: list[VersionChoice] = []
             any_installable = False
             for version in releases:
-                choice = self._judge(name, version, learn=True)
-                if self.installable(name, choice):
+                choice = self._judge(name, version, learn=True, where=where)
+                if self.installable(name, choice, where):
                     any_installable = True
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
-                                    from_source=not choice.has_wheel)
+                                    from_source=not choice.has_wheel, where=where)
                 elif self.permissive and (choice.any_wheel or choice.sdist):
                     blocked.append(choice)
             yield from (Candidate(name=name, version=c.version, extras=extras, choice=c)
@@ -83,14 +90,17 @@ class CandidateFactory:
         return candidates
 
     def satisfies(self, req: Req, candidate: Candidate) -> bool:
+        # Judged for fewer targets than the requirement applies on: the resolver then pins again.
+        if req.where & ~candidate.where & self.targets.full:
+            return False
         return self.session.memo(("satisfied", req.spec_key, candidate.version),
                                  lambda: req.specifier.contains(candidate.version, prereleases=True))
 
     def dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
         """Asked again by every resolution of a report (strict, permissive, each fix tried): worked out
         once per run, release and target."""
-        key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked, self.target,
-               self.overrides.key)
+        key = ("dependencies", candidate.name, candidate.version, candidate.extras, candidate.blocked,
+               self.targets.targets, candidate.where & self.targets.full, self.overrides.key)
         return self.session.memo(key, lambda: self._dependencies(candidate))
 
     def _dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
@@ -102,25 +112,24 @@ class CandidateFactory:
             # A blocked release whose dependencies cannot be read statically (only permissive resolutions
             # meet one): it is reported as a blocker anyway; what it would pull in stays unknown.
             return ()
-        if (meta.requires_python and not candidate.blocked and not self.target.admits(meta.requires_python)
-                and not candidate.extras):
+        rp = meta.requires_python
+        if rp and not candidate.blocked and excludes_python(self.targets, candidate, rp) and not candidate.extras:
             # The index's page did not say (or said otherwise); the metadata is the authority, as for pip.
-            return (Req(name=PYTHON, text=f"Python {meta.requires_python}",
-                        specifier=specifier_or_empty(meta.requires_python)),)
+            return (Req(name=PYTHON, text=f"Python {rp}", specifier=specifier_or_empty(rp)),)
         deps: list[Req] = []
         if candidate.extras:
             # foo[x]==v depends on foo==v: both identifiers then agree on one version.
             deps.append(Req(name=candidate.name, specifier=SpecifierSet(f"=={candidate.version}"),
-                            text=f"{candidate.name}=={candidate.version}"))
+                            text=f"{candidate.name}=={candidate.version}", where=candidate.where))
         for line in meta.requires_dist:
             dep = parse_dependency(line)
             if dep is None:
                 self.session.warn(f"{candidate}: ignored an invalid Requires-Dist line {line!r}")
             elif (instead := self.overrides.replacing(dep[1], dep[0].marker, functools.partial(
-                    marker_wanted, self.session, self.target, line, dep[0].marker, candidate.extras))) is not None:
-                deps += [r for r in instead if r not in deps]
-            elif marker_wanted(self.session, self.target, line, dep[0].marker, candidate.extras):
-                deps.append(dep[1])
+                    applies_somewhere, self.session, self.targets, candidate, line, dep))) is not None:
+                deps += [r for r in where_needed(self.targets, candidate, instead) if r not in deps]
+            elif (wanted := applies_on(self.session, self.targets, candidate, line, dep)) is not None:
+                deps.append(wanted)
         for wanted in deps:
             self.prefetch.on_requirement(wanted, pre=self.pre)
         return tuple(deps)
@@ -130,24 +139,27 @@ class CandidateFactory:
         """Versions ``reqs`` and the constraints on ``name`` admit, newest first, whatever their wheels."""
         return admitted_releases(self.session, name, [*reqs, *self.constraints.get(name, ())], self.pre)
 
-    def judged(self, name: NormalizedName, versions: Iterable[Version]) -> Iterator[VersionChoice]:
-        """Each of ``versions`` judged for the target, lazily; a release whose sdist a resolution found
-        unusable (see :meth:`_judge`) says so in its reason."""
-        return (self._judge(name, v, learn=False) for v in versions)
+    def judged(self, name: NormalizedName, versions: Iterable[Version],
+               where: int = EVERYWHERE) -> Iterator[VersionChoice]:
+        """Each of ``versions`` judged for the targets in ``where``, lazily; a release whose sdist a
+        resolution found unusable (see :meth:`_judge`) says so in its reason."""
+        return (self._judge(name, v, learn=False, where=where) for v in versions)
 
-    def installable(self, name: NormalizedName, choice: VersionChoice) -> bool:
+    def installable(self, name: NormalizedName, choice: VersionChoice, where: int = EVERYWHERE) -> bool:
         if choice.has_wheel:
             return True
-        return self._may_build(name, choice) and self._sdist_problem(name, choice, learn=False) is None
+        return self._may_build(name, choice, where) and self._sdist_problem(name, choice, learn=False) is None
 
     # -- source builds -------------------------------------------------------------------------------
-    def _may_build(self, name: NormalizedName, choice: VersionChoice) -> bool:
-        return (name in self.allow_source and choice.sdist is not None
-                and self.target.admits(choice.sdist.requires_python))
+    def _may_build(self, name: NormalizedName, choice: VersionChoice, where: int) -> bool:
+        if name not in self.allow_source or choice.sdist is None:
+            return False
+        requires_python = choice.sdist.requires_python
+        return all(t.admits(requires_python) for t in self.targets.members(where & self.targets.full))
 
-    def _judge(self, name: NormalizedName, version: Version, *, learn: bool) -> VersionChoice:
-        choice = self.session.choice(name, version, self.target)
-        if choice.has_wheel or not self._may_build(name, choice):
+    def _judge(self, name: NormalizedName, version: Version, *, learn: bool, where: int) -> VersionChoice:
+        choice = self.session.joint_choice(name, version, tuple(self.targets.members(where & self.targets.full)))
+        if choice.has_wheel or not self._may_build(name, choice, where):
             return choice
         problem = self._sdist_problem(name, choice, learn=learn)
         return choice if problem is None else replace(choice, reason=f"{choice.reason}; {problem}")
@@ -162,16 +174,18 @@ class CandidateFactory:
         if not learn:
             recalled = self.session.recall(key)
             return recalled if isinstance(recalled, str) else None
-        return self.session.memo(key, lambda: self._read_sdist(name, choice))
+        return self.session.memo(key, lambda: read_sdist(self.session, name, choice))
 
-    def _read_sdist(self, name: NormalizedName, choice: VersionChoice) -> str | None:
-        assert choice.sdist is not None
-        try:
-            self.session.metadata(name, choice.sdist, version=str(choice.version))
-        except DynamicMetadata:
-            return (f"{name} {choice.version}'s sdist declares its dependencies dynamically; wheelpin never runs "
-                    "a build backend")
-        return None
+
+def read_sdist(session: Session, name: NormalizedName, choice: VersionChoice) -> str | None:
+    """Read the sdist's metadata: why --allow-source cannot use it, or None."""
+    assert choice.sdist is not None
+    try:
+        session.metadata(name, choice.sdist, version=str(choice.version))
+    except DynamicMetadata:
+        return (f"{name} {choice.version}'s sdist declares its dependencies dynamically; wheelpin never runs "
+                "a build backend")
+    return None
 
 
 def prefer(preferred: Version | None, releases: list[Version]) -> list[Version]:
@@ -199,3 +213,40 @@ def last_resort(factory: CandidateFactory, name: NormalizedName, reqs: Sequence[
     spec = "" if every else ",".join(sorted({str(s) for r in reqs for s in r.specifier}))
     kind, reason = why_none(name, blocked, factory.target, spec=spec)
     return [replace(c, kind=kind, reason=reason) for c in ordered]
+
+
+# -- several targets ---------------------------------------------------------------------------------------
+def needed(reqs: Sequence[Req], full: int) -> int:
+    """The targets on which some of ``reqs`` applies."""
+    where = 0
+    for req in reqs:
+        where |= req.where
+    return where & full
+
+
+def applies_on(session: Session, targets: TargetSet, candidate: Candidate, line: str,
+               dep: tuple[Requirement, Req]) -> Req | None:
+    """The dependency on Requires-Dist ``line`` where it applies: on the targets where ``candidate`` is needed
+    and its marker holds (None when on none of them)."""
+    requirement, req = dep
+    if targets.single:
+        return req if marker_wanted(session, targets.first, line, requirement.marker, candidate.extras) else None
+    where = 0
+    for i, target in enumerate(targets.targets):
+        if candidate.where >> i & 1 and marker_wanted(session, target, line, requirement.marker, candidate.extras):
+            where |= 1 << i
+    return replace(req, where=where) if where else None
+
+
+def applies_somewhere(session: Session, targets: TargetSet, candidate: Candidate, line: str,
+                      dep: tuple[Requirement, Req]) -> bool:
+    return applies_on(session, targets, candidate, line, dep) is not None
+
+
+def where_needed(targets: TargetSet, candidate: Candidate, reqs: Iterable[Req]) -> list[Req]:
+    """Requirements that apply wherever ``candidate`` is needed (an override, say), marked so."""
+    return list(reqs) if targets.single else [replace(r, where=candidate.where) for r in reqs]
+
+
+def excludes_python(targets: TargetSet, candidate: Candidate, requires_python: str) -> bool:
+    return any(not t.admits(requires_python) for t in targets.members(candidate.where & targets.full))

@@ -20,6 +20,7 @@ from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.models import DistFile
 from wheelpin.pins import exact_pins
 from wheelpin.target import Target
+from wheelpin.targetset import EVERYWHERE, TargetSet
 from wheelpin.wheels import VersionChoice
 
 # The identifier of the interpreter: a release whose metadata's Requires-Python excludes the target depends on
@@ -36,6 +37,10 @@ class Req:
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     text: str = ""
     source: str = ""  # for requirements given by the user: "requirements.txt:3"
+    # The targets it applies on (a TargetSet mask) when several are locked at once; its marker as written,
+    # which the lock line may reuse.
+    where: int = EVERYWHERE
+    marker: str = field(default="", compare=False)
     # Derived once: resolvelib asks for them hundreds of thousands of times in a report, and hashing a
     # SpecifierSet costs more than most answers, so memos key on ``spec_key``.
     identifier: str = field(init=False, compare=False)
@@ -58,6 +63,8 @@ class Candidate:
     extras: frozenset[NormalizedName]
     choice: VersionChoice
     from_source: bool = False
+    # The targets it was judged for: those on which some requirement on it applies.
+    where: int = EVERYWHERE
     identifier: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -106,7 +113,8 @@ def parse_dependency(line: str) -> tuple[Requirement, Req] | None:
 def to_req(requirement: Requirement, source: str = "") -> Req:
     return Req(name=canonicalize_name(requirement.name),
                extras=frozenset(canonicalize_name(e) for e in requirement.extras),
-               specifier=requirement.specifier, text=str(requirement), source=source)
+               specifier=requirement.specifier, text=str(requirement), source=source,
+               marker="" if requirement.marker is None else str(requirement.marker))
 
 
 def root_requirements(inputs: Inputs, target: Target) -> tuple[list[Req], list[Req]]:
@@ -163,3 +171,20 @@ def override_requirements(inputs: Inputs, target: Target) -> Overrides:
     return Overrides(by_name={n: tuple(reqs) for n, reqs in by_name.items()},
                      key=tuple(sorted((n, tuple(r.text for r in reqs)) for n, reqs in by_name.items())),
                      transitive={n: tuple(replace(r, source="") for r in reqs) for n, reqs in by_name.items()})
+
+
+def root_requirements_for(inputs: Inputs, targets: TargetSet) -> tuple[list[Req], list[Req]]:
+    """:func:`root_requirements` for several targets: each requirement (or override standing in for one) that
+    applies on some of them, with the mask of those it applies on."""
+    if targets.single:
+        return root_requirements(inputs, targets.first)
+    requirements: dict[Req, int] = {}
+    constraints: dict[Req, int] = {}
+    for i, target in enumerate(targets.targets):
+        found, limits = root_requirements(inputs, target)
+        for req in found:
+            requirements[req] = requirements.get(req, 0) | 1 << i
+        for req in limits:
+            constraints[req] = constraints.get(req, 0) | 1 << i
+    return ([replace(r, where=where) for r, where in requirements.items()],
+            [replace(r, where=where) for r, where in constraints.items()])

@@ -20,6 +20,7 @@ from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 from wheelpin.resolve.fetcher import Fetcher, Turns
 from wheelpin.resolve.memo import Memo, T
 from wheelpin.target import Target
+from wheelpin.targetset import joint_choice
 from wheelpin.wheels import ParsedFile, VersionChoice, choose_files, group_by_version
 
 
@@ -91,6 +92,13 @@ class Session:
         releases their specifiers admit."""
         return self._memo.get(("choice", name, version, target),
                               lambda: choose_files(version, self.releases(name)[version], target))
+
+    def joint_choice(self, name: NormalizedName, version: Version, targets: tuple[Target, ...]) -> VersionChoice:
+        """One release judged for several targets at once (``targetset.joint_choice``)."""
+        if len(targets) == 1:
+            return self.choice(name, version, targets[0])
+        return self._memo.get(("joint choice", name, version, targets),
+                              lambda: joint_choice([(t, self.choice(name, version, t)) for t in targets]))
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
