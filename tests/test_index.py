@@ -756,3 +756,18 @@ def test_a_file_url_httpx_cannot_send_is_index_unavailable_not_a_crash(server: S
     index, _waits = policy_index(server)
     with pytest.raises(IndexUnavailable, match="InvalidURL"):
         index.metadata("foo", wheel_file("https://files.example/\x00/foo-1.0-py3-none-any.whl", core_metadata=True))
+
+
+def test_a_certificate_that_fails_verification_is_not_retried_and_names_pips_settings(server: Server) -> None:
+    # Behind a TLS proxy that re-signs traffic the same certificate fails every try: six tries help nobody.
+    def untrusted(request: httpx.Request) -> httpx.ConnectError:
+        return httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed "
+                                  "certificate in certificate chain", request=request)
+
+    request = httpx.Request("GET", INDEX + "foo/")
+    server.routes[INDEX + "foo/"] = Flaky([untrusted(request) for _ in range(6)], page_response())
+    index, waits = policy_index(server)
+    with pytest.raises(IndexUnavailable) as caught:
+        index.project("foo")
+    assert server.urls() == [INDEX + "foo/"] and waits == []
+    assert "could not be verified" in str(caught.value) and "PIP_CERT" in str(caught.value)

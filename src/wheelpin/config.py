@@ -103,6 +103,24 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def ca_bundle() -> str | None:
+    """The CA bundle (file or directory) pip would verify the index's TLS with: PIP_CERT, else pip's config
+    ``cert``, else REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (which pip's HTTP stack honours too).  None: the system's
+    (and SSL_CERT_FILE / SSL_CERT_DIR, which the HTTP client reads itself).  A build machine behind a TLS proxy
+    that re-signs traffic sets one of these for pip; wheelpin must work there too."""
+    for value in (os.environ.get("PIP_CERT"), _pip_config("cert"), os.environ.get("REQUESTS_CA_BUNDLE"),
+                  os.environ.get("CURL_CA_BUNDLE")):
+        if value:
+            return os.path.expanduser(value)
+    return None
+
+
+def client_cert() -> str | None:
+    """pip's client certificate (PIP_CLIENT_CERT or config ``client-cert``): a PEM with the key in it."""
+    value = os.environ.get("PIP_CLIENT_CERT") or _pip_config("client-cert")
+    return os.path.expanduser(value) if value else None
+
+
 def redact_url(url: str) -> str:
     """The URL with any password (or token given as user name) replaced by ****, for messages and lock headers."""
     parts = urlsplit(url)

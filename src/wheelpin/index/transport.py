@@ -20,7 +20,9 @@ the dozen lines of :meth:`Getter.get`.
 from __future__ import annotations
 
 import email.utils
+import os
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -28,8 +30,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from wheelpin.config import redact_text, redact_url
-from wheelpin.errors import IndexUnavailable
+from wheelpin.config import ca_bundle, client_cert, redact_text, redact_url
+from wheelpin.errors import IndexUnavailable, InputError
 
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -146,6 +148,12 @@ class Getter:
                 "proxy in front of it is misconfigured; check --index-url, or use another index."
             ) from None
         except TRANSIENT_ERRORS as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # the same certificate on every try: say so at once
+                raise IndexUnavailable(
+                    f"the TLS certificate of {redact_url(url)} could not be verified ({redact_text(str(exc))}): "
+                    "behind a proxy that re-signs TLS, give its CA bundle as pip takes it (PIP_CERT or pip's "
+                    "config `cert`, REQUESTS_CA_BUNDLE) or SSL_CERT_FILE."
+                ) from None
             raise _Transient(f"{type(exc).__name__}: {redact_text(str(exc)) or 'no details'}") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a page's URL with a control character
             raise IndexUnavailable(
@@ -181,9 +189,34 @@ class Getter:
         )
 
 
+def tls_context() -> ssl.SSLContext | bool:
+    """The TLS verification pip would use (config.ca_bundle, client_cert); True: the HTTP client's default,
+    which reads SSL_CERT_FILE / SSL_CERT_DIR itself.  A bundle that cannot be loaded is an input error, not a
+    failing network: retrying would not help."""
+    bundle, cert = ca_bundle(), client_cert()
+    if bundle is None and cert is None:
+        return True
+    try:
+        if bundle is None:
+            context = ssl.create_default_context()
+        elif os.path.isdir(bundle):
+            context = ssl.create_default_context(capath=bundle)
+        else:
+            context = ssl.create_default_context(cafile=bundle)
+        if cert is not None:
+            context.load_cert_chain(cert)
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(
+            f"the TLS certificate settings (PIP_CERT / pip's cert, REQUESTS_CA_BUNDLE, PIP_CLIENT_CERT) name "
+            f"{bundle or cert}, which cannot be loaded ({exc}): point them at a PEM file or directory that exists."
+        ) from None
+    return context
+
+
 def make_client(policy: NetPolicy | None = None) -> httpx.Client:
     timeout = (policy or NetPolicy()).timeout
     return httpx.Client(
+        verify=tls_context(),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         timeout=httpx.Timeout(timeout),
