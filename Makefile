@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 ## Offline, deterministic test suite (serves recorded index data on 127.0.0.1).
 test: $(STAMP)
-	UV_PYTHON_DOWNLOADS=never $(BIN)/python -m pytest -q
+	UV_PYTHON_DOWNLOADS=never $(BIN)/python -m pytest -q -n auto
 
 ## Tests against the real package index.
 test-live: $(STAMP)
