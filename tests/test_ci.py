@@ -167,9 +167,10 @@ def test_the_hook_manifest_is_valid_and_its_entry_is_a_console_script():
     assert hook["id"] == "wheelpin-check" and scripts[hook["entry"]] == "wheelpin.cli.hook:main"
     files = re.compile(hook["files"])
     for path in ("requirements.txt", "app/requirements-dev.in", "requirements-lock.txt", "constraints.txt",
-                 "uv-lock.txt", "pyproject.toml"):
+                 "uv-lock.txt", "pyproject.toml", "uv.lock", "app/poetry.lock", "Pipfile", "Pipfile.lock",
+                 "pylock.toml", "pylock.dev.toml"):
         assert files.search(path), path
-    for path in ("README.txt", "src/app.py", "notes/lockdown.md"):
+    for path in ("README.txt", "src/app.py", "notes/lockdown.md", "pylock.a.b.toml", "Cargo.lock", "Pipfile.txt"):
         assert not files.search(path), path
 
 
@@ -204,3 +205,25 @@ def test_the_hook_works_offline_from_the_cache_and_fails_clearly_on_a_miss(repos
     assert "--offline: the project page of 'six' is not in the cache" in capsys.readouterr().err
     assert hook_main([*index, "requirements.in"]) == 0
     assert hook_main([*index, "--offline", "requirements.in"]) == 0
+
+
+@pytest.mark.parametrize("fixture", ["uv/uv.lock", "poetry/poetry.lock", "pipenv/Pipfile.lock", "pylock/pylock.toml"])
+def test_the_hook_checks_each_lock_format_as_check_does(repository, index_url, cache_dir, capsys, fixture):
+    # Each fixture lock installs with wheels only on 3.12; on 3.14 pydantic-core 2.23.4 has no wheel.
+    lock = ROOT / "tests" / "data" / "locks" / fixture
+    index = ["--index-url", index_url, "--cache-dir", str(cache_dir)]
+    assert hook_main([*index, "--python", "3.12", str(lock)]) == 0
+    assert capsys.readouterr().out.startswith("ok: all ")
+    assert hook_main([*index, "--python", "3.14", str(lock)]) == 1
+    captured = capsys.readouterr()
+    assert "pydantic-core==2.23.4" in captured.out and "no wheel for cp314" in captured.out
+    assert "not a valid requirement" not in captured.err
+
+
+def test_the_hook_resolves_a_pipfile_and_a_pyproject_with_wheels_only(repository, index_url, cache_dir, capsys):
+    (repository / "Pipfile").write_text('[packages]\nsix = "==1.17.0"\n')
+    (repository / "pyproject.toml").write_text('[project]\nname = "a"\nversion = "1"\ndependencies = ["six"]\n')
+    index = ["--index-url", index_url, "--cache-dir", str(cache_dir)]
+    assert hook_main([*index, "Pipfile", "pyproject.toml"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "ok: Pipfile resolves with wheels only" in out and "ok: pyproject.toml resolves with wheels only" in out

@@ -634,6 +634,23 @@ def test_error_text_wraps_to_the_columns_and_stays_one_line_a_row_in_a_pipe(run,
     assert "no wheel for cp314" in row  # one line a row, for grep
 
 
+def test_report_detail_lines_wrap_to_the_columns_and_stay_one_line_an_item_in_a_pipe(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _err = run("report", "pydantic==2.9.2", "--python", "3.14")
+    assert code == 1
+    long = [line for line in out.splitlines() if len(line) > 80 and " " in line.strip()]
+    assert not long, long  # only a single token too long to break may pass 80
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("  3.14: pydantic-core==2.23.4:"))
+    indent = len("  3.14: ")
+    continued = lines[first + 1]
+    assert continued[:indent] == " " * indent and continued[indent] != " "  # under the item's text
+    monkeypatch.delenv("COLUMNS")
+    _code, out, _err = run("report", "pydantic==2.9.2", "--python", "3.14")
+    (row,) = [line for line in out.splitlines() if line.startswith("  3.14: pydantic-core==2.23.4:")]
+    assert "no wheel for cp314" in row and "fix: pydantic>=" in row  # one line an item, for grep
+
+
 # -- free-threaded CPython -----------------------------------------------------------------------------------
 def test_a_free_threaded_lock_skips_releases_without_cp313t_wheels(run, tmp_path):
     """On the recorded index regex's newest releases ship cp313 wheels only and watchfiles 1.3.0 only an abi3

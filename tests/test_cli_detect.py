@@ -120,3 +120,73 @@ def test_report_rows_stay_within_requires_python(run, tmp_path):
     assert code == 0, err
     assert min(rows(out), key=lambda v: tuple(map(int, v.split(".")))) == "3.12"
     assert "pyproject.toml:4" in err
+
+
+_SAM = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n"
+        "    Runtime: python3.11\n    Architectures: [arm64]\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n")
+
+
+def sam_layout(root: Path) -> Path:
+    """SAM's standard layout: template.yaml at the top, the function's requirements in src/."""
+    project(root, template__yaml=_SAM)
+    (root / "src").mkdir()
+    (root / "src" / "requirements.txt").write_text("six==1.17.0\n")
+    return root
+
+
+def test_report_finds_sams_template_above_the_requirements(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(sam_layout(tmp_path))
+    code, out, err = run("report", "-r", "src/requirements.txt", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["deployed"] == "3.11"
+    assert "target: Python 3.11 from template.yaml:5 (Runtime: python3.11)" in err
+    assert "target: platform lambda-arm64 from template.yaml:6" in err
+    assert "aarch64" in json.loads(out)["platform"]
+
+
+def test_the_nearest_directory_with_a_deploy_file_wins_and_is_named_from_the_working_directory(run, tmp_path,
+                                                                                               monkeypatch):
+    monkeypatch.chdir(sam_layout(tmp_path))
+    (tmp_path / "src" / ".python-version").write_text("3.12\n")
+    code, out, err = run("resolve", "-r", "src/requirements.txt")
+    assert code == 0, err
+    assert "target: Python 3.12 from src/.python-version:1" in err
+    assert "template.yaml" not in err  # the nearer directory's files are the project's, the top's are not read
+
+
+def test_check_and_report_lock_find_the_template_above_the_lock(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(sam_layout(tmp_path))
+    lock = "src/requirements-lock.txt"
+    assert run("resolve", "-r", "src/requirements.txt", "-o", lock)[0] == 0
+    code, out, err = run("check", lock)
+    assert code == 0, err
+    assert "CPython 3.11" in out and "aarch64" in out
+    assert "target: Python 3.11 from template.yaml:5" in err
+    code, out, err = run("report", "--lock", lock, "--format", "json")
+    assert code == 0, err
+    assert "target: platform lambda-arm64 from template.yaml:6" in err
+
+
+def test_the_search_stops_at_the_working_directory(run, tmp_path, monkeypatch):
+    sam_layout(tmp_path)
+    monkeypatch.chdir(tmp_path / "src")
+    code, out, err = run("resolve", "-r", "requirements.txt")
+    assert code == 0, err
+    assert "template.yaml" not in err and "platform manylinux" in out
+
+
+def test_outside_the_working_directory_the_search_stops_at_the_repository_top(run, tmp_path, monkeypatch):
+    (tmp_path / "repo").mkdir()
+    repo = sam_layout(tmp_path / "repo")
+    (repo / ".git").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    code, out, err = run("resolve", "-r", str(repo / "src" / "requirements.txt"))
+    assert code == 0, err
+    assert f"target: deploy files read from {repo}" in err
+    assert "target: Python 3.11 from template.yaml:5" in err
+    (repo / ".git").rmdir()  # outside any repository: the file's own directory only
+    code, out, err = run("resolve", "-r", str(repo / "src" / "requirements.txt"))
+    assert code == 0, err
+    assert "template.yaml" not in err

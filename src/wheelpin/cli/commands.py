@@ -441,8 +441,7 @@ def run_targets() -> int:
 
 def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
     """report --lock: the matrix for the lock's versions as they are, one check per Python."""
-    if not getattr(args, "project", None):
-        args.project = os.path.dirname(path) or "."  # the lock's project names the platform it deploys to
+    args.lockfile = path  # the lock's project names the platform it deploys to (project_dir)
     fill_target(args, err, python_default=None)
     pythons = (parse_python_list(args.python) if args.python
                else [r.version for r in default_pythons(known_releases())])

@@ -14,7 +14,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.detect import DetectedTarget, Finding, detect_target
+from wheelpin.detect import DetectedTarget, Finding, detect_target, has_deploy_files
 from wheelpin.errors import InputError
 from wheelpin.presets import platform_for
 from wheelpin.pythons import PythonRelease, default_pythons
@@ -48,14 +48,21 @@ def _known_platform(name: str) -> bool:
 
 
 def project_dir(args: argparse.Namespace) -> Path:
-    """The directory whose deploy files give the target: --project, else the first -r file's directory (a
-    positional file or directory counts too; for check, the lock's), else the working directory."""
+    """The directory whose deploy files give the target: --project, else the nearest directory that holds a
+    deploy file, looking in the first -r file's directory (a positional file or directory counts too; for
+    check and report --lock, the lock's) and then its parents (nearest_project), else the working directory."""
     if getattr(args, "project", None):
         path = Path(args.project)
         if not path.is_dir():
             raise InputError(f"--project {args.project}: not a directory; give the directory that holds the "
                              "deploy files (Dockerfile, runtime.txt, render.yaml…).")
         return path
+    start = _input_dir(args)
+    return Path(".") if start is None else nearest_project(start)
+
+
+def _input_dir(args: argparse.Namespace) -> Path | None:
+    """The directory of the first input file (or the first input directory), None when there is none."""
     candidates = [*getattr(args, "requirement", []), *getattr(args, "requirements", [])]
     if getattr(args, "lockfile", None):
         candidates.append(args.lockfile)
@@ -65,7 +72,31 @@ def project_dir(args: argparse.Namespace) -> Path:
             return path
         if path.is_file() or item is getattr(args, "lockfile", None) or item in getattr(args, "requirement", []):
             return path.parent
-    return Path(".")
+    return None
+
+
+def nearest_project(start: Path) -> Path:
+    """The nearest of ``start`` and its parents that holds a deploy file (SAM keeps template.yaml at the top
+    and the requirements in src/).  The search stops at the working directory when ``start`` is under it, and
+    at a repository's top (a directory with .git) in any case; outside the working directory and any
+    repository only ``start`` itself is read, so that no stray file above an unrelated checkout is taken.
+    Without a deploy file on the way, ``start``: its pyproject.toml may still bound the report's Pythons.
+    Under the working directory the result is relative to it."""
+    cwd = Path(os.getcwd())
+    here = Path(os.path.abspath(start))
+    chain = [here, *here.parents]
+    stop = next((i for i, d in enumerate(chain) if d == cwd or (d / ".git").exists()), None)
+    for directory in chain[: 1 if stop is None else stop + 1]:
+        if has_deploy_files(directory):
+            return _from_cwd(directory, cwd)
+    return start
+
+
+def _from_cwd(directory: Path, cwd: Path) -> Path:
+    try:
+        return directory.relative_to(cwd)
+    except ValueError:
+        return directory
 
 
 def fill_target(args: argparse.Namespace, err: Console, *, python_default: str | None) -> DetectedTarget | None:
@@ -76,6 +107,10 @@ def fill_target(args: argparse.Namespace, err: Console, *, python_default: str |
     if args.python is not None and args.platform is not None:
         return None
     detected = detect_target(project_dir(args))
+    used = (args.python is None and detected.python) or (args.platform is None and detected.platform)
+    if used and detected.project.is_absolute():
+        # Outside the working directory the files are named relative to their directory: name it once.
+        say(err, f"target: deploy files read from {_dir(detected)}")
     for warning in detected.warnings:
         say(err, f"warning: {warning}")
     if args.python is None:

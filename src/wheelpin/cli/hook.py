@@ -1,8 +1,10 @@
 """``wheelpin-pre-commit``: the pre-commit hook (``.pre-commit-hooks.yaml``, id ``wheelpin-check``).
 
-pre-commit passes the changed requirement and lock files.  A lock (every line ``name==version``) is checked
-as ``wheelpin check`` checks it; any other requirement file must resolve with wheels only, as ``wheelpin
-resolve`` would, without writing anything.  The target is the one the repository's deploy files name
+pre-commit passes the changed requirement and lock files.  A lock ``wheelpin check`` reads (uv.lock,
+poetry.lock, Pipfile.lock, pylock.toml, or a requirements file whose every line is ``name==version``) is
+checked as ``check`` checks it; any other requirement source ``resolve`` reads (a requirements file, a
+Pipfile, a pyproject.toml) must resolve with wheels only, as ``wheelpin resolve`` would, without writing
+anything.  The target is the one the repository's deploy files name
 (``wheelpin target``), unless --python / --platform are given in the hook's ``args``; ``--offline`` answers
 from the cache only and fails, naming what is missing, on a miss.
 """
@@ -10,8 +12,11 @@ from the cache only and fails, naming what is missing, on a miss.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
+from packaging.pylock import is_valid_pylock_path
 from rich.console import Console
 
 from wheelpin.cli import commands
@@ -22,6 +27,7 @@ from wheelpin.cli.parser import _index_options, _target_options
 from wheelpin.cli.render import print_error
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.inputs import parse_requirements_file
+from wheelpin.locks import REQUIREMENTS, lock_format
 from wheelpin.resolve import resolve
 from wheelpin.target import make_target
 
@@ -68,9 +74,18 @@ def _check_file(args: argparse.Namespace, path: str, err: Console) -> int:
 
 
 def is_lock(path: str) -> bool:
-    """A file of ``name==version`` lines only (a pip freeze, a pip-compile or wheelpin lock)."""
-    if path.endswith(".toml"):
+    """A lock ``check`` reads: uv.lock, poetry.lock, Pipfile.lock, pylock.toml / pylock.NAME.toml (by name, else
+    by contents, as check tells them apart), or a file of ``name==version`` lines only (a pip freeze, a
+    pip-compile or wheelpin lock).  A Pipfile or any other .toml (a pyproject.toml) is a requirement source."""
+    name = os.path.basename(path)
+    if name.lower() == "pipfile" or (name.lower().endswith(".toml") and not is_valid_pylock_path(Path(name))):
         return False
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = ""  # the reader that follows names the file and what is wrong with it
+    if lock_format(path, text) != REQUIREMENTS:
+        return True
     parsed = parse_requirements_file(path, references=False)
     return bool(parsed.requirements) and all(
         len(specs := list(r.requirement.specifier)) == 1 and specs[0].operator in ("==", "===")

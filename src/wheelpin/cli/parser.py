@@ -231,8 +231,9 @@ def _target_options(parser: argparse.ArgumentParser, *, python_default: str | No
     parser.add_argument("--platform", default=None, action=_Platforms, help=PLATFORM_HELP + _SEVERAL_PLATFORMS)
     parser.add_argument("--project", metavar="DIR",
                         help="the directory whose deploy files (Dockerfile, render.yaml, runtime.txt, …) give the "
-                             "target when --python or --platform is left out (default: the directory of the first "
-                             "-r file, or of the lock for check; else the working directory)")
+                             "target when --python or --platform is left out (default: the nearest directory with a "
+                             "deploy file, from the first -r file's, or the lock's, up to the working directory or "
+                             "the repository's top; else the working directory)")
     parser.set_defaults(python_fallback=python_default, platforms=[])
 
 

@@ -106,18 +106,20 @@ def print_report(console: Console, report: Report) -> None:
         table.add_row(row_label(report, v.python), verdict, packages, blockers)
     console.print(table)
     for v in report.pythons:
+        # One item a line, wrapped to a terminal (or COLUMNS) under its own text, as errors are.
+        head, indent = f"  {v.python}: ", len(f"  {v.python}: ")
         for b in v.blockers:
             fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
             build = f"; {build_text(b)}" if b.build is not None else ""
-            console.print(f"  {v.python}: {escape(b.name)}=={b.version}: {escape(b.reason)}; via "
-                          f"{escape(' -> '.join(b.chain))}; {escape(fix)}{escape(build)}")
+            print_wrapped(console, f"{head}{b.name}=={b.version}: {b.reason}; via {' -> '.join(b.chain)}; "
+                                   f"{fix}{build}", indent=indent)
         if (summary := fix_summary(report, v)) is not None:
-            console.print(f"  {v.python}: {escape(summary)}")
+            print_wrapped(console, f"{head}{summary}", indent=indent)
         if counted := count_text(v):
-            console.print(f"  {v.python}: of the blockers, {escape(counted)}")
+            print_wrapped(console, f"{head}of the blockers, {counted}", indent=indent)
         for h in v.held_back:
-            console.print(f"  {v.python}: {escape(held_back_text(h))}")
-    console.print(escape(recommendation_line(report)))
+            print_wrapped(console, f"{head}{held_back_text(h)}", indent=indent)
+    print_wrapped(console, recommendation_line(report))
 
 
 def verdict_text(verdict: PythonVerdict) -> str:

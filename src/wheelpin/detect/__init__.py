@@ -53,6 +53,16 @@ class DetectedTarget:
         return [] if used is None else [f for f in self.platforms[1:] if f.value != used.value]
 
 
+# Every file detect_target reads a Python or platform from: a directory holding any of them is a project.
+DEPLOY_FILES = ("Dockerfile", "heroku.yml", "render.yaml", "app.yaml", "app.json", "template.yaml", "template.yml",
+                "serverless.yml", "runtime.txt", ".python-version", ".tool-versions")
+
+
+def has_deploy_files(directory: Path) -> bool:
+    """Whether the directory holds any file detect_target reads a Python or platform from."""
+    return any((directory / name).is_file() for name in DEPLOY_FILES)
+
+
 def detect_target(project: str | Path) -> DetectedTarget:
     """Read the deploy files in ``project`` (a directory) and say which target they name."""
     root = Path(project)
@@ -78,4 +88,4 @@ def _dockerfiles(root: Path) -> Findings:
     return found
 
 
-__all__ = ["DetectedTarget", "Finding", "detect_target"]
+__all__ = ["DEPLOY_FILES", "DetectedTarget", "Finding", "detect_target", "has_deploy_files"]

@@ -46,12 +46,16 @@ class Findings:
 
 
 def shown(project: Path, path: Path) -> str:
-    """A file's name as messages show it: relative to the project directory, or as the user gave it."""
-    try:
-        relative = path.relative_to(project)
-    except ValueError:
-        return os.fspath(path)
-    return relative.as_posix()
+    """A file's name as messages show it: relative to the working directory when the file is under it (so
+    that ``src/template.yaml:5`` says which directory's file was read), else relative to the project directory
+    (whose path the caller names), else as the user gave it."""
+    absolute = Path(os.path.abspath(path))
+    for base in (Path(os.getcwd()), Path(os.path.abspath(project))):
+        try:
+            return absolute.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return os.fspath(path)
 
 
 def read_text(path: Path, name: str) -> str | None:
