@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -764,3 +765,28 @@ def test_check_reads_a_free_threaded_locks_header(run, tmp_path):
     assert "header says" not in err and "CPython 3.13t (free-threaded)" in out
     code, _out, err = run("check", str(lock), "--python", "3.13", "--platform", "manylinux")
     assert "header says it was made for CPython 3.13t (free-threaded) on manylinux_2_28_x86_64" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX symlinks and FIFOs")
+@pytest.mark.timeout(120)
+def test_resolve_o_writes_through_a_symlink_and_into_a_fifo(run, tmp_path):
+    import threading
+
+    real = tmp_path / "locks" / "lock.txt"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.11", "-o", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and "fastapi==0.115.0" in real.read_text()
+    fifo = tmp_path / "lock.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.11", "-o", str(fifo))
+    reader.join(30)
+    assert code == 0, err
+    assert got and b"fastapi==0.115.0" in got[0]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
