@@ -507,10 +507,13 @@ def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, t
 def test_a_lock_file_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
                                                                          monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("poetry.lock", "uv.lock"):
-        code, out, err = run("resolve", name, "--python", "3.12")
-        assert code == 2, err
-        assert "not supported yet" in err and "-r" in err and "Traceback" not in err
+    for argv in (("resolve", "poetry.lock"), ("resolve", "uv.lock"), ("fix", "uv.lock"), ("report", "-r", "uv.lock")):
+        code, out, err = run(*argv, "--python", "3.12")
+        assert code == 2, (argv, err)
+        flat = " ".join(err.split())
+        lock = argv[-1]
+        assert f"`wheelpin check {lock}`" in flat and f"`wheelpin report --lock {lock}`" in flat, flat
+        assert "not supported yet" not in flat and "later" not in flat and "Traceback" not in err
         assert out == ""
     asked = [r for r in index_server.requests if r.startswith("/simple/")]
     assert not asked, asked

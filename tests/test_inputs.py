@@ -689,10 +689,11 @@ def test_input_file_sorts_files_from_requirements(item: str, expected: tuple[str
 
 
 @pytest.mark.parametrize(("item", "words"), [
-    ("poetry.lock", ["lock files are not supported yet", "-r FILE", "wheelpin check"]),
-    ("Pipfile.lock", ["lock files are not supported yet"]),
-    ("pylock.toml", ["lock files are not supported yet"]),
-    ("pylock.dev.toml", ["lock files are not supported yet"]),
+    ("poetry.lock", ["a lock file", "`wheelpin check poetry.lock`", "`wheelpin report --lock poetry.lock`",
+                     "requirements the lock was made from", "-r FILE"]),
+    ("Pipfile.lock", ["a lock file", "wheelpin check Pipfile.lock"]),
+    ("pylock.toml", ["a lock file", "wheelpin report --lock pylock.toml"]),
+    ("pylock.dev.toml", ["a lock file", "wheelpin check pylock.dev.toml"]),
     ("./libs/missing", ["looks like a file path", "-r FILE"]),
     ("deploy/notes", ["looks like a file path"]),
     ("notes", ["this is a file", "-r FILE"]),  # an existing file, whatever its name

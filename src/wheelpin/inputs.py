@@ -674,11 +674,14 @@ def load_inputs(
 # well be called "requirements.txt" there, and whoever registers it would be installed (dependency confusion).
 _REQUIREMENTS_SUFFIXES = (".txt", ".in")
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
-_LOCK_HINT = (
-    "lock files are not supported yet for resolve and report (`check` will read them later); pass the "
-    "requirements the lock was made from with -r FILE, or export the lock to a requirements file (`uv export`, "
-    "`poetry export`, `pipenv requirements`) and check that with `wheelpin check FILE`"
-)
+
+
+def _lock_hint(path: str) -> str:
+    """What to do with a lock given where requirements are read (resolve, fix, report -r): the commands
+    that read locks, and the inputs a lock is made from."""
+    return (f"{path}: this is a lock file, not requirements; check it as it is with `wheelpin check {path}`, or "
+            f"see which Pythons it installs on with `wheelpin report --lock {path}`; to resolve or fix, pass the "
+            "requirements the lock was made from (-r FILE, or the project's pyproject.toml).")
 
 
 def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
@@ -700,12 +703,12 @@ def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
     base = os.path.basename(text.rstrip("/\\")).lower()
     if base.endswith(".toml"):
         if base.startswith("pylock."):
-            raise InputError(f"{text}: {_LOCK_HINT}.")
+            raise InputError(_lock_hint(text))
         return "pyproject", text
     if base == "pipfile":
         return "pipfile", text
     if base.endswith(".lock"):
-        raise InputError(f"{text}: {_LOCK_HINT}.")
+        raise InputError(_lock_hint(text))
     if not positional or base.endswith(_REQUIREMENTS_SUFFIXES):
         return "requirements", text
     if os.path.isdir(text) and any(os.path.isfile(os.path.join(text, f)) for f in _PROJECT_FILES):
