@@ -793,3 +793,28 @@ def test_resolve_o_writes_through_a_symlink_and_into_a_fifo(run, tmp_path):
     assert code == 0, err
     assert got and b"fastapi==0.115.0" in got[0]
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def _widen(lock: Path, encoding: str) -> Path:
+    """The lock as PowerShell 5's `pip freeze > lock.txt` writes it: CRLF, a BOM, UTF-16 (or UTF-32)."""
+    wide = lock.with_name(f"wide-{lock.name}")
+    bom = "\ufeff" if encoding == "utf-16-be" else ""  # Python's utf-16 and utf-32 codecs write their own BOM
+    wide.write_bytes((bom + lock.read_text(encoding="utf-8").replace("\n", "\r\n")).encode(encoding))
+    return wide
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_check_reads_a_utf16_lock_as_resolve_r_does(run, tmp_path, encoding):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "-r", str(LLM), "--python", "3.11,3.12", "-o", str(lock))[0] == 0
+    wide = _widen(lock, encoding)
+    code, out, err = run("check", str(wide), "--python", "3.11")
+    assert (code, err.count("Traceback")) == (0, 0), out + err
+    assert "ok" in out
+    code, out, err = run("check", str(wide))  # the targets come from the lock's header, read the same way
+    assert code == 0, out + err
+    assert "the 2 targets" in err
+    single = tmp_path / "single.txt"
+    assert run("resolve", "-r", str(LLM), "--python", "3.11", "-o", str(single))[0] == 0
+    _code, out, err = run("check", str(_widen(single, encoding)), "--python", "3.12")
+    assert "header says it was made for CPython 3.11" in " ".join(err.split()), err

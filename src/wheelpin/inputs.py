@@ -221,6 +221,13 @@ def _read_text(path: str, subject: str, hint: str) -> str:
         raise InputError(f"{subject} not found; {hint}") from None
     except OSError as exc:
         raise InputError(f"{subject} cannot be read ({exc.strerror or exc}); {hint}") from None
+    return decode_text(data, path)
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """A file's bytes as text the way pip reads a requirements file: the encoding its BOM names (UTF-8,
+    UTF-16, UTF-32), else UTF-8.  Every reader of user files uses it, so a lock ``pip freeze`` wrote from
+    PowerShell (UTF-16 with a BOM) is read by ``check`` as it is by ``resolve -r``."""
     bom, encoding = next(((b, e) for b, e in _BOMS if data.startswith(b)), (b"", "utf-8"))
     try:
         return data[len(bom):].decode(encoding)
