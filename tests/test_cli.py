@@ -519,6 +519,42 @@ def test_a_lock_file_argument_is_refused_and_never_looked_up_on_the_index(run, i
     assert not asked, asked
 
 
+def test_a_bare_file_name_is_refused_before_any_index_request(run, index_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # none of these files exists here
+    for argv, words in ((("resolve", "Dockerfile"), ["deploy file", "wheelpin target DIR", "-r FILE"]),
+                        (("resolve", "environment.yml"), ["conda environment file", "-r FILE"]),
+                        (("report", "docker-compose.yml"), ["-r FILE"]),
+                        (("fix", "Dockerfile"), ["deploy file"])):
+        code, out, err = run(*argv, "--python", "3.12")
+        flat = " ".join(err.split())
+        assert code == 2, (argv, err)
+        assert all(word in flat for word in words) and f"`{argv[1]}>=0`" in flat, flat
+        assert out == "" and "Traceback" not in err
+    asked = [r for r in index_server.requests if r.startswith("/simple/")]
+    assert not asked, asked
+
+
+def test_a_dotted_project_name_like_ruamel_yaml_still_resolves_from_the_index(tmp_path, monkeypatch):
+    from fakeindex import FakeIndex
+    from wheelpin.cli.commands import gather_inputs
+    from wheelpin.cli.parser import build_parser
+    from wheelpin.resolve import Session, resolve
+    from wheelpin.target import make_target
+
+    monkeypatch.chdir(tmp_path)
+    index = FakeIndex()
+    index.add("ruamel.yaml", "0.18.6")
+    index.add("discord.py", "2.4.0")
+    args = build_parser().parse_args(["resolve", "ruamel.yaml", "discord.py", "--python", "3.12"])
+    inputs = gather_inputs(args)
+    session = Session(index)
+    try:
+        resolution = resolve(inputs, make_target("3.12", "manylinux"), session)
+    finally:
+        session.close()
+    assert {p.name: str(p.version) for p in resolution.pins} == {"ruamel-yaml": "0.18.6", "discord-py": "2.4.0"}
+
+
 def test_a_requirements_txt_argument_is_read_like_dash_r(run, index_server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "requirements.txt").write_text("six\n")

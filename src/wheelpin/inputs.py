@@ -732,6 +732,59 @@ def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
             "requirement, so wheelpin does not look it up on the index; pass a requirements file with -r FILE, "
             "a pyproject.toml (or the directory holding one), or write the requirement as `name==version`."
         )
+    _refuse_file_name(text)  # only a bare name: a specifier, extras or marker make it a requirement
+    return None
+
+
+# A bare positional argument that names a file wheelpin reads for something else, or a file of another tool,
+# is refused before any index request: `resolve Dockerfile` pinned the index's "dockerfile" project before.
+# Deploy files give the target (`wheelpin target`, --project DIR), never requirements.
+_DEPLOY_FILES = ("dockerfile", "containerfile", "render.yaml", "app.yaml", "app.json", "template.yaml",
+                 "serverless.yml", "heroku.yml")
+_OTHER_FILES = {
+    "environment.yml": "a conda environment file is not one wheelpin reads: put its pip requirements in a "
+                       "requirements file and pass that with -r FILE",
+    "setup.py": "a setup.py is not one wheelpin runs: pass the project's pyproject.toml, or its requirements "
+                "with -r FILE",
+    **dict.fromkeys(("procfile", "makefile", "gnumakefile", "justfile", "vagrantfile", "jenkinsfile",
+                     "docker-compose.yml", "compose.yml", "tox.ini", "setup.cfg", "manage.py", "noxfile.py"), ""),
+}
+# Endings no project name is plausibly given with as a requirement (.txt, .in, .toml and .lock are read or
+# refused above)...
+_FILE_ENDINGS = (".yml", ".json", ".cfg", ".ini", ".sh", ".env")
+# ...and endings some real projects do have: such a name is a project only when it is one of these known
+# projects (compared as canonical names), else it is refused as a likely file, naming `NAME>=0` as the way to
+# mean the project on the index.  A refusal costs the user ">=0"; a wrong guess would install whoever
+# registered "environment-yaml".
+_AMBIGUOUS_ENDINGS = (".yaml", ".py")
+_DOTTED_PROJECTS = frozenset({"ruamel-yaml", "discord-py"})
+_BARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _refuse_file_name(text: str) -> None:
+    """Raise for a bare name (no specifier, extras or marker) that names a file rather than a project."""
+    if not _BARE_NAME_RE.match(text):
+        return  # "dockerfile==3.4.0" or "ruamel.yaml>=0.18" is a requirement, as written
+    what = _file_kind(text)
+    if what is not None:
+        raise InputError(
+            f"{text}: there is no such file here, and {what}. wheelpin never looks a file name up on the index "
+            f"(whoever registered the name would be installed); write `{text}>=0` to mean the project of that name."
+        )
+
+
+def _file_kind(name: str) -> str | None:
+    """What kind of file ``name`` names, or None when it is taken for a project name."""
+    base = name.lower()
+    yml = base.removesuffix(".yaml") + ".yml" if base.endswith(".yaml") else base  # the two spellings
+    if base in _DEPLOY_FILES or base.startswith(("dockerfile.", "containerfile.")) or base.endswith(".dockerfile"):
+        return ("a deploy file gives the target, not requirements: `wheelpin target DIR` shows what it says, "
+                "--project DIR has resolve, report and check read it, and requirements go in with -r FILE")
+    if yml in _OTHER_FILES:
+        return _OTHER_FILES[yml] or f"{name} is a file of another tool: pass requirements with -r FILE"
+    ending = os.path.splitext(base)[1]
+    if ending in _FILE_ENDINGS or (ending in _AMBIGUOUS_ENDINGS and canonicalize_name(name) not in _DOTTED_PROJECTS):
+        return f"a {ending} name is a file's, not a project's: pass requirements with -r FILE"
     return None
 
 
