@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -506,13 +507,52 @@ def test_a_yanked_release_pinned_with_double_equals_warns_with_its_reason(run, t
 def test_a_lock_file_argument_is_refused_and_never_looked_up_on_the_index(run, index_server, tmp_path,
                                                                          monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("poetry.lock", "uv.lock"):
-        code, out, err = run("resolve", name, "--python", "3.12")
-        assert code == 2, err
-        assert "not supported yet" in err and "-r" in err and "Traceback" not in err
+    for argv in (("resolve", "poetry.lock"), ("resolve", "uv.lock"), ("fix", "uv.lock"), ("report", "-r", "uv.lock")):
+        code, out, err = run(*argv, "--python", "3.12")
+        assert code == 2, (argv, err)
+        flat = " ".join(err.split())
+        lock = argv[-1]
+        assert f"`wheelpin check {lock}`" in flat and f"`wheelpin report --lock {lock}`" in flat, flat
+        assert "not supported yet" not in flat and "later" not in flat and "Traceback" not in err
         assert out == ""
     asked = [r for r in index_server.requests if r.startswith("/simple/")]
     assert not asked, asked
+
+
+def test_a_bare_file_name_is_refused_before_any_index_request(run, index_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # none of these files exists here
+    for argv, words in ((("resolve", "Dockerfile"), ["deploy file", "wheelpin target DIR", "-r FILE"]),
+                        (("resolve", "environment.yml"), ["conda environment file", "-r FILE"]),
+                        (("report", "docker-compose.yml"), ["-r FILE"]),
+                        (("fix", "Dockerfile"), ["deploy file"])):
+        code, out, err = run(*argv, "--python", "3.12")
+        flat = " ".join(err.split())
+        assert code == 2, (argv, err)
+        assert all(word in flat for word in words) and f"`{argv[1]}>=0`" in flat, flat
+        assert out == "" and "Traceback" not in err
+    asked = [r for r in index_server.requests if r.startswith("/simple/")]
+    assert not asked, asked
+
+
+def test_a_dotted_project_name_like_ruamel_yaml_still_resolves_from_the_index(tmp_path, monkeypatch):
+    from fakeindex import FakeIndex
+    from wheelpin.cli.commands import gather_inputs
+    from wheelpin.cli.parser import build_parser
+    from wheelpin.resolve import Session, resolve
+    from wheelpin.target import make_target
+
+    monkeypatch.chdir(tmp_path)
+    index = FakeIndex()
+    index.add("ruamel.yaml", "0.18.6")
+    index.add("discord.py", "2.4.0")
+    args = build_parser().parse_args(["resolve", "ruamel.yaml", "discord.py", "--python", "3.12"])
+    inputs = gather_inputs(args)
+    session = Session(index)
+    try:
+        resolution = resolve(inputs, make_target("3.12", "manylinux"), session)
+    finally:
+        session.close()
+    assert {p.name: str(p.version) for p in resolution.pins} == {"ruamel-yaml": "0.18.6", "discord-py": "2.4.0"}
 
 
 def test_a_requirements_txt_argument_is_read_like_dash_r(run, index_server, tmp_path, monkeypatch):
@@ -781,3 +821,53 @@ def test_check_reads_a_free_threaded_locks_header(run, tmp_path):
     assert "header says" not in err and "CPython 3.13t (free-threaded)" in out
     code, _out, err = run("check", str(lock), "--python", "3.13", "--platform", "manylinux")
     assert "header says it was made for CPython 3.13t (free-threaded) on manylinux_2_28_x86_64" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX symlinks and FIFOs")
+@pytest.mark.timeout(120)
+def test_resolve_o_writes_through_a_symlink_and_into_a_fifo(run, tmp_path):
+    import threading
+
+    real = tmp_path / "locks" / "lock.txt"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.11", "-o", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and "fastapi==0.115.0" in real.read_text()
+    fifo = tmp_path / "lock.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.11", "-o", str(fifo))
+    reader.join(30)
+    assert code == 0, err
+    assert got and b"fastapi==0.115.0" in got[0]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def _widen(lock: Path, encoding: str) -> Path:
+    """The lock as PowerShell 5's `pip freeze > lock.txt` writes it: CRLF, a BOM, UTF-16 (or UTF-32)."""
+    wide = lock.with_name(f"wide-{lock.name}")
+    bom = "\ufeff" if encoding == "utf-16-be" else ""  # Python's utf-16 and utf-32 codecs write their own BOM
+    wide.write_bytes((bom + lock.read_text(encoding="utf-8").replace("\n", "\r\n")).encode(encoding))
+    return wide
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_check_reads_a_utf16_lock_as_resolve_r_does(run, tmp_path, encoding):
+    lock = tmp_path / "lock.txt"
+    assert run("resolve", "-r", str(LLM), "--python", "3.11,3.12", "-o", str(lock))[0] == 0
+    wide = _widen(lock, encoding)
+    code, out, err = run("check", str(wide), "--python", "3.11")
+    assert (code, err.count("Traceback")) == (0, 0), out + err
+    assert "ok" in out
+    code, out, err = run("check", str(wide))  # the targets come from the lock's header, read the same way
+    assert code == 0, out + err
+    assert "the 2 targets" in err
+    single = tmp_path / "single.txt"
+    assert run("resolve", "-r", str(LLM), "--python", "3.11", "-o", str(single))[0] == 0
+    _code, out, err = run("check", str(_widen(single, encoding)), "--python", "3.12")
+    assert "header says it was made for CPython 3.11" in " ".join(err.split()), err

@@ -689,10 +689,11 @@ def test_input_file_sorts_files_from_requirements(item: str, expected: tuple[str
 
 
 @pytest.mark.parametrize(("item", "words"), [
-    ("poetry.lock", ["lock files are not supported yet", "-r FILE", "wheelpin check"]),
-    ("Pipfile.lock", ["lock files are not supported yet"]),
-    ("pylock.toml", ["lock files are not supported yet"]),
-    ("pylock.dev.toml", ["lock files are not supported yet"]),
+    ("poetry.lock", ["a lock file", "`wheelpin check poetry.lock`", "`wheelpin report --lock poetry.lock`",
+                     "requirements the lock was made from", "-r FILE"]),
+    ("Pipfile.lock", ["a lock file", "wheelpin check Pipfile.lock"]),
+    ("pylock.toml", ["a lock file", "wheelpin report --lock pylock.toml"]),
+    ("pylock.dev.toml", ["a lock file", "wheelpin check pylock.dev.toml"]),
     ("./libs/missing", ["looks like a file path", "-r FILE"]),
     ("deploy/notes", ["looks like a file path"]),
     ("notes", ["this is a file", "-r FILE"]),  # an existing file, whatever its name
@@ -765,3 +766,47 @@ def test_format_source(tmp_path: Path) -> None:
     assert format_source("requirements.txt", 3) == "requirements.txt:3"
     assert format_source("./sub/../reqs.txt", 1) == "reqs.txt:1"
     assert format_source(tmp_path / "deploy" / "req.txt", 7) == "deploy/req.txt:7"
+
+
+# -- bare names of files are not project names -------------------------------------------------------------
+@pytest.mark.parametrize(("item", "words"), [
+    ("Dockerfile", ["deploy file", "wheelpin target DIR", "--project DIR", "-r FILE", "`Dockerfile>=0`"]),
+    ("Containerfile", ["deploy file"]),
+    ("Dockerfile.dev", ["deploy file"]),
+    ("prod.dockerfile", ["deploy file"]),
+    ("render.yaml", ["deploy file"]),
+    ("environment.yml", ["conda environment file", "-r FILE", "`environment.yml>=0`"]),
+    ("environment.yaml", ["conda environment file"]),
+    ("docker-compose.yml", ["file of another tool", "-r FILE"]),
+    ("compose.yaml", ["file of another tool"]),
+    ("Procfile", ["file of another tool"]),
+    ("Makefile", ["file of another tool"]),
+    ("setup.py", ["setup.py is not one wheelpin runs", "pyproject.toml"]),
+    ("tox.ini", ["file of another tool"]),
+    ("config.json", [".json name is a file's", "-r FILE"]),
+    ("deploy.sh", [".sh name"]),
+    ("settings.cfg", [".cfg name"]),
+    ("prod.env", [".env name"]),
+    ("app.py", [".py name", "`app.py>=0`"]),  # .py: only known projects (discord.py) are taken as names
+    ("values.yaml", [".yaml name"]),
+])
+def test_a_bare_file_name_is_refused_naming_what_reads_it(item: str, words: list[str]) -> None:
+    message = error_of(input_file, item, positional=True)
+    assert message.startswith(f"{item}: there is no such file here")
+    assert "looks a file name up on the index" in message
+    for word in words:
+        assert word in message
+
+
+@pytest.mark.parametrize("item", [
+    "ruamel.yaml", "ruamel.YAML", "discord.py", "zope.interface", "backports.zoneinfo", "jaraco.text",
+    "dockerfile==3.4.0", "Dockerfile>=0", "environment.yml>=0", "ruamel.yaml>=0.18", "ruamel.yaml[jinja2]",
+    "app.py; python_version >= '3'",
+])
+def test_projects_with_dotted_names_and_written_requirements_stay_requirements(item: str) -> None:
+    assert input_file(item, positional=True) is None
+
+
+def test_an_existing_file_with_a_project_like_name_is_a_file() -> None:
+    write("ruamel.yaml", "key: value\n")
+    assert "this is a file" in error_of(input_file, "ruamel.yaml", positional=True)

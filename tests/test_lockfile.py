@@ -337,3 +337,73 @@ def test_write_atomic_to_a_relative_path(tmp_path: Path, monkeypatch: pytest.Mon
     write_atomic("lock.txt", ["x==1"])
     assert (tmp_path / "lock.txt").read_text() == "x==1\n"
     assert leftovers(tmp_path, "lock.txt") == []
+
+
+# -- write_atomic writes through links, devices and FIFOs, as uv does ------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX symlinks")
+def test_write_atomic_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "lock.txt"
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    write_atomic(link, ["x==1"])
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "x==1\n"
+    assert leftovers(tmp_path / "real", real.name) == []  # the temp file was made next to the target
+    assert leftovers(tmp_path, "real") == ["link.txt"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX symlinks")
+def test_write_atomic_through_a_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "link.txt"
+    link.symlink_to("made.txt")
+    write_atomic(link, ["x==1"])
+    assert link.is_symlink() and (tmp_path / "made.txt").read_text() == "x==1\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+@pytest.mark.timeout(20)
+def test_write_atomic_writes_into_a_fifo_instead_of_replacing_it(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    write_atomic(fifo, ["x==1", "y==2"])
+    reader.join(10)
+    assert got == [b"x==1\ny==2\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still a FIFO, not a regular file renamed over it
+    assert leftovers(tmp_path, fifo.name) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mknod") or getattr(os, "geteuid", lambda: 1)() != 0,
+                    reason="making a character device needs root")
+def test_write_atomic_writes_into_a_character_device(tmp_path: Path) -> None:
+    device = tmp_path / "null"
+    dev_null = os.stat("/dev/null")  # read only, for its device number: the test writes to its own copy
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, dev_null.st_rdev)
+    except OSError as exc:  # a container may forbid mknod even to root
+        pytest.skip(f"cannot make a device node here: {exc}")
+    write_atomic(device, ["x==1"])
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+    assert leftovers(tmp_path, device.name) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX symlinks")
+def test_write_bytes_atomic_keeps_the_mode_of_a_linked_file(tmp_path: Path) -> None:
+    from wheelpin.lockfile import write_bytes_atomic
+
+    real = tmp_path / "requirements.txt"
+    real.write_text("old\n")
+    real.chmod(0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(real.name)
+    write_bytes_atomic(link, b"new\n", keep_mode=True)
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640

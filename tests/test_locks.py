@@ -316,3 +316,10 @@ def test_pipfile_lock_markers_may_use_pep_751_dependency_groups(tmp_path: Path) 
     assert pins(path) == {"six": "1.17.0"}
     assert pins(path, selection=Selection(dev=True)) == {"six": "1.17.0", "pytest": "8.0.0"}
     assert read_lock(str(path), PY312).index_url == "http://127.0.0.1:1/simple/"
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_a_lock_saved_as_utf16_with_a_bom_is_read_like_utf8(tmp_path: Path, fixture: str) -> None:
+    path = copy(fixture, tmp_path)
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))  # a BOM, then UTF-16-LE on x86
+    assert pins(path) == pins(LOCKS / fixture)

@@ -114,11 +114,11 @@ def test_an_sdist_over_the_byte_cap_is_unknown(server):
     index.build_cap = 1024 * 1024
     unsized = sdist(index, "blob-then-rust")._replace(size=None)
     build, keep = index.source_build("blob-then-rust", unsized)
-    assert build.kind is BuildKind.UNKNOWN and "over the 1.04858 MB read cap" in build.evidence and keep
+    assert build.kind is BuildKind.UNKNOWN and "over the 1 MiB read cap" in build.evidence and keep
     # When the index gives the size, nothing is downloaded at all.
     server.clear_log()
     build, _keep = index.source_build("blob-then-rust", sdist(index, "blob-then-rust"))
-    assert build.kind is BuildKind.UNKNOWN and "3.1 MB, over the" in build.evidence
+    assert build.kind is BuildKind.UNKNOWN and "3.0 MiB, over the" in build.evidence
     assert server.requests_for("/files/") == []
 
 
@@ -161,3 +161,10 @@ def test_classification_is_pure_and_a_short_read_without_evidence_is_unknown():
     assert classify(contents) == SourceBuild(kind=BuildKind.UNKNOWN, evidence="stopped")
     contents.complete = True
     assert classify(contents).kind is BuildKind.PURE
+
+
+def test_the_default_read_cap_is_shown_in_the_unit_it_is_set_in() -> None:
+    from wheelpin.index.sdist_probe import BYTE_CAP, _too_big
+
+    assert _too_big(None, BYTE_CAP).evidence == "the sdist is over the 20 MiB read cap"
+    assert _too_big(25 * 1024 * 1024 + 300_000, BYTE_CAP).evidence == "the sdist is 25.3 MiB, over the 20 MiB read cap"

@@ -221,6 +221,13 @@ def _read_text(path: str, subject: str, hint: str) -> str:
         raise InputError(f"{subject} not found; {hint}") from None
     except OSError as exc:
         raise InputError(f"{subject} cannot be read ({exc.strerror or exc}); {hint}") from None
+    return decode_text(data, path)
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """A file's bytes as text the way pip reads a requirements file: the encoding its BOM names (UTF-8,
+    UTF-16, UTF-32), else UTF-8.  Every reader of user files uses it, so a lock ``pip freeze`` wrote from
+    PowerShell (UTF-16 with a BOM) is read by ``check`` as it is by ``resolve -r``."""
     bom, encoding = next(((b, e) for b, e in _BOMS if data.startswith(b)), (b"", "utf-8"))
     try:
         return data[len(bom):].decode(encoding)
@@ -674,11 +681,14 @@ def load_inputs(
 # well be called "requirements.txt" there, and whoever registers it would be installed (dependency confusion).
 _REQUIREMENTS_SUFFIXES = (".txt", ".in")
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
-_LOCK_HINT = (
-    "lock files are not supported yet for resolve and report (`check` will read them later); pass the "
-    "requirements the lock was made from with -r FILE, or export the lock to a requirements file (`uv export`, "
-    "`poetry export`, `pipenv requirements`) and check that with `wheelpin check FILE`"
-)
+
+
+def _lock_hint(path: str) -> str:
+    """What to do with a lock given where requirements are read (resolve, fix, report -r): the commands
+    that read locks, and the inputs a lock is made from."""
+    return (f"{path}: this is a lock file, not requirements; check it as it is with `wheelpin check {path}`, or "
+            f"see which Pythons it installs on with `wheelpin report --lock {path}`; to resolve or fix, pass the "
+            "requirements the lock was made from (-r FILE, or the project's pyproject.toml).")
 
 
 def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
@@ -700,12 +710,12 @@ def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
     base = os.path.basename(text.rstrip("/\\")).lower()
     if base.endswith(".toml"):
         if base.startswith("pylock."):
-            raise InputError(f"{text}: {_LOCK_HINT}.")
+            raise InputError(_lock_hint(text))
         return "pyproject", text
     if base == "pipfile":
         return "pipfile", text
     if base.endswith(".lock"):
-        raise InputError(f"{text}: {_LOCK_HINT}.")
+        raise InputError(_lock_hint(text))
     if not positional or base.endswith(_REQUIREMENTS_SUFFIXES):
         return "requirements", text
     if os.path.isdir(text) and any(os.path.isfile(os.path.join(text, f)) for f in _PROJECT_FILES):
@@ -722,6 +732,59 @@ def input_file(item: str, *, positional: bool) -> tuple[str, str] | None:
             "requirement, so wheelpin does not look it up on the index; pass a requirements file with -r FILE, "
             "a pyproject.toml (or the directory holding one), or write the requirement as `name==version`."
         )
+    _refuse_file_name(text)  # only a bare name: a specifier, extras or marker make it a requirement
+    return None
+
+
+# A bare positional argument that names a file wheelpin reads for something else, or a file of another tool,
+# is refused before any index request: `resolve Dockerfile` pinned the index's "dockerfile" project before.
+# Deploy files give the target (`wheelpin target`, --project DIR), never requirements.
+_DEPLOY_FILES = ("dockerfile", "containerfile", "render.yaml", "app.yaml", "app.json", "template.yaml",
+                 "serverless.yml", "heroku.yml")
+_OTHER_FILES = {
+    "environment.yml": "a conda environment file is not one wheelpin reads: put its pip requirements in a "
+                       "requirements file and pass that with -r FILE",
+    "setup.py": "a setup.py is not one wheelpin runs: pass the project's pyproject.toml, or its requirements "
+                "with -r FILE",
+    **dict.fromkeys(("procfile", "makefile", "gnumakefile", "justfile", "vagrantfile", "jenkinsfile",
+                     "docker-compose.yml", "compose.yml", "tox.ini", "setup.cfg", "manage.py", "noxfile.py"), ""),
+}
+# Endings no project name is plausibly given with as a requirement (.txt, .in, .toml and .lock are read or
+# refused above)...
+_FILE_ENDINGS = (".yml", ".json", ".cfg", ".ini", ".sh", ".env")
+# ...and endings some real projects do have: such a name is a project only when it is one of these known
+# projects (compared as canonical names), else it is refused as a likely file, naming `NAME>=0` as the way to
+# mean the project on the index.  A refusal costs the user ">=0"; a wrong guess would install whoever
+# registered "environment-yaml".
+_AMBIGUOUS_ENDINGS = (".yaml", ".py")
+_DOTTED_PROJECTS = frozenset({"ruamel-yaml", "discord-py"})
+_BARE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _refuse_file_name(text: str) -> None:
+    """Raise for a bare name (no specifier, extras or marker) that names a file rather than a project."""
+    if not _BARE_NAME_RE.match(text):
+        return  # "dockerfile==3.4.0" or "ruamel.yaml>=0.18" is a requirement, as written
+    what = _file_kind(text)
+    if what is not None:
+        raise InputError(
+            f"{text}: there is no such file here, and {what}. wheelpin never looks a file name up on the index "
+            f"(whoever registered the name would be installed); write `{text}>=0` to mean the project of that name."
+        )
+
+
+def _file_kind(name: str) -> str | None:
+    """What kind of file ``name`` names, or None when it is taken for a project name."""
+    base = name.lower()
+    yml = base.removesuffix(".yaml") + ".yml" if base.endswith(".yaml") else base  # the two spellings
+    if base in _DEPLOY_FILES or base.startswith(("dockerfile.", "containerfile.")) or base.endswith(".dockerfile"):
+        return ("a deploy file gives the target, not requirements: `wheelpin target DIR` shows what it says, "
+                "--project DIR has resolve, report and check read it, and requirements go in with -r FILE")
+    if yml in _OTHER_FILES:
+        return _OTHER_FILES[yml] or f"{name} is a file of another tool: pass requirements with -r FILE"
+    ending = os.path.splitext(base)[1]
+    if ending in _FILE_ENDINGS or (ending in _AMBIGUOUS_ENDINGS and canonicalize_name(name) not in _DOTTED_PROJECTS):
+        return f"a {ending} name is a file's, not a project's: pass requirements with -r FILE"
     return None
 
 

@@ -104,13 +104,40 @@ def write_atomic(path: str | os.PathLike[str], lines: Iterable[str]) -> None:
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = False) -> None:
     """Replace ``path`` with ``data`` atomically (a temp file in the same directory, then a rename).  With
     ``keep_mode`` an existing file keeps its permission bits (a requirements file edited in place is the
-    user's); otherwise the file gets what the umask gives a new file."""
+    user's); otherwise the file gets what the umask gives a new file.
+
+    Like uv, the write goes *through* what ``path`` names: a symlink keeps being a link and the file it
+    points to is replaced (atomically, in that file's directory), and an existing file that is not a regular
+    one (``/dev/null``, a FIFO, a terminal) is opened and written, since renaming over it would replace the
+    device or pipe with a regular file."""
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise InputError(f"cannot write {path}: it is a directory; give a file name, e.g. {target / 'lock.txt'}.")
+    real = Path(os.path.realpath(target))  # a symlink's target (a dangling one's too), else the path itself
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        kind = real.stat().st_mode
+    except OSError:
+        kind = None  # no such file yet (or none we may stat): a new regular file
+    if kind is not None and not stat.S_ISREG(kind):
+        _write_through(path, real, data)
+        return
+    _replace(path, real, data, keep_mode)
+
+
+def _write_through(path: str | os.PathLike[str], real: Path, data: bytes) -> None:
+    """Write into a device or FIFO as it is: there is no old content for a reader to see half of."""
+    try:
+        with open(real, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {path} ({exc.strerror or exc}); give a path to a file you can write."
+                         ) from None
+
+
+def _replace(path: str | os.PathLike[str], real: Path, data: bytes, keep_mode: bool) -> None:
+    directory = real.parent if str(real.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(
             f"cannot write {path} ({exc.strerror or exc}): write it into an existing directory you can write to."
@@ -120,8 +147,8 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, keep_mode: 
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(target, keep_mode))
-        os.replace(tmp, target)
+        os.chmod(tmp, _mode_for(real, keep_mode))
+        os.replace(tmp, real)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):

@@ -40,7 +40,7 @@ from wheelpin import sources
 from wheelpin._toml import TOMLDecodeError, loads_toml
 from wheelpin.check import lock_pins
 from wheelpin.errors import InputError, LockNotForTarget
-from wheelpin.inputs import parse_requirements_file
+from wheelpin.inputs import decode_text, parse_requirements_file
 from wheelpin.lockgraph import LockPin
 from wheelpin.models import DistFile
 from wheelpin.target import Target
@@ -119,12 +119,13 @@ def read_lock(path: str, target: Target, selection: Selection = Selection()) -> 
 
 def _read(path: str) -> str:
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; give the path of a lock file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it ({exc}); give a lock file in UTF-8.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc}); give a lock file you can read.") from None
+    return decode_text(data, path)  # a BOM's UTF-16 or UTF-32 too, as resolve -r reads the same file
 
 
 def _package_lines(text: str, header: str) -> dict[tuple[str, str], int]:

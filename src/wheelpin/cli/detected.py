@@ -16,6 +16,7 @@ from rich.console import Console
 
 from wheelpin.detect import DetectedTarget, Finding, detect_target, has_deploy_files
 from wheelpin.errors import InputError
+from wheelpin.inputs import decode_text
 from wheelpin.presets import platform_for
 from wheelpin.pythons import PythonRelease, default_pythons
 from wheelpin.report import Report
@@ -206,9 +207,9 @@ def note_lock_target(path: str, target: Target, err: Console) -> None:
     """Say so when a lock's header records another target than the one it is checked for (a lock made for
     3.11 checked against the 3.12 the Dockerfile names is worth knowing about, not an error)."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            head = [next(handle, "").rstrip("\r\n") for _ in range(40)]
-    except (OSError, UnicodeDecodeError):
+        with open(path, "rb") as handle:
+            head = decode_text(handle.read(), path).splitlines()[:40]  # UTF-16 too, as check reads it
+    except (OSError, InputError):
         return  # check itself reports an unreadable lock, with its file and line
     recorded = [m for line in head if (m := _LOCK_TARGET_RE.match(line))]
     # A lock made for several targets records each: it was made for this one if any of them is it.

@@ -9,7 +9,6 @@ what is on disk.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -66,7 +65,7 @@ def run_fix(args: argparse.Namespace, err: Console) -> int:
             say(err, "dry run: nothing was written.")
             return 0
         for path, (_old, new) in files.items():
-            write_bytes_atomic(os.path.realpath(path), new.encode("utf-8"), keep_mode=True)
+            write_bytes_atomic(path, new.encode("utf-8"), keep_mode=True)  # through a symlink
         # Read back from disk, as the next resolve will: "now locks" is said of the files, not of a plan.
         written = gather_inputs(args)
         resolution = _resolve(written, target, session, args.allow_source)

@@ -108,7 +108,7 @@ def _report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                           "requirement lines that block, and the markdown appended to $GITHUB_STEP_SUMMARY")
     rep.add_argument("--no-classify", action="store_true",
                      help="do not read the blockers' sdists to say what a source build would need (rust, c, "
-                          "pure Python…); each sdist is streamed once, up to 20 MB, and its verdict cached")
+                          "pure Python…); each sdist is streamed once, up to 20 MiB, and its verdict cached")
     rep.add_argument("--write-runtime", metavar="FILE",
                      help="write the recommended Python to FILE, which must be named runtime.txt (gets "
                           "python-3.X.Y), .python-version (gets 3.X) or .tool-versions (its python line becomes "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.render import report_json
 from wheelpin.errors import InputError, NoWheelSolution
-from wheelpin.inputs import Inputs
+from wheelpin.inputs import Inputs, decode_text
 from wheelpin.presets import refuse_unoffered
 from wheelpin.pylockfile import is_pylock_path
 from wheelpin.pythons import PythonRelease, parse_python_list
@@ -98,16 +98,17 @@ def header_targets(path: str) -> list[Target]:
     """The targets a wheelpin lock's header records, one ``# target:`` line each (none for another file)."""
     found: list[Target] = []
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            for line in handle:
-                if not line.startswith("#"):
-                    break
-                match = _TARGET_LINE.match(line.rstrip("\r\n"))
-                if match:
-                    # "3.12.0" stands for a bare 3.12 (resolve writes the .0 it checked against).
-                    python = match[1] if match[3] == f"{match[1]}.0" else match[3]
-                    found.append(make_target(python + ("t" if match[2] else ""), match[4]))
-    except (OSError, UnicodeDecodeError, InputError):
+        with open(path, "rb") as handle:
+            text = decode_text(handle.read(), path)  # UTF-16 from PowerShell too, as check reads it
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            match = _TARGET_LINE.match(line)
+            if match:
+                # "3.12.0" stands for a bare 3.12 (resolve writes the .0 it checked against).
+                python = match[1] if match[3] == f"{match[1]}.0" else match[3]
+                found.append(make_target(python + ("t" if match[2] else ""), match[4]))
+    except (OSError, InputError):
         return []  # check itself reports an unreadable lock; a header it cannot read names no target
     return list(dict.fromkeys(found))
 

@@ -86,8 +86,9 @@ def _print(answer: WhyAnswer, err: Console) -> None:
     print_rows(out, f"{answer.name} for {answer.target}: {newest}{more}", ("release", "verdict", "why", "change"),
                rows)
     if answer.newest_candidate is None:
-        say(err, f"no release of {answer.name} shown installs on {answer.target} with a wheel; the change column "
-                 "says what would.")
+        # On a terminal the change is a table column; in plain output it ends each release's line.
+        where = "the change column says" if out.is_terminal else "the last part of each release's line says"
+        say(err, f"no release of {answer.name} shown installs on {answer.target} with a wheel; {where} what would.")
 
 
 def _why(release: ReleaseVerdict) -> str:

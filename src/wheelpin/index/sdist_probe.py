@@ -93,8 +93,14 @@ def probe_sdist(stream: Streamer, file: DistFile, *, cap: int = BYTE_CAP) -> tup
 
 
 def _too_big(size: int | None, cap: int) -> SourceBuild:
-    what = "the sdist is" if size is None else f"the sdist is {size / 1e6:.1f} MB,"
-    return SourceBuild(kind=BuildKind.UNKNOWN, evidence=f"{what} over the {cap / 1e6:g} MB read cap")
+    what = "the sdist is" if size is None else f"the sdist is {_mib(size)},"
+    return SourceBuild(kind=BuildKind.UNKNOWN, evidence=f"{what} over the {_mib(cap)} read cap")
+
+
+def _mib(size: int) -> str:
+    """Bytes in MiB, the unit BYTE_CAP is set in: "20 MiB" for the cap, "25.3 MiB" for an sdist."""
+    mib = size / (1024 * 1024)
+    return f"{mib:.0f} MiB" if mib.is_integer() else f"{mib:.1f} MiB"
 
 
 def _read_tar(body: _Stream, contents: SdistContents) -> None:
