@@ -201,6 +201,11 @@ class Blocker:
     build: SourceBuild | None = None  # what building that sdist takes, once classified
 
     @property
+    def label(self) -> str:
+        """``pydantic-core==2.23.4``; a line off the index, which has no version, as its name or text."""
+        return f"{self.name}=={self.version}" if self.version else self.name
+
+    @property
     def chain(self) -> tuple[str, ...]:
         """The links as the user reads them: ("pydantic==2.9.2", "pydantic-core==2.23.4"); a conflict, which
         has no pins, as the requirement that cannot be met."""
