@@ -80,7 +80,7 @@ def markdown_lines(report: Report) -> Iterator[str]:
     yield ""
     for v in report.pythons:
         for b in v.blockers:
-            fix = f" Fix: `{b.fix}`." if b.fix else f" No fix: {b.note}." if b.note else ""
+            fix = f" Fix: `{b.fix_text}`." if b.fix else f" No fix: {b.note}." if b.note else ""
             build = f" {_sentence(build_text(b))}." if b.build is not None else ""
             yield f"- **{v.python}**: `{b.label}` — {b.reason}; via {' → '.join(b.chain)}.{fix}{build}"
         if (summary := fix_summary(report, v)) is not None:
@@ -107,7 +107,7 @@ def print_report(console: Console, report: Report) -> None:
     console.print(table)
     for v in report.pythons:
         for b in v.blockers:
-            fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
+            fix = f"fix: {b.fix_text}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
             build = f"; {build_text(b)}" if b.build is not None else ""
             console.print(f"  {v.python}: {escape(b.label)}: {escape(b.reason)}; via "
                           f"{escape(' -> '.join(b.chain))}; {escape(fix)}{escape(build)}")

@@ -214,7 +214,7 @@ def _fixes(search: FixSearch, permissive: Resolution,
     outcome = JointSearch(search, permissive).find(with_fixes)
     if outcome.changes:
         together = ", ".join(outcome.changes)
-        return tuple(replace(b, fix=together, note=JOINT_NOTE) for b in with_fixes), outcome.changes, True
+        return tuple(replace(b, fix=together, note=JOINT_NOTE, relaxes=()) for b in with_fixes), outcome.changes, True
     # The joint search's reason completes the notes that said only that no release alone helps.
     noted = tuple(replace(b, note=f"{b.note}; {outcome.note}") if not b.fix and b.note.startswith(NO_LATER) else b
                   for b in with_fixes)
