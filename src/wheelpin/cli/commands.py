@@ -429,7 +429,8 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     # The format from its name and contents; read for each target (markers, environments, groups).
     locks = [(target, read_lock(args.lockfile, target, lock_selection(args))) for target in targets]
     with open_session(args, locks[0][1], err) as session:
-        checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock)) for t, lock in locks]
+        checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock, project=lock.project))
+                   for t, lock in locks]
     if args.format == "json" and all(results for _t, _l, results in checked):
         documents = [check_json(args.lockfile, t, results) for t, _l, results in checked]
         # One target: its document, as before; several: one document per target, in a list.
@@ -466,20 +467,22 @@ def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
     fill_target(args, err, python_default=None)
     pythons = (parse_python_list(args.python) if args.python
                else [r.version for r in default_pythons(known_releases())])
-    reads: list[tuple[Target, LockRead | str]] = []
+    reads: list[tuple[Target, LockRead | LockVerdict]] = []
     for python in pythons:  # read first: the session needs the index a lock names (Pipfile.lock's sources)
         target = make_target(python, args.platform)
         try:
             reads.append((target, read_lock(path, target, lock_selection(args))))
         except LockNotForTarget as exc:
-            reads.append((target, str(exc)))
+            # Excluded by the lock's requires-python: the project says it does not run there, as a requirements
+            # report's excluded row says (an installer refusing it is no missing wheel).
+            reads.append((target, LockVerdict(target=target, refused=str(exc), excluded_by=exc.requires_python)))
     named = next((lock for _t, lock in reads if isinstance(lock, LockRead)), None)
     verdicts = []
     with open_session(args, named, err) as session:
         for target, lock in reads:
-            if isinstance(lock, str):
-                verdicts.append(LockVerdict(target=target, refused=lock))
+            if isinstance(lock, LockVerdict):
+                verdicts.append(lock)
             else:
-                results = check_pins(lock.pins, target, session, relock=lock.relock)
+                results = check_pins(lock.pins, target, session, relock=lock.relock, project=lock.project)
                 verdicts.append(LockVerdict(target=target, results=tuple(results)))
     return print_lock_report(path, verdicts, args.format)
