@@ -575,14 +575,49 @@ def test_dash_e_dot_and_lines_off_the_index_no_longer_abort_the_file(run, tmp_pa
         "-e .\nidna\npkg @ git+https://git.example/pkg.git\ngit+https://git.example/other.git#egg=other\n"
         "./libs/foo\n")
     code, out, err = run("resolve", "-r", "requirements.txt", "--python", "3.12", "-o", "lock.txt")
-    assert code == 0, err
+    assert code == 1, err  # the lock is written, but it cannot promise the source builds it carries
     assert set(pins_of(tmp_path / "lock.txt")) == {"six", "idna"}
-    warnings = [line for line in err.splitlines() if "not checked" in line]
+    warnings = [line for line in err.splitlines() if line.startswith("warning:") and "not checked" in line]
     assert warnings == [
         f"warning: requirements.txt:{n}: {text} not checked: builds from source; wheelpin pins only index releases"
         for n, text in [(3, "pkg @ git+https://git.example/pkg.git"),
                         (4, "git+https://git.example/other.git#egg=other"), (5, "./libs/foo")]]
     assert "pkg" not in out and "other" not in out
+
+
+def test_resolve_carries_lines_off_the_index_into_the_lock_and_fails_on_source_builds(run, tmp_path, monkeypatch):
+    """Issue 8: a VCS or path line is written into the lock verbatim, as pip-compile carries it, and a lock
+    that builds it from source is no wheel-only lock unless --allow-source names it; ``-e .`` is the project."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "me"\nversion = "1"\ndependencies = ["six"]\n')
+    (tmp_path / "requirements.txt").write_text(
+        "-e .\ngit+https://git.example/requests.git@v2.31.0#egg=requests\n./vendor/foo\nidna\n")
+    code, _out, err = run("resolve", "-r", "requirements.txt", "--python", "3.12", "-o", "lock.txt")
+    assert code == 1
+    text = (tmp_path / "lock.txt").read_text()
+    assert text.endswith("# not checked by wheelpin: builds from source\n"
+                         "git+https://git.example/requests.git@v2.31.0#egg=requests\n"
+                         "# not checked by wheelpin: builds from source\n./vendor/foo\n")
+    assert set(pins_of(tmp_path / "lock.txt")) == {"six", "idna"}
+    said = " ".join(err.split())
+    assert "wheels only for CPython 3.12 on manylinux_2_28_x86_64, except 2 lines wheelpin cannot check" in said
+    assert "error: the lock is not wheel-only" in said and "(requirements.txt:2)" in said
+    assert "./vendor/foo (requirements.txt:3)" in said
+    (tmp_path / "requirements.txt").write_text("git+https://git.example/requests.git@v2.31.0#egg=requests\nidna\n")
+    code, out, err = run("resolve", "-r", "requirements.txt", "--python", "3.12", "--allow-source", "requests")
+    assert code == 0, err
+    assert "git+https://git.example/requests.git@v2.31.0#egg=requests\n" in out
+
+
+def test_a_wheel_url_that_fits_the_target_is_carried_but_does_not_fail(run, tmp_path):
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("idna\nhttps://files.example/foo-1.0-py3-none-any.whl\n")
+    code, out, err = run("resolve", "-r", str(reqs), "--python", "3.12")
+    assert code == 0, err
+    assert "# not checked by wheelpin: a wheel from outside the index\nhttps://files.example/foo-1.0" in out
+    reqs.write_text("idna\nhttps://files.example/foo-1.0-cp311-cp311-win_amd64.whl\n")
+    code, out, err = run("resolve", "-r", str(reqs), "--python", "3.12")
+    assert code == 1 and "a wheel for another platform or Python" in err
 
 
 def test_check_still_refuses_a_lock_line_off_the_index(run, tmp_path):

@@ -53,7 +53,7 @@ def test_quiet_drops_information_and_keeps_warnings_and_errors(run, tmp_path):
 
 def test_quiet_keeps_a_warning_and_twice_quiet_drops_it(run, tmp_path):
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text("six\n./local-checkout\n")
+    requirements.write_text("six\nhttps://files.example/foo-1.0-py3-none-any.whl\n")  # warned, no error
     assert "warning:" in run("resolve", "-q", "-r", str(requirements), "--python", "3.12")[2]
     assert run("resolve", "-qq", "-r", str(requirements), "--python", "3.12")[2] == ""
 

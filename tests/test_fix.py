@@ -3,6 +3,7 @@ requirements come from, every other byte kept, and the result resolving (issue 1
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -141,3 +142,60 @@ def test_a_requirement_given_as_a_string_is_refused(run, index_server):
     assert code == 2
     assert "edits the files" in err
     assert index_server.requests == []
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_a_fix_that_relaxes_a_constraint_names_it_in_resolve_and_report(run, tmp_path, monkeypatch):
+    """The verified fix dropped the -c pin: resolve's hint, the report's fix line and its JSON note name it, so
+    following the fix does not meet the constraint again."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r2.txt").write_text("pydantic\n")
+    (tmp_path / "c2.txt").write_text("pydantic==2.9.2\n")
+    code, _out, err = run("resolve", "-r", "r2.txt", "-c", "c2.txt", "--python", "3.14")
+    assert code == 1
+    assert ("fix: require pydantic>=2.12.0 instead of pydantic (r2.txt:1) and relax the constraint "
+            "pydantic==2.9.2 (c2.txt:1) (verified") in _words(err)
+    code, out, _err = run("report", "-r", "r2.txt", "-c", "c2.txt", "--python", "3.14", "--no-classify")
+    assert "fix: pydantic>=2.12.0 and relax the constraint pydantic==2.9.2 (c2.txt:1)" in _words(out)
+    code, out, _err = run("report", "-r", "r2.txt", "-c", "c2.txt", "--python", "3.14", "--no-classify",
+                          "--format", "markdown")
+    assert "Fix: `pydantic>=2.12.0 and relax the constraint pydantic==2.9.2 (c2.txt:1)`." in out
+    code, out, _err = run("report", "-r", "r2.txt", "-c", "c2.txt", "--python", "3.14", "--no-classify",
+                          "--format", "json")
+    (blocker,) = json.loads(out)["pythons"][0]["blockers"]
+    assert (blocker["fix"], blocker["note"]) == ("pydantic>=2.12.0", "also relax the constraint pydantic==2.9.2 "
+                                                                    "(c2.txt:1)")
+
+
+UV_CONSTRAINED = ('[project]\nname = "me"\nversion = "1"\ndependencies = ["pydantic"]\n\n[tool.uv]\n'
+                  'constraint-dependencies = ["pydantic==2.9.2"]  # org pin\n')
+
+
+def test_a_tool_uv_constraint_is_named_like_a_dash_c_one_and_fix_edits_it(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(UV_CONSTRAINED)
+    code, _out, err = run("resolve", "pyproject.toml", "--python", "3.14")
+    assert code == 1 and "and relax the constraint pydantic==2.9.2 (pyproject.toml:7)" in _words(err)
+    code, out, err = run("fix", "pyproject.toml", "--python", "3.14")
+    assert code == 0, err
+    assert (tmp_path / "pyproject.toml").read_text() == UV_CONSTRAINED.replace("==2.9.2", ">=2.12.0")
+    assert ("# pydantic is bounded by the constraint pydantic==2.9.2 in pyproject.toml ([tool.uv] "
+            "constraint-dependencies): the fix relaxes it there") in out
+
+
+def test_fix_rewrites_a_poetry_dependency_in_poetry_syntax(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = ('[tool.poetry]\nname = "me"\nversion = "1"\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+            'pydantic = "~2.9"  # keep\n')
+    (tmp_path / "pyproject.toml").write_text(text)
+    code, out, err = run("fix", "pyproject.toml", "--python", "3.14")
+    assert code == 0, err
+    assert (tmp_path / "pyproject.toml").read_text() == text.replace('"~2.9"', '">=2.12.0"')
+    assert 'wrote pyproject.toml; the requirements now lock' in err
+    (tmp_path / "pyproject.toml").write_text(text.replace('pydantic = "~2.9"', 'pydantic = [{ version = "~2.9", '
+                                                          'python = ">=3.10" }]'))
+    code, _out, err = run("fix", "pyproject.toml", "--python", "3.14")
+    assert code == 2 and "[tool.poetry] pydantic is not one version string" in _words(err)

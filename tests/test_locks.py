@@ -298,7 +298,12 @@ def test_a_lock_outside_its_projects_requires_python_is_refused(run, fixture: st
     code, _out, err = run("check", str(LOCKS / fixture), "--python", "3.10")
     assert code == 1 and "was locked for Python >=3.11, which excludes Python 3.10.0" in err
     code, out, _err = run("report", str(LOCKS / fixture), "--python", "3.10,3.12")
-    assert code == 0 and re.search(r"3\.10: no; 0; lock refused", out)
+    # Excluded, as a requirements report's row for a Python the project's requires-python excludes.
+    assert code == 0 and re.search(r"3\.10: excluded by the lock's requires-python >=3\.11; -; -", out), out
+    assert "lock refused" not in out and "was locked for Python" not in out
+    code, out, _err = run("report", str(LOCKS / fixture), "--python", "3.10,3.12", "--format", "json")
+    row = json.loads(out)["pythons"][0]
+    assert (row["python"], row["status"], row["excluded_by"], row["ok"]) == ("3.10", "excluded", ">=3.11", False)
 
 
 def test_pipfile_lock_markers_may_use_pep_751_dependency_groups(tmp_path: Path) -> None:
@@ -323,3 +328,44 @@ def test_a_lock_saved_as_utf16_with_a_bom_is_read_like_utf8(tmp_path: Path, fixt
     path = copy(fixture, tmp_path)
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))  # a BOM, then UTF-16-LE on x86
     assert pins(path) == pins(LOCKS / fixture)
+
+
+NUMPY_UV_LOCK = '''version = 1
+revision = 3
+requires-python = ">=3.12"
+
+[[package]]
+name = "me"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "numpy" }]
+
+[package.metadata]
+requires-dist = [{ name = "numpy", specifier = "SPEC" }]
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "http://127.0.0.1:1/simple/" }
+wheels = [
+    { url = "http://127.0.0.1:1/files/WHEEL", hash = "sha256:HASH" },
+]
+'''.replace("WHEEL", "numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl").replace(
+    "HASH", "675d61ffbfa78604709862923189bad94014bef562cc35cf61d3a07bba02a7ed")
+
+
+def test_a_uv_lock_report_excludes_pythons_and_limits_the_nearest_version_by_the_projects_requirements(
+        run, tmp_path: Path) -> None:
+    """The lock's requires-python makes 3.11 an excluded row; the project's own numpy<2 (requires-dist) rules
+    out numpy 2.1.0, the nearest release with a cp313 wheel, so no version is suggested and the project's
+    requirement is named."""
+    lock = tmp_path / "uv.lock"
+    lock.write_text(NUMPY_UV_LOCK.replace("SPEC", "<2"))
+    code, out, _err = run("report", str(lock), "--python", "3.11-3.13")
+    said = " ".join(out.split())
+    assert "3.11: excluded by the lock's requires-python >=3.12; -; -" in said
+    assert "2.1.0" not in said
+    assert "fix: the project me requires numpy<2: relax it in its pyproject.toml and re-lock" in said
+    lock.write_text(NUMPY_UV_LOCK.replace("SPEC", "<2.2"))
+    code, out, _err = run("check", str(lock), "--python", "3.13")
+    assert code == 1 and "nearest version with a wheel: 2.1.0" in " ".join(out.split())

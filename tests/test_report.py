@@ -302,3 +302,31 @@ def test_a_failed_strict_resolution_starts_fetching_what_the_fix_search_reads():
         index.close()
     assert wanted <= set(fake.metadata_calls)
     assert "other-2.0-py3-none-any.whl" not in fake.metadata_calls  # not part of the conflict
+
+
+def test_a_line_that_builds_from_source_blocks_a_clean_row_unless_allowed(index, tmp_path, monkeypatch):
+    """Issue 8: a VCS or path line is no "yes", whatever the index releases do; --allow-source NAME takes the
+    line named by its #egg=; a wheel URL that fits the target does not block, one for another platform does."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text(
+        "git+https://git.example/requests.git@v2.31.0#egg=requests\n./vendor/foo\nidna\n"
+        "https://files.example/bar-1.0-py3-none-any.whl\n")
+    inputs = parse_requirements_file("requirements.txt")
+    target = make_target("3.12", "manylinux")
+    (verdict,) = build_report(inputs, [target], index, RELEASES).pythons
+    assert not verdict.ok and verdict.status == "blocked" and "idna" in verdict.pins
+    assert [(b.name, b.kind, b.reason, b.fix, b.note) for b in verdict.blockers] == [
+        ("requests", "sdist-only",
+         "builds from source: git+https://git.example/requests.git@v2.31.0#egg=requests (requirements.txt:1)",
+         None, "wheelpin pins only index releases"),
+        ("./vendor/foo", "sdist-only", "builds from source: ./vendor/foo (requirements.txt:2)", None,
+         "wheelpin pins only index releases")]
+    jsonschema.validate(report_json(build_report(inputs, [target], index, RELEASES)), SCHEMA)
+    (tmp_path / "requirements.txt").write_text("git+https://git.example/requests.git@v2.31.0#egg=requests\nidna\n"
+                                               "https://files.example/bar-1.0-py3-none-any.whl\n")
+    allowed = build_report(parse_requirements_file("requirements.txt"), [target], index, RELEASES,
+                           allow_source=["requests"])
+    assert allowed.pythons[0].ok and allowed.recommended is not None
+    (tmp_path / "requirements.txt").write_text("idna\nhttps://files.example/bar-1.0-cp311-cp311-win_amd64.whl\n")
+    (other,) = build_report(parse_requirements_file("requirements.txt"), [target], index, RELEASES).pythons
+    assert not other.ok and other.blockers[0].kind == "no-wheel"

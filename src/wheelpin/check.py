@@ -102,10 +102,11 @@ def check_lock(inputs: Inputs, target: Target, session: Session) -> list[PinChec
 
 
 def check_pins(pins: Sequence[LockPin], target: Target, session: Session, *,
-               relock: str | None = None) -> list[PinCheck]:
+               relock: str | None = None, project: Sequence[Requirer] = ()) -> list[PinCheck]:
     """One result per pin, in order.  A pin that carries the files its lock lists is judged by those files
     alone (the index is asked only when none fits, to say whether another file or version would);
-    ``relock`` is the lock's own tool's re-lock command ("{name}": the package), for the fixes."""
+    ``relock`` is the lock's own tool's re-lock command ("{name}": the package), for the fixes; ``project``
+    the project's own requirements, which a suggested version must meet too."""
     for pin in pins:  # every page at once: the pool fetches them in parallel
         if pin.files is None:
             session.page_future(pin.name)
@@ -123,7 +124,9 @@ def check_pins(pins: Sequence[LockPin], target: Target, session: Session, *,
         found = [p for p in (own, python) if p is not None]
         nearest = None
         if any(p.kind in _NEEDS_ANOTHER_VERSION for p in found) and _on_index(session, pin):
-            nearest, fix = _suggestion(session, pin, target, _requirers(session, pin, pins, edges, target))
+            own_project = [r for r in project if canonicalize_name(r.requirement.name) == pin.name]
+            nearest, fix = _suggestion(session, pin, target, _requirers(session, pin, pins, edges, target),
+                                       own_project)
             found = [p if p.fix or p.kind not in _NEEDS_ANOTHER_VERSION else replace(p, fix=fix) for p in found]
         results.append(PinCheck(name=pin.name, version=pin.version, source=pin.source,
                                 problems=(*found, *problems.get(pin.source, ())), nearest=nearest))
@@ -277,11 +280,11 @@ def _few(names: Sequence[str]) -> str:
     return ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
 
 
-def _suggestion(session: Session, pin: LockPin, target: Target,
-                requirers: Sequence[Requirer]) -> tuple[Version | None, str]:
-    """A nearest version that every other pin's requirement accepts; else the requirements that rule out
-    every version with a wheel, whose requirers are what should change."""
-    others = [r for r in requirers if r.by.name != pin.name]
+def _suggestion(session: Session, pin: LockPin, target: Target, requirers: Sequence[Requirer],
+                project: Sequence[Requirer] = ()) -> tuple[Version | None, str]:
+    """A nearest version that every other pin's requirement and the project's own accept; else the
+    requirements that rule out every version with a wheel, whose requirers are what should change."""
+    others = [r for r in requirers if r.by.name != pin.name] + list(project)
     choices = [session.choice(pin.name, v, target) for v in session.releases(pin.name)]
     accepted = [c for c in choices
                 if all(r.requirement.specifier.contains(c.version, prereleases=True) for r in others)]
@@ -294,7 +297,9 @@ def _suggestion(session: Session, pin: LockPin, target: Target,
                       f"has one ('wheelpin report' lists them) or drop what requires {pin.name}")
     # Name the requirements that exclude a version with a wheel: changing their requirers is the way out.
     forcing = [r for r in others if any(not r.requirement.specifier.contains(v, prereleases=True) for v in usable)]
-    return None, "; ".join(f"required by {r.by.text} ({r.requirement.name}{r.requirement.specifier}): "
+    return None, "; ".join(f"the project {r.by.name} requires {r.requirement.name}{r.requirement.specifier}: relax "
+                           "it in its pyproject.toml and re-lock" if r in project else
+                           f"required by {r.by.text} ({r.requirement.name}{r.requirement.specifier}): "
                            f"upgrade {r.by.name}" for r in forcing)
 
 

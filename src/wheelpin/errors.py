@@ -80,6 +80,11 @@ class NoWheelSolution(WheelpinError):
 
 
 class LockNotForTarget(WheelpinError):
-    """A lock whose own environments or requires-python exclude the target: an installer refuses it."""
+    """A lock whose own environments or requires-python exclude the target: an installer refuses it.
+    ``requires_python`` is set when it is the lock's requires-python that excludes the target."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, requires_python: str | None = None) -> None:
+        super().__init__(message)
+        self.requires_python = requires_python

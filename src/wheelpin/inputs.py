@@ -78,6 +78,27 @@ class UncheckedRequirement:
         """A wheel file from outside the index (nothing is built, but it is no index release either)."""
         return self.text.split(";", 1)[0].split("#", 1)[0].strip().lower().endswith(".whl")
 
+    @property
+    def wheel_filename(self) -> str | None:
+        """The wheel's file name, when the line is a wheel (its tags say where it installs)."""
+        if not self.is_wheel:
+            return None
+        head = self.text.split(";", 1)[0].split("#", 1)[0].split("?", 1)[0].strip()
+        return re.split(r"[/\\]", head.split("@", 1)[-1].strip())[-1]
+
+    @property
+    def is_project(self) -> bool:
+        """``-e .`` (or ``--editable=.``): the project itself, whose dependencies its pyproject gives."""
+        head = re.sub(r"^(-e|--editable)(\s+|=)", "", self.text.strip())
+        path = match.group("path") if (match := _EXTRAS_RE.match(head)) else head
+        return head != self.text.strip() and path.rstrip("/\\") in ("", ".")
+
+    @property
+    def builds_from_source(self) -> bool:
+        """Whether installing the line builds something from source (a VCS checkout, a directory, an sdist);
+        the project itself (``-e .``) is not counted: building it is the point."""
+        return not self.is_wheel and not self.is_project
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Inputs:

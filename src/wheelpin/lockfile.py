@@ -9,15 +9,17 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from wheelpin import __version__
 from wheelpin.errors import InputError
+from wheelpin.inputs import UncheckedRequirement
 from wheelpin.models import Pin, Resolution
 
 
-def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:
+def lock_lines(resolution: Resolution, *, command: str,
+               unchecked: Sequence[UncheckedRequirement] = ()) -> Iterator[str]:
     """A requirements file pip and uv install as is, with ``--require-hashes`` semantics.
 
     Each pin carries the sha256 of the target's wheels only, so a hash-checking install can never fall back
@@ -28,7 +30,7 @@ def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:
     yield "#"
     yield f"#    {command}"
     yield "#"
-    yield from _target_lines(resolution)
+    yield from _target_lines(resolution, any(item.builds_from_source for item in unchecked))
     pins = sorted(resolution.pins, key=lambda p: p.name)
     # pip's hash-checking mode is all or nothing: one pin without a hash would make the whole file fail.
     unhashed = [p.name for p in pins if not any(f.sha256 for f in p.files)]
@@ -49,9 +51,20 @@ def lock_lines(resolution: Resolution, *, command: str) -> Iterator[str]:
         if pin.choice.yanked:
             yield f"    # {yank_note(pin)}"
         yield from _via_lines(pin.via)
+    yield from unchecked_lines(unchecked)
 
 
-def _target_lines(resolution: Resolution) -> Iterator[str]:
+def unchecked_lines(unchecked: Sequence[UncheckedRequirement]) -> Iterator[str]:
+    """The lines off the index, verbatim, as pip-compile carries them: the install needs them, and wheelpin
+    can say only that it did not check them."""
+    for item in unchecked:
+        what = ("a wheel from outside the index" if item.is_wheel else
+                "the project itself" if item.is_project else "builds from source")
+        yield f"# not checked by wheelpin: {what}"
+        yield item.text
+
+
+def _target_lines(resolution: Resolution, unchecked_builds: bool = False) -> Iterator[str]:
     """One ``# target:`` line per target (``check`` reads them back), what wheels each platform accepts, and
     which pins are built from source."""
     targets = resolution.all_targets
@@ -61,6 +74,8 @@ def _target_lines(resolution: Resolution) -> Iterator[str]:
     from_source = [p.name for p in resolution.pins if p.from_source]
     builds = f"built from source (--allow-source): {', '.join(from_source)}" if from_source else \
         "no source builds"
+    if unchecked_builds:  # the lines off the index at the end build from source, whatever the pins do
+        builds += " among the index releases; the lines at the end are not checked"
     # A free-threaded interpreter loads no abi3 extension: the header must not promise what the lock lacks.
     stable = ("pure-Python and abi3t, never abi3 (free-threaded)" if all(t.freethreaded for t in targets) else
               "abi3 and pure-Python" if not any(t.freethreaded for t in targets) else

@@ -25,13 +25,14 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock, PylockValidationError, is_valid_pylock_path
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -41,7 +42,7 @@ from wheelpin._toml import TOMLDecodeError, loads_toml
 from wheelpin.check import lock_pins
 from wheelpin.errors import InputError, LockNotForTarget
 from wheelpin.inputs import decode_text, parse_requirements_file
-from wheelpin.lockgraph import LockPin
+from wheelpin.lockgraph import LockPin, Requirer
 from wheelpin.models import DistFile
 from wheelpin.target import Target
 
@@ -74,6 +75,9 @@ class LockRead:
     skipped: tuple[str, ...] = ()  # local members and VCS/path entries, not index releases: never checked
     index_url: str | None = None  # the index the lock names, where it names one for all its packages
     extra_index_urls: tuple[str, ...] = ()
+    # The project's own requirements, with their specifiers, where the lock records them (uv.lock's
+    # [package.metadata] requires-dist), that apply to the target: a suggested version must meet them.
+    project: tuple[Requirer, ...] = ()
 
     @property
     def relock(self) -> str | None:
@@ -183,7 +187,8 @@ def _python_bound(path: str, requires_python: str, target: Target) -> None:
     """uv and Poetry refuse to install a lock on a Python outside the project's requires-python."""
     if requires_python and not target.admits(requires_python):
         raise LockNotForTarget(f"{path} was locked for Python {requires_python}, which excludes Python "
-                               f"{target.python_full_version}: its tool refuses to install it there.")
+                               f"{target.python_full_version}: its tool refuses to install it there.",
+                               requires_python=requires_python)
 
 
 def _file(filename: str, url: str, digest: object, *, size: object = None, upload_time: object = None) -> DistFile:
@@ -211,7 +216,8 @@ def _read_pylock(path: str, text: str, data: dict[str, Any], target: Target, sel
                                f"excludes {target}: an installer refuses it there; lock for that target too.")
     if lock.requires_python and not target.admits(str(lock.requires_python)):
         raise LockNotForTarget(f"{path} has requires-python {lock.requires_python}, which excludes Python "
-                               f"{target.python_full_version}: an installer refuses it; lock for that Python too.")
+                               f"{target.python_full_version}: an installer refuses it; lock for that Python too.",
+                               requires_python=str(lock.requires_python))
     lines = _package_lines(text, "[[packages]]")
     applying = [p for p in lock.packages
                 if p.marker is None or p.marker.evaluate(environment, context="lock_file")]
@@ -339,7 +345,29 @@ def _read_uv(path: str, text: str, data: dict[str, Any], target: Target, selecti
             for extra in extras - (known or set()):
                 more += entry.get("optional-dependencies", {}).get(extra, [])
             queue.append(more)
-    return _uv_read(path, text, entries, wanted, roots)
+    read = _uv_read(path, text, entries, wanted, roots)
+    return replace(read, project=tuple(_uv_project_requirements(path, entries, roots, target)))
+
+
+def _uv_project_requirements(path: str, entries: list[dict[str, Any]], roots: Sequence[int],
+                             target: Target) -> Iterator[Requirer]:
+    """The members' ``[package.metadata] requires-dist`` entries on index packages (name, specifier,
+    marker), those that hold on the target."""
+    for i in roots:
+        entry = entries[i]
+        member = LockPin(name=canonicalize_name(str(entry.get("name", ""))),
+                         version=_version(entry.get("version") or "0", path), source=path)
+        for item in entry.get("metadata", {}).get("requires-dist", []):
+            if not isinstance(item, dict) or any(k in item for k in _LOCAL_SOURCES):
+                continue
+            marker = _marker(item.get("marker"), path)
+            if not item.get("specifier") or not _holds(marker, target):
+                continue
+            try:
+                requirement = Requirement(f"{item['name']}{item['specifier']}")
+            except (InvalidRequirement, KeyError):
+                continue
+            yield Requirer(requirement=requirement, by=member)
 
 
 def _uv_root_dependencies(entry: Mapping[str, Any], selection: Selection) -> list[Mapping[str, Any]]:

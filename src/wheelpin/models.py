@@ -177,6 +177,13 @@ class Resolution:
         return {p.name: str(p.version) for p in self.pins}
 
 
+def relax_text(relaxes: tuple[str, ...]) -> str:
+    """" and relax the constraint pydantic==2.9.2 (c2.txt:1)", or "" when nothing is relaxed."""
+    if not relaxes:
+        return ""
+    return f" and relax the constraint{'s' if len(relaxes) > 1 else ''} {', '.join(relaxes)}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Blocker:
     """A package that keeps a requirement set from installing with wheels only, and why.
@@ -196,9 +203,22 @@ class Blocker:
     # The pins from a direct requirement down to this package: ((pydantic, 2.9.2), (pydantic-core, 2.23.4)).
     links: tuple[tuple[NormalizedName, Version], ...] = ()
     fix: str | None = None  # "pydantic>=2.12.0", verified
-    note: str = ""  # when there is no fix, why not
+    note: str = ""  # when there is no fix, why not; with a fix that relaxes constraints, which
+    # The -c (or [tool.uv]) constraints the fix relaxes, as written: ("pydantic==2.9.2 (c2.txt:1)",).
+    relaxes: tuple[str, ...] = ()
     sdist: DistFile | None = None  # the blocked release's sdist, when it has one
     build: SourceBuild | None = None  # what building that sdist takes, once classified
+
+    @property
+    def fix_text(self) -> str:
+        """The fix as the user applies it: "pydantic>=2.12.0 and relax the constraint pydantic==2.9.2
+        (c2.txt:1)" — a fix that drops a constraint always names it."""
+        return (self.fix or "") + relax_text(self.relaxes)
+
+    @property
+    def label(self) -> str:
+        """``pydantic-core==2.23.4``; a line off the index, which has no version, as its name or text."""
+        return f"{self.name}=={self.version}" if self.version else self.name
 
     @property
     def chain(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from wheelpin.inputs import UncheckedRequirement
 from wheelpin.models import BlockKind, DistFile
 from wheelpin.platforms import Platform
 from wheelpin.target import Target
@@ -322,3 +323,29 @@ def platform_distance(tag: str, platform: Platform) -> tuple[int, int, int, int]
     of a reason is chosen by: the same operating system, architecture, family, then libc or OS version."""
     want = _TagPlatform(platform.family, platform.version, _ARCH_ALIASES.get(platform.arch, platform.arch))
     return _distance(_tag_platform(tag), want)
+
+
+def unchecked_fits(filename: str | None, targets: Iterable[Target]) -> bool | None:
+    """Whether a wheel from outside the index (``name.whl`` from a URL or path) installs on every target, by
+    its file name's tags; None when the name is no valid wheel name, so it cannot be judged."""
+    if filename is None:
+        return None
+    try:
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return None
+    return all(any(tag in target.tag_ranks() for tag in tags) for target in targets)
+
+
+def unchecked_blocking(unchecked: Iterable[UncheckedRequirement], targets: Sequence[Target],
+                       allow_source: Iterable[str] = ()) -> list[tuple[UncheckedRequirement, str]]:
+    """The lines off the index that keep ``targets`` from a wheel-only install, each with why: one that builds
+    from source (unless --allow-source names it), or a wheel whose tags fit none of them."""
+    allowed = {canonicalize_name(name) for name in allow_source}
+    found: list[tuple[UncheckedRequirement, str]] = []
+    for item in unchecked:
+        if item.builds_from_source and item.name not in allowed:
+            found.append((item, f"builds from source: {item.text} ({item.source})"))
+        elif item.is_wheel and unchecked_fits(item.wheel_filename, targets) is False:
+            found.append((item, f"a wheel for another platform or Python: {item.text} ({item.source})"))
+    return found

@@ -55,7 +55,7 @@ from wheelpin.config import env_int, env_seconds, index_urls, redact_text, refus
 from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
 from wheelpin.index import CachedIndex, EventHook, HttpIndex, NetPolicy, default_cache_dir, make_client
 from wheelpin.index.auth import IndexAuth, split_credentials
-from wheelpin.inputs import Inputs, input_file, load_inputs
+from wheelpin.inputs import Inputs, UncheckedRequirement, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.locks import LockRead, read_lock
 from wheelpin.models import Resolution
@@ -67,6 +67,7 @@ from wheelpin.report import Report, build_report
 from wheelpin.report.builds import Classify, classify_blockers, index_classifier
 from wheelpin.resolve import Session, resolve_targets
 from wheelpin.target import Target, make_target
+from wheelpin.wheels import unchecked_blocking
 
 
 def gather_inputs(args: argparse.Namespace) -> Inputs:
@@ -197,8 +198,25 @@ def run_resolve(args: argparse.Namespace, argv: Sequence[str] | None, err: Conso
                 print_error(err, failure)
                 continue
             _warn_yanked(resolution, warned, err)
-            _write_lock(group.path, resolution, command, err, session)
+            _write_lock(group.path, resolution, command, err, session, inputs.unchecked)
+            failed += _refuse_source_lines(inputs, group.targets, args.allow_source, err)
     return 1 if failed else 0
+
+
+def _refuse_source_lines(inputs: Inputs, targets: Sequence[Target], allow_source: Sequence[str],
+                         err: Console) -> int:
+    """1, with one paragraph naming them, when lines off the index build from source (or are wheels that do
+    not fit): the lock carries them, but a wheel-only lock cannot promise them."""
+    blocking = unchecked_blocking(inputs.unchecked, targets, allow_source)
+    if not blocking:
+        return 0
+    lines = "; ".join(reason for _item, reason in blocking)
+    names = [item.name for item, _reason in blocking if item.name and not item.is_wheel]
+    allow = f"; --allow-source {' --allow-source '.join(names)} accepts them" if names else ""
+    print_error(err, NoWheelSolution(
+        f"the lock is not wheel-only: it carries lines wheelpin cannot check, which pin no index release ({lines}); "
+        f"install from an index release instead (a name and version, e.g. a published wheel){allow}."))
+    return 1
 
 
 def lock_preferences(group: LockGroup, upgrade: Upgrade, err: Console) -> dict[NormalizedName, Version]:
@@ -273,18 +291,20 @@ def check_output_name(path: str | None) -> None:
 
 
 def _write_lock(path: str | None, resolution: Resolution, command: str, err: Console,
-                session: Session) -> None:
+                session: Session, unchecked: Sequence[UncheckedRequirement] = ()) -> None:
     if path is not None and is_pylock_path(path):
         lines: Iterable[str] = pylock_lines(resolution, command=command,
                                             index_of=lambda name: session.project(name).index_url)
     else:
-        lines = lock_lines(resolution, command=command)
+        lines = lock_lines(resolution, command=command, unchecked=unchecked)
     if path is not None:
         write_atomic(path, lines)
         built = [p.name for p in resolution.pins if p.from_source]
         where = "; ".join(str(t) for t in resolution.all_targets)
         how = (f"for {where}, with source builds (--allow-source): {', '.join(built)}; the rest wheels" if built
                else f"wheels only for {where}")
+        if unchecked:
+            how += f", except {len(unchecked)} line{'s' if len(unchecked) > 1 else ''} wheelpin cannot check"
         err.print(f"wrote {path}: {len(resolution.pins)} packages, {how}")
     else:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
@@ -409,7 +429,8 @@ def run_check(args: argparse.Namespace, err: Console) -> int:
     # The format from its name and contents; read for each target (markers, environments, groups).
     locks = [(target, read_lock(args.lockfile, target, lock_selection(args))) for target in targets]
     with open_session(args, locks[0][1], err) as session:
-        checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock)) for t, lock in locks]
+        checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock, project=lock.project))
+                   for t, lock in locks]
     if args.format == "json" and all(results for _t, _l, results in checked):
         documents = [check_json(args.lockfile, t, results) for t, _l, results in checked]
         # One target: its document, as before; several: one document per target, in a list.
@@ -445,20 +466,22 @@ def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
     fill_target(args, err, python_default=None)
     pythons = (parse_python_list(args.python) if args.python
                else [r.version for r in default_pythons(known_releases())])
-    reads: list[tuple[Target, LockRead | str]] = []
+    reads: list[tuple[Target, LockRead | LockVerdict]] = []
     for python in pythons:  # read first: the session needs the index a lock names (Pipfile.lock's sources)
         target = make_target(python, args.platform)
         try:
             reads.append((target, read_lock(path, target, lock_selection(args))))
         except LockNotForTarget as exc:
-            reads.append((target, str(exc)))
+            # Excluded by the lock's requires-python: the project says it does not run there, as a requirements
+            # report's excluded row says (an installer refusing it is no missing wheel).
+            reads.append((target, LockVerdict(target=target, refused=str(exc), excluded_by=exc.requires_python)))
     named = next((lock for _t, lock in reads if isinstance(lock, LockRead)), None)
     verdicts = []
     with open_session(args, named, err) as session:
         for target, lock in reads:
-            if isinstance(lock, str):
-                verdicts.append(LockVerdict(target=target, refused=lock))
+            if isinstance(lock, LockVerdict):
+                verdicts.append(lock)
             else:
-                results = check_pins(lock.pins, target, session, relock=lock.relock)
+                results = check_pins(lock.pins, target, session, relock=lock.relock, project=lock.project)
                 verdicts.append(LockVerdict(target=target, results=tuple(results)))
     return print_lock_report(path, verdicts, args.format)

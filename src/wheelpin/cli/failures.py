@@ -14,7 +14,7 @@ from packaging.version import Version
 
 from wheelpin.errors import NoWheelSolution, WheelpinError
 from wheelpin.inputs import Inputs
-from wheelpin.models import Blocker, BlockKind
+from wheelpin.models import Blocker, BlockKind, relax_text
 from wheelpin.report.matrix import PythonVerdict, python_verdict
 from wheelpin.resolve import Session
 from wheelpin.target import Target
@@ -69,7 +69,8 @@ def _hints(inputs: Inputs, target: Target, session: Session, allow_source: Seque
             outcome = "each unblocks its package, but together the set is still blocked"
         else:
             outcome = "verified for its package"
-        hints.append(f"fix: require {'; '.join(fixes)}{instead} ({outcome}).")
+        relaxed = relax_text(tuple(dict.fromkeys(c for b in missing if b.fix for c in b.relaxes)))
+        hints.append(f"fix: require {'; '.join(fixes)}{instead}{relaxed} ({outcome}).")
     for b in missing:
         if not b.fix:
             hints.append(f"no fix for {b.name}: {b.note or 'none found'}.")

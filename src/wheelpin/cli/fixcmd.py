@@ -128,7 +128,7 @@ def _edited_files(edits: Sequence[Edit]) -> dict[str, tuple[str, str]]:
     files: dict[str, tuple[str, str]] = {}
     for path, group in by_path.items():
         old = _read(path)
-        is_toml = group[0].line is None
+        is_toml = group[0].path.lower().endswith(".toml")
         new = edit_pyproject_text(old, path, group) if is_toml else edit_requirements_text(old, group)
         if new != old:
             files[path] = (old, new)
@@ -148,7 +148,9 @@ def _read(path: str) -> str:
 
 
 def _notes(edits: Sequence[Edit], path: str) -> list[str]:
-    return [f"{e.name} is bounded by the constraints file {e.path} (-c), line {e.line}: the fix is made there"
+    return [(f"{e.name} is bounded by the constraint {e.item.requirement} in {e.path} ([tool.uv] "
+             f"constraint-dependencies): the fix relaxes it there" if e.path.lower().endswith(".toml") else
+             f"{e.name} is bounded by the constraints file {e.path} (-c), line {e.line}: the fix is made there")
             for e in edits if e.path == path and e.constraint]
 
 

@@ -83,7 +83,7 @@ def report_annotations(report: Report, inputs: Inputs) -> list[str]:
         for b in v.blockers:
             key = (lines.get(b.root, ""), str(b.name), b.version)
             grouped.setdefault(key, []).append(v.python)
-            fix = f" Fix: {b.fix}." if b.fix else f" No fix: {b.note}." if b.note else ""
+            fix = f" Fix: {b.fix_text}." if b.fix else f" No fix: {b.note}." if b.note else ""
             build = f" {build_text(b)}." if b.build is not None else ""
             texts.setdefault(key, f"{b.reason}; via {' -> '.join(b.chain)}.{fix}{build}")
     found = []

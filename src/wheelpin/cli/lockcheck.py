@@ -16,6 +16,7 @@ from wheelpin.cli.render import print_rows
 from wheelpin.errors import InputError
 from wheelpin.locks import LockRead, Selection
 from wheelpin.pylockfile import is_pylock_path
+from wheelpin.report import VerdictStatus
 from wheelpin.target import Target
 
 
@@ -81,6 +82,21 @@ class LockVerdict:
     target: Target
     results: tuple[PinCheck, ...] = ()
     refused: str = ""  # the lock's environments or requires-python exclude the target
+    excluded_by: str | None = None  # the lock's requires-python, when that is what excludes the target
+
+    @property
+    def status(self) -> VerdictStatus:
+        """As a requirements report's row: a Python the lock's requires-python excludes is excluded, not
+        blocked (nothing was checked, and no wheel would change it)."""
+        if self.excluded_by is not None:
+            return VerdictStatus.EXCLUDED
+        return VerdictStatus.CLEAN if self.ok else VerdictStatus.BLOCKED
+
+    @property
+    def verdict_text(self) -> str:
+        if self.excluded_by is not None:
+            return f"excluded by the lock's requires-python {self.excluded_by}"
+        return "yes" if self.ok else "no"
 
     @property
     def ok(self) -> bool:
@@ -96,11 +112,11 @@ def print_lock_report(path: str, verdicts: Sequence[LockVerdict], form: str) -> 
     out = Console(highlight=False, soft_wrap=True)
     platform = verdicts[0].target.platform.tag if verdicts else ""
     title, headers = f"{path}: wheel-only installs on {platform}", ("Python", "wheel-only", "packages", "blocked by")
-    rows = [(v.target.python_version, "yes" if v.ok else "no", str(len(v.results)),
-             ", ".join(f"{r.name}=={r.version}" for r in v.results if not r.ok) or ("lock refused" if v.refused
-                                                                                  else "-"))
+    rows = [(v.target.python_version, v.verdict_text, "-" if v.excluded_by is not None else str(len(v.results)),
+             ", ".join(f"{r.name}=={r.version}" for r in v.results if not r.ok) or (
+                 "lock refused" if v.refused and v.excluded_by is None else "-"))
             for v in verdicts]
-    notes = [f"{v.target.python_version}: {v.refused}" for v in verdicts if v.refused] + [
+    notes = [f"{v.target.python_version}: {v.refused}" for v in verdicts if v.refused and v.excluded_by is None] + [
         f"{v.target.python_version}: {r.name}=={r.version}: {p.why}" + (f"; fix: {fix}" if (fix := _fix(r, p.fix))
                                                                         else "")
         for v in verdicts for r in v.results for p in r.problems]
@@ -117,7 +133,8 @@ def print_lock_report(path: str, verdicts: Sequence[LockVerdict], form: str) -> 
 
 def _verdict_json(verdict: LockVerdict) -> dict[str, object]:
     return {"python": verdict.target.python_version, "platform": verdict.target.platform.tag, "ok": verdict.ok,
-            "refused": verdict.refused or None,
+            "status": verdict.status.value, "refused": verdict.refused or None,
+            "excluded_by": verdict.excluded_by,
             "packages": len(verdict.results),
             "blockers": [{"name": r.name, "version": str(r.version), "line": r.source,
                           "problems": [{"kind": str(p.kind), "why": p.why, "fix": _fix(r, p.fix)} for p in r.problems]}

@@ -74,15 +74,15 @@ def markdown_lines(report: Report) -> Iterator[str]:
     marks = {VerdictStatus.CLEAN: "✅ ", VerdictStatus.BLOCKED: "❌ ", VerdictStatus.EXCLUDED: "➖ ",
              VerdictStatus.NOT_OFFERED: "➖ "}
     for v in report.pythons:
-        blockers = ", ".join(f"`{b.name}=={b.version}`" for b in v.blockers) or "—"
+        blockers = ", ".join(f"`{b.label}`" for b in v.blockers) or "—"
         packages = "—" if v.status in _NOT_RESOLVED else str(len(v.pins))
         yield f"| {row_label(report, v.python)} | {marks[v.status]}{verdict_text(v)} | {packages} | {blockers} |"
     yield ""
     for v in report.pythons:
         for b in v.blockers:
-            fix = f" Fix: `{b.fix}`." if b.fix else f" No fix: {b.note}." if b.note else ""
+            fix = f" Fix: `{b.fix_text}`." if b.fix else f" No fix: {b.note}." if b.note else ""
             build = f" {_sentence(build_text(b))}." if b.build is not None else ""
-            yield f"- **{v.python}**: `{b.name}=={b.version}` — {b.reason}; via {' → '.join(b.chain)}.{fix}{build}"
+            yield f"- **{v.python}**: `{b.label}` — {b.reason}; via {' → '.join(b.chain)}.{fix}{build}"
         if (summary := fix_summary(report, v)) is not None:
             yield f"- **{v.python}**: {summary}."
         if counted := count_text(v):
@@ -101,7 +101,7 @@ def print_report(console: Console, report: Report) -> None:
                VerdictStatus.NOT_OFFERED: "yellow"}
     for v in report.pythons:
         verdict = f"[{colours[v.status]}]{escape(verdict_text(v))}[/]"
-        blockers = "\n".join(f"{b.name}=={b.version}" for b in v.blockers) or "-"
+        blockers = "\n".join(b.label for b in v.blockers) or "-"
         packages = "-" if v.status in _NOT_RESOLVED else str(len(v.pins))
         table.add_row(row_label(report, v.python), verdict, packages, blockers)
     console.print(table)
@@ -109,9 +109,9 @@ def print_report(console: Console, report: Report) -> None:
         # One item a line, wrapped to a terminal (or COLUMNS) under its own text, as errors are.
         head, indent = f"  {v.python}: ", len(f"  {v.python}: ")
         for b in v.blockers:
-            fix = f"fix: {b.fix}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
+            fix = f"fix: {b.fix_text}" if b.fix else f"no fix: {b.note}" if b.note else "no fix"
             build = f"; {build_text(b)}" if b.build is not None else ""
-            print_wrapped(console, f"{head}{b.name}=={b.version}: {b.reason}; via {' -> '.join(b.chain)}; "
+            print_wrapped(console, f"{head}{b.label}: {b.reason}; via {' -> '.join(b.chain)}; "
                                    f"{fix}{build}", indent=indent)
         if (summary := fix_summary(report, v)) is not None:
             print_wrapped(console, f"{head}{summary}", indent=indent)

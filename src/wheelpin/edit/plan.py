@@ -26,6 +26,7 @@ from wheelpin.target import Target
 # InputRequirement.source forms: "requirements.txt:3" (a requirements file) and "pyproject.toml" or
 # "pyproject.toml (extra dev)" (inputs.parse_pyproject keeps no line numbers: tomllib has none).
 _LINE_SOURCE_RE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
+_PLACED_SOURCE_RE = re.compile(r"^(?P<path>.+\.toml) \[[^\]]+\]$", re.IGNORECASE)  # "pyproject.toml [tool.uv]"
 _TOML_SOURCE_RE = re.compile(r"^(?P<path>.+\.toml)(?: \(extra (?P<extra>.+)\))?$", re.IGNORECASE)
 
 
@@ -103,6 +104,8 @@ def locate(item: InputRequirement) -> tuple[str, int | None, str | None]:
     source = item.source
     if toml := _TOML_SOURCE_RE.match(source):
         return toml["path"], None, toml["extra"]
+    if (placed := _PLACED_SOURCE_RE.match(source)) and placed["path"].lower().endswith(".toml"):
+        return placed["path"], 0, None  # a TOML table without a line wheelpin knows: found by name
     if lined := _LINE_SOURCE_RE.match(source):
         return lined["path"], int(lined["line"]), None
     raise InputError(

@@ -19,7 +19,7 @@ from packaging.version import Version
 
 from wheelpin.errors import MetadataError, NoWheelSolution, WheelpinError
 from wheelpin.inputs import InputRequirement, Inputs
-from wheelpin.models import Blocker, Resolution
+from wheelpin.models import Blocker, Resolution, relax_text
 from wheelpin.pins import single_pin
 from wheelpin.resolve import CandidateFactory, Session, resolve
 from wheelpin.resolve.requirements import parse_dependency
@@ -49,12 +49,11 @@ class FixSearch:
         fix = self.find(blocker)
         root = blocker.root
         if fix is not None:
-            constraint = next((c for c in self.inputs.constraints if canonicalize_name(c.requirement.name) == root),
-                              None)
-            if constraint is None:
-                return replace(blocker, fix=fix, note="")
-            return replace(blocker, fix=fix,
-                           note=f"changes the constraint {constraint.requirement} ({constraint.source}) too")
+            # apply_fixes dropped every constraint on the package: the fix is verified only with them relaxed.
+            relaxes = tuple(f"{c.requirement} ({c.source})" for c in self.inputs.constraints
+                            if canonicalize_name(c.requirement.name) == root)
+            return replace(blocker, fix=fix, relaxes=relaxes,
+                           note="also" + relax_text(relaxes).removeprefix(" and") if relaxes else "")
         if not any_wheel(self.session, blocker.name, self.target):
             return replace(blocker, note=f"no release of {blocker.name} has a wheel for this target at all, so no "
                                                  "requirement change helps")

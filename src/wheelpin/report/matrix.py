@@ -25,8 +25,10 @@ from wheelpin.report.fixes import NO_LATER, FixSearch, any_wheel
 from wheelpin.report.joint import JointSearch
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import Target
+from wheelpin.wheels import unchecked_blocking
 
 JOINT_NOTE = "one fix: change these requirements together"
+UNCHECKED_NOTE = "wheelpin pins only index releases"
 
 
 class VerdictStatus(str, Enum):
@@ -147,18 +149,34 @@ def python_verdict(inputs: Inputs, target: Target, session: Session, *,
     if not target.admits(inputs.requires_python):
         # The project says it does not run there (pip refuses to install it there): nothing to resolve.
         return PythonVerdict(python=python, target=target, ok=False, pins={}, excluded_by=inputs.requires_python)
+    off_index = unchecked_blockers(inputs, target, allow_source)
     try:
         resolution = resolve(inputs, target, session, allow_source=allow_source, explain_failure=False)
     except NoWheelSolution as failure:
         search = FixSearch(inputs, target, session, allow_source)
         search.prefetch(failure.involved)
-        return _blocked_verdict(search, python)
+        blocked = _blocked_verdict(search, python)
+        if not off_index:
+            return blocked
+        # No change of index requirements makes a line that builds from source install from wheels.
+        return replace(blocked, blockers=blocked.blockers + off_index,
+                       fixed_by_all=False if blocked.fixed_by_all is not None else None)
     # Only holds caused by missing wheels: an older release chosen because a newer one dropped this Python
     # (requires-python) is ordinary resolution, not something a deploy team needs to act on.
     held = tuple(p.held_back for p in resolution.pins
                  if p.held_back is not None and p.held_back.kind != BlockKind.REQUIRES_PYTHON)
-    return PythonVerdict(python=python, target=target, ok=True, pins=resolution.as_dict(), held_back=held,
+    return PythonVerdict(python=python, target=target, ok=not off_index, pins=resolution.as_dict(),
+                         held_back=held, blockers=off_index,
                          source_builds=tuple(p.name for p in resolution.pins if p.from_source))
+
+
+def unchecked_blockers(inputs: Inputs, target: Target, allow_source: Sequence[str] = ()) -> tuple[Blocker, ...]:
+    """The VCS, URL and path lines that keep this Python from a clean "yes" (issue 8): each builds from source
+    (unless --allow-source names it) or is a wheel that does not fit; no fix, since wheelpin pins only index
+    releases."""
+    return tuple(Blocker(name=item.name or NormalizedName(item.text), kind=BlockKind.SDIST_ONLY
+                         if item.builds_from_source else BlockKind.NO_WHEEL, reason=reason, note=UNCHECKED_NOTE)
+                 for item, reason in unchecked_blocking(inputs.unchecked, (target,), allow_source))
 
 
 def _python(target: Target) -> str:
@@ -196,7 +214,7 @@ def _fixes(search: FixSearch, permissive: Resolution,
     outcome = JointSearch(search, permissive).find(with_fixes)
     if outcome.changes:
         together = ", ".join(outcome.changes)
-        return tuple(replace(b, fix=together, note=JOINT_NOTE) for b in with_fixes), outcome.changes, True
+        return tuple(replace(b, fix=together, note=JOINT_NOTE, relaxes=()) for b in with_fixes), outcome.changes, True
     # The joint search's reason completes the notes that said only that no release alone helps.
     noted = tuple(replace(b, note=f"{b.note}; {outcome.note}") if not b.fix and b.note.startswith(NO_LATER) else b
                   for b in with_fixes)
