@@ -102,3 +102,23 @@ def test_a_constraint_is_never_changed_but_named(tmp_path: Path) -> None:
     assert verdict.fixed_by_all is not True
     notes = " ".join(b.note for b in verdict.blockers)
     assert "the constraint numpy==1.24.4" in notes and "constraints.txt:1" in notes
+
+
+@pytest.mark.timeout(60)
+def test_more_blocked_roots_than_a_set_may_hold_ends_the_search() -> None:
+    """Five blocked pins, and a sixth pin (not blocked) in the conflict once they are relaxed: the set is
+    already past its size, so the search stops and says so (it used to ask the same memoized resolution for
+    ever: seen on a real file with old pins)."""
+    fake = FakeIndex()
+    fake.add("zed", "1.0")
+    fake.add("zed", "2.0")
+    lines = ["zed==1.0"]
+    for name in ("aa", "bb", "cc", "dd", "ee"):
+        fake.add(name, "1.0", wheels=[LINUX_311])
+        fake.add(name, "2.0", wheels=[LINUX_311, LINUX_312], requires=["zed>=2"])
+        lines.append(f"{name}==1.0")
+    verdict = verdict_for(fake, lines)
+    assert not verdict.ok
+    assert sorted(b.name for b in verdict.blockers) == ["aa", "bb", "cc", "dd", "ee"]
+    assert verdict.fix == ()
+    assert all("no set of up to 4 requirement changes" in b.note for b in verdict.blockers)

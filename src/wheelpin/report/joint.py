@@ -90,7 +90,9 @@ class JointSearch:
             more = [name for name in involved
                     if name in self.direct and name not in relaxed and self.permissive.pin(name) is not None]
             blocking = next((name for name in involved if name in self.constrained), None)
-            if not more or len(relaxed) == MAX_SET:
+            # ``>=``: the blockers' own roots may already number more than MAX_SET, and then nothing is
+            # added and the same memoized resolution would come back forever.
+            if not more or len(relaxed) >= MAX_SET:
                 break
             relaxed.extend(more[:MAX_SET - len(relaxed)])
         if blocking is not None:
