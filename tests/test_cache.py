@@ -10,8 +10,9 @@ import diskcache
 import pytest
 
 from fakeindex import FakeIndex
-from wheelpin.errors import IndexUnavailable
+from wheelpin.errors import DynamicMetadata, IndexUnavailable
 from wheelpin.index import CachedIndex
+from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 
 BIG_TTL = 3600.0
 Make = Callable[..., CachedIndex]
@@ -141,8 +142,14 @@ def corrupt_everything(directory: Path, value: str) -> int:
 
 
 def test_a_corrupted_entry_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, tmp_path: Path) -> None:
+    inner.files("foo")  # the fixture's files, plus one with every optional field set another way:
+    inner._files["foo"].append(DistFile(  # noqa: SLF001
+        filename="foo-3.0-cp312-abi3-manylinux_2_28_x86_64.whl", url="https://example.invalid/x/foo-3.0.whl",
+        sha256=None, requires_python="!=3.0.*,>=3.9", yanked=True, core_metadata=False,
+        core_metadata_sha256="cd" * 32, size=2**40, yanked_reason="ünïcode reason", upload_time=None))
     first = make(inner, ttl=BIG_TTL)
     page = first.project("foo")
+    assert len(page.files) == 4
     meta = first.metadata("foo", page.files[0])
     first.close()
     assert corrupt_everything(tmp_path / "cache", "not json") == 2
@@ -158,11 +165,66 @@ def test_a_corrupted_entry_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, t
 @pytest.mark.parametrize("value", ['"a string"', "[1, 2, 3]", json.dumps([1e12, "not json"]), '{"bogus": 1}'])
 def test_an_entry_of_the_wrong_shape_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, tmp_path: Path,
                                                            value: str) -> None:
+    inner.files("foo")  # the fixture's files, plus one with every optional field set another way:
+    inner._files["foo"].append(DistFile(  # noqa: SLF001
+        filename="foo-3.0-cp312-abi3-manylinux_2_28_x86_64.whl", url="https://example.invalid/x/foo-3.0.whl",
+        sha256=None, requires_python="!=3.0.*,>=3.9", yanked=True, core_metadata=False,
+        core_metadata_sha256="cd" * 32, size=2**40, yanked_reason="ünïcode reason", upload_time=None))
     first = make(inner, ttl=BIG_TTL)
     page = first.project("foo")
+    assert len(page.files) == 4
     meta = first.metadata("foo", page.files[0])
     first.close()
     corrupt_everything(tmp_path / "cache", value)
     again = make(inner, ttl=BIG_TTL)
     assert again.project("foo") == page
     assert again.metadata("foo", page.files[0]) == meta
+
+
+def test_a_page_and_its_metadata_round_trip_the_cache_exactly(inner: FakeIndex, make: Make) -> None:
+    """Every field of every file (hashes, yank reason, sizes, upload time, core-metadata flags) comes back as
+    it went in, from a cache opened anew."""
+    inner.files("foo")  # the fixture's files, plus one with every optional field set another way:
+    inner._files["foo"].append(DistFile(  # noqa: SLF001
+        filename="foo-3.0-cp312-abi3-manylinux_2_28_x86_64.whl", url="https://example.invalid/x/foo-3.0.whl",
+        sha256=None, requires_python="!=3.0.*,>=3.9", yanked=True, core_metadata=False,
+        core_metadata_sha256="cd" * 32, size=2**40, yanked_reason="ünïcode reason", upload_time=None))
+    first = make(inner, ttl=BIG_TTL)
+    page = first.project("foo")
+    assert len(page.files) == 4
+    metas = {f.filename: first.metadata("foo", f) for f in page.files if f.sha256}
+    first.close()
+    again = make(inner, ttl=BIG_TTL)
+    assert again.project("foo") == page
+    assert {f.filename: again.metadata("foo", f) for f in page.files if f.sha256} == metas
+    assert inner.project_calls == ["foo"]
+    assert len(inner.metadata_calls) == len(metas)
+
+
+class _DynamicSdists:
+    """An index whose every metadata read is of an sdist with dynamic dependencies."""
+
+    index_urls = ["https://example.invalid/simple/"]
+
+    def __init__(self) -> None:
+        self.metadata_calls = 0
+
+    def project(self, name: str) -> ProjectPage:  # pragma: no cover - never asked here
+        raise AssertionError(name)
+
+    def metadata(self, name: str, file: DistFile) -> CoreMetadata:
+        self.metadata_calls += 1
+        raise DynamicMetadata(f"{file.filename}: dynamic")
+
+
+def test_an_sdist_with_dynamic_dependencies_is_downloaded_once_not_on_every_run(tmp_path: Path) -> None:
+    inner = _DynamicSdists()
+    sdist = DistFile(filename="old-1.0.tar.gz", url="https://example.invalid/old-1.0.tar.gz", sha256="ab" * 32)
+    unhashed = sdist._replace(sha256=None)
+    for _ in range(2):
+        cache = CachedIndex(inner, tmp_path / "cache")  # type: ignore[arg-type]
+        for file in (sdist, unhashed):
+            with pytest.raises(DynamicMetadata, match="old-1.0.tar.gz: dynamic"):
+                cache.metadata("old", file)
+        cache.close()
+    assert inner.metadata_calls == 3  # the hashed sdist once; one without a hash is never kept

@@ -24,7 +24,7 @@ import diskcache
 import platformdirs
 from packaging.utils import canonicalize_name
 
-from wheelpin.errors import IndexUnavailable
+from wheelpin.errors import DynamicMetadata, IndexUnavailable
 from wheelpin.index.http import HttpIndex
 from wheelpin.index.simple_api import page_from_data, page_to_data
 from wheelpin.index.store import open_store
@@ -90,7 +90,20 @@ class CachedIndex:
                 f"--offline: the metadata of {file.filename} is not in the cache at {self.directory}; run once "
                 "without --offline to fill the cache."
             )
-        meta = self.inner.metadata(name, file)
+        dynamic_key = f"dynamic/{file.sha256}" if file.sha256 else None
+        if dynamic_key is not None:
+            said = self._decode(dynamic_key, METADATA_SCHEMA, lambda data: str(data["message"]))
+            if said is not None:
+                raise DynamicMetadata(said)
+        try:
+            meta = self.inner.metadata(name, file)
+        except DynamicMetadata as exc:
+            # Whether an sdist's dependencies are static is a fact of its bytes, so as lasting as its metadata
+            # would be: without this, every warm run downloaded such sdists whole again (measured: four sdists,
+            # 2 MB, on each warm resolve of a 2019 Django stack).  Other failures may be the network's: not kept.
+            if dynamic_key is not None:
+                self._store(dynamic_key, METADATA_SCHEMA, {"message": str(exc)})
+            raise
         self._store(key, METADATA_SCHEMA, {
             "name": meta.name, "version": meta.version, "requires_dist": meta.requires_dist,
             "requires_python": meta.requires_python, "provides_extra": meta.provides_extra,
