@@ -1,9 +1,8 @@
-"""Project pages: PEP 691 JSON or PEP 503 HTML → condensed file entries, and their cache form."""
+"""Project pages: PEP 691 JSON or PEP 503 HTML → condensed file entries."""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import httpx
@@ -11,7 +10,7 @@ import msgspec
 
 from wheelpin.config import redact_url
 from wheelpin.errors import IndexUnavailable
-from wheelpin.models import DistFile, ProjectPage
+from wheelpin.models import DistFile
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -188,14 +187,3 @@ class _AnchorParser(HTMLParser):
             core_metadata=None if core is None else core.lower() != "false",
             core_metadata_sha256=core_sha,
         ))
-
-
-
-def page_to_data(page: ProjectPage) -> dict[str, Any]:
-    """A compact, JSON-ready form of a condensed page, for the cache: one list of fields per file."""
-    return {"name": page.name, "index_url": page.index_url, "files": [list(f) for f in page.files]}
-
-
-def page_from_data(data: dict[str, Any]) -> ProjectPage:
-    make = DistFile._make
-    return ProjectPage(name=data["name"], index_url=data["index_url"], files=tuple(make(f) for f in data["files"]))

@@ -37,7 +37,7 @@ _CACHE_COLUMNS = frozenset({"rowid", "key", "raw", "store_time", "expire_time", 
 class Store(Protocol):
     def get(self, key: str) -> Any: ...
 
-    def set(self, key: str, value: str) -> Any: ...
+    def set(self, key: str, value: str | bytes) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -49,7 +49,7 @@ class NoStore:
     def get(self, key: str) -> Any:
         return None
 
-    def set(self, key: str, value: str) -> Any:
+    def set(self, key: str, value: str | bytes) -> Any:
         return None
 
     def close(self) -> None:
