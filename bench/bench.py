@@ -11,6 +11,7 @@ page per project and one metadata file per distinct release that any Python's an
 
     python bench/bench.py [FILE ...] [--rounds 3] [--single 3.13] [--pythons 3.10-3.15]
                           [--src DIR] [--json OUT] [--timeout 300]
+    python bench/bench.py --show OUT      (the tables of a saved run again)
 """
 
 from __future__ import annotations
@@ -263,7 +264,12 @@ def main() -> int:
     parser.add_argument("--src", help="the wheelpin source tree to time (default: this checkout's src)")
     parser.add_argument("--timeout", type=float, default=300.0, help="per run; a run cut short is flagged")
     parser.add_argument("--json", help="write the raw runs and the summary here")
+    parser.add_argument("--show", metavar="JSON", help="print the tables of a run saved with --json; run nothing")
     args = parser.parse_args()
+    if args.show:
+        saved = json.loads(Path(args.show).read_text(encoding="utf-8"))
+        print_tables(saved["summary"], args.pythons, args.single)
+        return 0
     uv = find_uv()
     if uv is None:
         print("uv is not installed: pip install uv", file=sys.stderr)
