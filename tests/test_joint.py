@@ -122,3 +122,14 @@ def test_more_blocked_roots_than_a_set_may_hold_ends_the_search() -> None:
     assert sorted(b.name for b in verdict.blockers) == ["aa", "bb", "cc", "dd", "ee"]
     assert verdict.fix == ()
     assert all("no set of up to 4 requirement changes" in b.note for b in verdict.blockers)
+
+
+@pytest.mark.timeout(60)
+def test_a_verifying_resolution_that_gives_up_makes_the_search_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolution cut short by its round budget (FIX_ROUNDS) proves nothing: the notes say the search was
+    cut short, never that no change locks."""
+    monkeypatch.setattr("wheelpin.report.fixes.FIX_ROUNDS", 1)
+    monkeypatch.setattr("wheelpin.report.joint.FIX_ROUNDS", 1)
+    verdict = verdict_for(data_stack(), ["numpy==1.24.4", "pandas==1.5.3"])
+    assert not verdict.ok and verdict.fix == ()
+    assert [b.note for b in verdict.blockers] == ["no fix found within the search budget"] * 2

@@ -56,14 +56,17 @@ class NoWheelSolution(WheelpinError):
     ``causes`` are the blockers a failed resolution found (possibly none, when the caller did not ask for an
     explanation); ``involved`` the names of the packages in the final conflict (the requirements and the
     releases that made them), even when not explained.  ``rows`` replace the rows made from ``causes`` when
-    given; ``hints`` are what to do, best first, one line each.
+    given; ``hints`` are what to do, best first, one line each.  ``cut_short``: the resolver gave up after its
+    round budget, which proves nothing either way.
     """
 
     exit_code = 1
 
     def __init__(self, message: str, *, causes: Sequence[Blocker] = (), involved: Iterable[str] = (),
-                 rows: Sequence[tuple[str, str]] | None = None, hints: Sequence[str] = ()) -> None:
+                 rows: Sequence[tuple[str, str]] | None = None, hints: Sequence[str] = (),
+                 cut_short: bool = False) -> None:
         super().__init__(message)
+        self.cut_short = cut_short
         self.causes = tuple(causes)
         self.involved = frozenset(involved)
         self.rows = None if rows is None else tuple(rows)

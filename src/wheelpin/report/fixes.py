@@ -33,6 +33,13 @@ MAX_FIX_TRIES = 60
 PRECHECK_WINDOW = 24
 # How a note that only the joint search may still answer begins.
 NO_LATER = "no later release"
+# What a search cut short says: never that there is no fix.
+BUDGET_NOTE = "no fix found within the search budget"
+# Rounds a resolution that verifies a candidate fix may take (a resolve's own limit is 5000).  A fix that
+# locks takes a few hundred; one that cannot lock because a package with no wheel at all stays required
+# backtracks through every combination first: render-fastapi on 3.15 with pydantic>=2.14.0 gives up after
+# 5000 rounds, 5.8 s of CPU, where 1000 rounds cost 1.9 s (docs/notes/speed.md).
+FIX_ROUNDS = 1000
 
 
 class FixSearch:
@@ -42,6 +49,7 @@ class FixSearch:
         self.session = session
         self.allow_source = tuple(allow_source)
         self.factory = CandidateFactory(session, target, pre=inputs.pre)
+        self.cut_short = False  # some verifying resolution gave up after FIX_ROUNDS
 
     # -- the answer ----------------------------------------------------------------------------------
     def with_fix(self, blocker: Blocker) -> Blocker:
@@ -57,6 +65,8 @@ class FixSearch:
         if not any_wheel(self.session, blocker.name, self.target):
             return replace(blocker, note=f"no release of {blocker.name} has a wheel for this target at all, so no "
                                                  "requirement change helps")
+        if self.cut_short:
+            return replace(blocker, note=BUDGET_NOTE)
         return replace(blocker, note=f"{NO_LATER} of {root} alone brings a {blocker.name} with a wheel")
 
     def find(self, blocker: Blocker) -> str | None:
@@ -162,8 +172,10 @@ class FixSearch:
         def compute() -> Resolution | None:
             try:
                 return resolve(apply_fixes(self.inputs, fixes), self.target, self.session,
-                               allow_source=self.allow_source, permissive=True)
-            except NoWheelSolution:
+                               allow_source=self.allow_source, permissive=True,
+                               max_rounds=FIX_ROUNDS if fixes else 5000)
+            except NoWheelSolution as failure:
+                self.cut_short |= failure.cut_short
                 return None
 
         key = ("permissive", self.inputs, tuple(sorted(fixes)), self.target, self.allow_source)
@@ -180,8 +192,9 @@ class FixSearch:
         """Whether the inputs with ``fixes`` applied have a wheel-only lock (a strict resolution)."""
         try:
             resolve(apply_fixes(self.inputs, fixes), self.target, self.session, allow_source=self.allow_source,
-                    explain_failure=False)
-        except NoWheelSolution:
+                    explain_failure=False, max_rounds=FIX_ROUNDS)
+        except NoWheelSolution as failure:
+            self.cut_short |= failure.cut_short
             return False
         return True
 

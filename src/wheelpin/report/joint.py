@@ -28,7 +28,7 @@ from packaging.version import Version
 
 from wheelpin.errors import NoWheelSolution
 from wheelpin.models import Blocker, Resolution
-from wheelpin.report.fixes import FixSearch, apply_fixes
+from wheelpin.report.fixes import BUDGET_NOTE, FIX_ROUNDS, FixSearch, apply_fixes
 from wheelpin.resolve import resolve
 
 MAX_RESOLUTIONS = 30
@@ -63,7 +63,7 @@ class JointSearch:
             kept = self._fewest(relaxed)
             bounds = {name: self._lowest(name, kept) for name in kept}
         except OutOfBudget:
-            return JointOutcome(note="no fix found within the search budget")
+            return JointOutcome(note=BUDGET_NOTE)
         changes = tuple(f"{name}>={bounds[name]}" for name in sorted(bounds))
         if self._locks_as_written(changes):
             return JointOutcome(changes=changes)
@@ -159,8 +159,10 @@ class JointSearch:
             self._spend()
             try:
                 return resolve(apply_fixes(search.inputs, fixes), search.target, search.session,
-                               allow_source=search.allow_source, explain_failure=False)
+                               allow_source=search.allow_source, explain_failure=False, max_rounds=FIX_ROUNDS)
             except NoWheelSolution as failure:
+                if failure.cut_short:
+                    raise OutOfBudget from None  # a resolution that gave up proves nothing: say so
                 return failure
 
         key = ("joint-strict", search.inputs, fixes, search.target, search.allow_source)

@@ -100,7 +100,8 @@ def _resolve(inputs: Inputs, targets: TargetSet, session: Session, *, allow_sour
     except ResolutionTooDeep:
         raise NoWheelSolution(
             f"gave up after {max_rounds} resolution rounds for {targets.label(targets.full)}: the requirements "
-            "leave too many combinations to try; tighten the loosest requirements (add lower bounds) and retry."
+            "leave too many combinations to try; tighten the loosest requirements (add lower bounds) and retry.",
+            cut_short=True,
         ) from None
     return to_resolution(result, factory)
 
