@@ -169,17 +169,8 @@ class FixSearch:
     def permissive(self, fixes: Sequence[str]) -> Resolution | None:
         """The permissive resolution of the inputs with ``fixes`` applied, or None when even that conflicts.
         Memoized: the search, its confirmation and the all-fixes check often ask for the same one."""
-        def compute() -> Resolution | None:
-            try:
-                return resolve(apply_fixes(self.inputs, fixes), self.target, self.session,
-                               allow_source=self.allow_source, permissive=True,
-                               max_rounds=FIX_ROUNDS if fixes else 5000)
-            except NoWheelSolution as failure:
-                self.cut_short |= failure.cut_short
-                return None
-
         key = ("permissive", self.inputs, tuple(sorted(fixes)), self.target, self.allow_source)
-        return self.session.memo(key, compute)
+        return self.session.memo(key, lambda: self._verify(fixes, permissive=True))
 
     def unblocks(self, fixes: Sequence[str], name: str) -> bool:
         resolution = self.permissive(fixes)
@@ -190,13 +181,15 @@ class FixSearch:
 
     def resolves(self, fixes: Sequence[str]) -> bool:
         """Whether the inputs with ``fixes`` applied have a wheel-only lock (a strict resolution)."""
-        try:
-            resolve(apply_fixes(self.inputs, fixes), self.target, self.session, allow_source=self.allow_source,
-                    explain_failure=False, max_rounds=FIX_ROUNDS)
+        return self._verify(fixes, permissive=False) is not None
+
+    def _verify(self, fixes: Sequence[str], *, permissive: bool) -> Resolution | None:
+        try:  # the unchanged inputs' permissive resolution is the report's own: the resolve's full budget
+            return resolve(apply_fixes(self.inputs, fixes), self.target, self.session, allow_source=self.allow_source,
+                           permissive=permissive, explain_failure=False, max_rounds=FIX_ROUNDS if fixes else 5000)
         except NoWheelSolution as failure:
             self.cut_short |= failure.cut_short
-            return False
-        return True
+            return None
 
 
 def any_wheel(session: Session, name: str, target: Target) -> bool:
