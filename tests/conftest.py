@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from fakeindex import FakeIndex
 from indexserver import IndexServer
 from wheelpin.index import transport
+from wheelpin.resolve import Session
 
 # Variables whose prefixes configure an index, a cache or a config file for wheelpin, pip or uv.
 _ISOLATED_PREFIXES = ("PIP_", "UV_", "WHEELPIN_")
@@ -59,6 +61,20 @@ def cache_dir(tmp_path: Path) -> Path:
     path = tmp_path / "cache"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def fake() -> FakeIndex:
+    """An empty in-memory index for a test to fill (modules that need a prefilled one define their own)."""
+    return FakeIndex()
+
+
+@pytest.fixture
+def session(fake: FakeIndex) -> Iterator[Session]:
+    """A Session over ``fake``, closed after the test."""
+    opened = Session(fake)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ three failures of ``resolve`` — no release matches, a conflict whatever the wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from fakeindex import LINUX_311, FakeIndex
@@ -20,18 +18,6 @@ from wheelpin.target import Target, make_target
 LINUX_310 = "cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64"
 MUSL_310 = "cp310-cp310-musllinux_1_2_x86_64"
 LINUX_314_TARGET = make_target("3.14", "manylinux")
-
-
-@pytest.fixture
-def fake() -> FakeIndex:
-    return FakeIndex()
-
-
-@pytest.fixture
-def session(fake: FakeIndex) -> Iterator[Session]:
-    opened = Session(fake)
-    yield opened
-    opened.close()
 
 
 def pymongo_world(fake: FakeIndex) -> None:

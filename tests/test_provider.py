@@ -21,11 +21,6 @@ Run = Callable[..., Resolution]
 
 
 @pytest.fixture
-def fake() -> FakeIndex:
-    return FakeIndex()
-
-
-@pytest.fixture
 def opened() -> Iterator[list[Session]]:
     indexes: list[Session] = []
     yield indexes

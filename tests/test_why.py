@@ -5,9 +5,7 @@ tiktoken; in-memory indexes for yanked releases, pre-releases and the rest."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -79,18 +77,6 @@ def test_an_unknown_project_is_an_input_error(run):
 
 
 # -- in-memory indexes ---------------------------------------------------------------------------------------
-@pytest.fixture
-def fake() -> FakeIndex:
-    return FakeIndex()
-
-
-@pytest.fixture
-def session(fake: FakeIndex) -> Iterator[Session]:
-    opened = Session(fake)
-    yield opened
-    opened.close()
-
-
 PY312 = make_target("3.12", "manylinux")
 
 
