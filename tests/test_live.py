@@ -54,8 +54,9 @@ def test_pydantic_292_never_installs_on_314(tmp_path, capsys):
 
 
 def test_check_catches_tiktoken_060_on_313(tmp_path, capsys):
+    # A complete lock (check also wants every dependency pinned): resolved for 3.11, where 0.6.0 has wheels.
     lock = tmp_path / "lock.txt"
-    lock.write_text("tiktoken==0.6.0\n")
+    assert main(["resolve", "tiktoken==0.6.0", "--python", "3.11", "-o", str(lock), "--cache-dir", str(tmp_path)]) == 0
     assert main(["check", str(lock), "--python", "3.13", "--cache-dir", str(tmp_path)]) == 1
     assert main(["check", str(lock), "--python", "3.11", "--cache-dir", str(tmp_path)]) == 0
 
