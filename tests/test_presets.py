@@ -76,6 +76,8 @@ def test_a_preset_accepts_every_older_manylinux_wheel_and_nothing_newer() -> Non
     ("heroku-24-arm64", "manylinux_2_39_aarch64"), ("heroku-arm64", "manylinux_2_39_aarch64"),
     # Docker's own spelling names the default Linux target on that arch.
     ("linux/arm64", "manylinux_2_28_aarch64"), ("linux/amd64", "manylinux_2_28_x86_64"),
+    # So does an architecture alone, as uname -m or Docker print it.
+    ("aarch64", "manylinux_2_28_aarch64"), ("arm64", "manylinux_2_28_aarch64"), ("x86_64", "manylinux_2_28_x86_64"),
     ("manylinux-aarch64", "manylinux_2_28_aarch64"), ("musllinux-arm64", "musllinux_1_2_aarch64"),
     ("macos-x86_64", "macosx_13_0_x86_64"), ("windows-arm64", "win_arm64"),
     # Tags are tags, whatever they end with.

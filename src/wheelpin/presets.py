@@ -160,6 +160,11 @@ def find_preset(name: str) -> tuple[Preset, str | None] | None:
     text = name.strip().lower()
     if text in ALL_PRESETS:
         return ALL_PRESETS[text], None
+    bare = dict(_ARCH_SPELLINGS).get(text)
+    if bare is not None:
+        # An architecture alone (uname -m's aarch64, Docker's arm64) names a Linux machine, as linux/arm64 does:
+        # a deploy target is Linux unless the user says macos or windows.
+        return ALL_PRESETS["linux"], bare
     for spelling, arch in _ARCH_SPELLINGS:
         if text.endswith(spelling):
             stem = text.removesuffix(spelling)
