@@ -141,12 +141,17 @@ def corrupt_everything(directory: Path, value: str) -> int:
     return len(keys)
 
 
-def test_a_corrupted_entry_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, tmp_path: Path) -> None:
-    inner.files("foo")  # the fixture's files, plus one with every optional field set another way:
+def add_odd_file(inner: FakeIndex) -> None:
+    """foo's fixture files, plus one with every optional field set another way than theirs."""
+    inner.files("foo")
     inner._files["foo"].append(DistFile(  # noqa: SLF001
         filename="foo-3.0-cp312-abi3-manylinux_2_28_x86_64.whl", url="https://example.invalid/x/foo-3.0.whl",
         sha256=None, requires_python="!=3.0.*,>=3.9", yanked=True, core_metadata=False,
         core_metadata_sha256="cd" * 32, size=2**40, yanked_reason="ünïcode reason", upload_time=None))
+
+
+def test_a_corrupted_entry_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, tmp_path: Path) -> None:
+    add_odd_file(inner)
     first = make(inner, ttl=BIG_TTL)
     page = first.project("foo")
     assert len(page.files) == 4
@@ -165,11 +170,7 @@ def test_a_corrupted_entry_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, t
 @pytest.mark.parametrize("value", ['"a string"', "[1, 2, 3]", json.dumps([1e12, "not json"]), '{"bogus": 1}'])
 def test_an_entry_of_the_wrong_shape_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, tmp_path: Path,
                                                            value: str) -> None:
-    inner.files("foo")  # the fixture's files, plus one with every optional field set another way:
-    inner._files["foo"].append(DistFile(  # noqa: SLF001
-        filename="foo-3.0-cp312-abi3-manylinux_2_28_x86_64.whl", url="https://example.invalid/x/foo-3.0.whl",
-        sha256=None, requires_python="!=3.0.*,>=3.9", yanked=True, core_metadata=False,
-        core_metadata_sha256="cd" * 32, size=2**40, yanked_reason="ünïcode reason", upload_time=None))
+    add_odd_file(inner)
     first = make(inner, ttl=BIG_TTL)
     page = first.project("foo")
     assert len(page.files) == 4
@@ -184,11 +185,7 @@ def test_an_entry_of_the_wrong_shape_is_a_miss_not_a_crash(inner: FakeIndex, mak
 def test_a_page_and_its_metadata_round_trip_the_cache_exactly(inner: FakeIndex, make: Make) -> None:
     """Every field of every file (hashes, yank reason, sizes, upload time, core-metadata flags) comes back as
     it went in, from a cache opened anew."""
-    inner.files("foo")  # the fixture's files, plus one with every optional field set another way:
-    inner._files["foo"].append(DistFile(  # noqa: SLF001
-        filename="foo-3.0-cp312-abi3-manylinux_2_28_x86_64.whl", url="https://example.invalid/x/foo-3.0.whl",
-        sha256=None, requires_python="!=3.0.*,>=3.9", yanked=True, core_metadata=False,
-        core_metadata_sha256="cd" * 32, size=2**40, yanked_reason="ünïcode reason", upload_time=None))
+    add_odd_file(inner)
     first = make(inner, ttl=BIG_TTL)
     page = first.project("foo")
     assert len(page.files) == 4

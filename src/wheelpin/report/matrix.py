@@ -99,7 +99,7 @@ def build_report(inputs: Inputs, targets: Sequence[Target], session: Session,
     if targets and not any(t.admits(inputs.requires_python) for t in targets):
         raise InputError(_all_excluded(inputs, targets, releases))
     judged = iter(_each_python(inputs, [t for t in targets if t not in not_offered], session, allow_source))
-    verdicts = [PythonVerdict(python=_python(t), target=t, ok=False, pins={}, offered=False)
+    verdicts = [PythonVerdict(python=t.python, target=t, ok=False, pins={}, offered=False)
                 if t in not_offered else next(judged) for t in targets]
     clean = [v for v in verdicts if v.ok]
     recommended = None
@@ -145,7 +145,7 @@ def _each_python(inputs: Inputs, targets: Sequence[Target], session: Session,
 
 def python_verdict(inputs: Inputs, target: Target, session: Session, *,
                    allow_source: Sequence[str] = ()) -> PythonVerdict:
-    python = _python(target)
+    python = target.python
     if not target.admits(inputs.requires_python):
         # The project says it does not run there (pip refuses to install it there): nothing to resolve.
         return PythonVerdict(python=python, target=target, ok=False, pins={}, excluded_by=inputs.requires_python)
@@ -177,10 +177,6 @@ def unchecked_blockers(inputs: Inputs, target: Target, allow_source: Sequence[st
     return tuple(Blocker(name=item.name or NormalizedName(item.text), kind=BlockKind.SDIST_ONLY
                          if item.builds_from_source else BlockKind.NO_WHEEL, reason=reason, note=UNCHECKED_NOTE)
                  for item, reason in unchecked_blocking(inputs.unchecked, (target,), allow_source))
-
-
-def _python(target: Target) -> str:
-    return target.python
 
 
 def _blocked_verdict(search: FixSearch, python: str) -> PythonVerdict:
