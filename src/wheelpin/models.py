@@ -6,6 +6,7 @@ speed.  Nothing here does I/O or knows how a value was computed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
@@ -50,7 +51,8 @@ class ProjectPage:
 
     name: str
     index_url: str  # which index served it: a PEP 751 lock names each package's index
-    files: tuple[DistFile, ...]
+    # A tuple, or from the cache a ``PackedFiles`` (index.packed) that builds each DistFile when asked.
+    files: Sequence[DistFile]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
