@@ -1,7 +1,8 @@
 """A diskcache-backed Index wrapper.  [disk only]
 
 Project pages are kept condensed (a few fields per file, not the 7–12 MB pages some projects have) with a
-time-to-live; parsed metadata is kept forever, keyed by the file's sha256 (content-addressed, so it can never
+time-to-live, and a page read back stays those bytes (:class:`.packed.PackedFiles`) until a release's files
+are asked for; parsed metadata is kept forever, keyed by the file's sha256 (content-addressed, so it can never
 go stale).  diskcache writes through SQLite transactions, so an interrupted run never leaves a torn entry; a
 cache restored or copied by other means may hold anything, so every entry is validated on read (a torn,
 undecodable or older-format entry is a miss, and the next store rewrites it).  Opening the directory never
