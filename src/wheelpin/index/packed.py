@@ -54,7 +54,6 @@ class PackedFiles(Sequence[DistFile]):
         anything relies on it; a thousand files at a time, so that checking holds no page's DistFiles."""
         for start in range(0, len(self._raws), _CHECK_CHUNK):
             _FILES.decode(b"[" + b",".join(self._raws[start:start + _CHECK_CHUNK]) + b"]")
-        _HEADS.decode(self._value)
 
     def heads(self) -> Iterator[tuple[int, str, bool]]:
         """(position, filename, yanked) of every file, from one pass over the stored bytes."""
