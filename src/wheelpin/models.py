@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 class DistFile(NamedTuple):
     """One file of a project as the index lists it (PEP 503/691 entry, condensed).
 
-    A NamedTuple rather than a frozen dataclass: big projects list 15,000 files, and a run reads tens of
-    thousands of them from the cache; building tuples is five times faster.  Still immutable and hashable.
+    A NamedTuple rather than a frozen dataclass: big projects list 15,000 files, and a run builds thousands
+    of them (those of the releases it judges: ``index.packed``); building tuples is five times faster.  Still
+    immutable and hashable.
     """
 
     filename: str
