@@ -104,8 +104,7 @@ class FixSearch:
         return f"{root}=={found.version}"  # newer releases bring the blocker back: only the pin is verified
 
     def _prechecked(self, root: NormalizedName, later: list[VersionChoice], blocked: str) -> Iterator[VersionChoice]:
-        # Oldest first, fetching metadata in growing batches ahead of the walk: the answer is usually near the
-        # start, so a cold cache need not fetch the metadata of every later release.
+        # Oldest first, fetching metadata ahead in growing batches (PRECHECK_FIRST): the answer is usually near.
         ahead, batch = 0, PRECHECK_FIRST
         for position, choice in enumerate(later):
             if position >= ahead and root != blocked:
