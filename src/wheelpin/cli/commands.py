@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -53,8 +54,8 @@ from wheelpin.cli.several import (
 )
 from wheelpin.config import env_int, env_seconds, index_urls, redact_text, refuse_plain_http, trusted_hosts
 from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
-from wheelpin.index import CachedIndex, EventHook, HttpIndex, NetPolicy, default_cache_dir, make_client
-from wheelpin.index.auth import IndexAuth, split_credentials
+from wheelpin.index import CachedIndex, EventHook, LazyIndex, NetPolicy, default_cache_dir
+from wheelpin.index.credentials import split_credentials
 from wheelpin.inputs import Inputs, UncheckedRequirement, input_file, load_inputs
 from wheelpin.lockfile import lock_lines, write_atomic, yank_note
 from wheelpin.locks import LockRead, read_lock
@@ -68,6 +69,9 @@ from wheelpin.report.builds import Classify, classify_blockers, index_classifier
 from wheelpin.resolve import Session, resolve_targets
 from wheelpin.target import Target, make_target
 from wheelpin.wheels import unchecked_blocking
+
+if TYPE_CHECKING:
+    from wheelpin.index.http import HttpIndex
 
 
 def gather_inputs(args: argparse.Namespace) -> Inputs:
@@ -132,9 +136,11 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
 
 
 def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_event: EventHook,
-               err: Console) -> HttpIndex:
+               err: Console) -> LazyIndex:
     """The configured index, plain http refused off loopback and trusted hosts, its credentials taken out of
-    the URLs (so that no message, cache key or lock can hold them) and given to the client's auth instead."""
+    the URLs (so that no message, cache key or lock can hold them) and given to the client's auth instead.
+    The client is built at the first cache miss (a warm run never imports httpx or ssl); a TLS setting that
+    cannot be loaded fails there."""
     urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
                       file_index_url=inputs.index_url if inputs else None,
                       file_extra=inputs.extra_index_urls if inputs else ())
@@ -147,9 +153,17 @@ def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_ev
             err.print("warning: --keyring-provider subprocess: no keyring command on PATH, so no password comes "
                       "from a keyring; install keyring (e.g. pipx install keyring)", highlight=False, markup=False)
     policy = net_policy(args)
-    client = make_client(policy)
-    client.auth = IndexAuth(given, keyring=keyring)
-    return HttpIndex(plain, client=client, on_event=on_event, policy=policy)
+
+    def build() -> HttpIndex:
+        # imported on use: a warm run never needs the HTTP stack
+        from wheelpin.index.auth import IndexAuth
+        from wheelpin.index.http import HttpIndex, make_client
+
+        client = make_client(policy)
+        client.auth = IndexAuth(given, keyring=keyring)
+        return HttpIndex(plain, client=client, on_event=on_event, policy=policy)
+
+    return LazyIndex(plain, build)
 
 
 def net_policy(args: argparse.Namespace) -> NetPolicy:
