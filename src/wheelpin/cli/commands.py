@@ -25,10 +25,9 @@ from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.index import CachedIndex, EventHook, LazyIndex, NetPolicy, default_cache_dir
 from wheelpin.index.credentials import split_credentials
 from wheelpin.inputs import Inputs, UncheckedRequirement, input_file, load_inputs
-from wheelpin.lockfile import lock_lines, write_atomic, yank_note
+from wheelpin.lockfile import is_pylock_path, lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
 from wheelpin.presets import ALL_PRESETS
-from wheelpin.pylockfile import is_pylock_path, pylock_lines
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
 from wheelpin.resolve import Session, resolve_targets
 from wheelpin.target import Target
@@ -272,6 +271,8 @@ def check_output_name(path: str | None) -> None:
 def _write_lock(path: str | None, resolution: Resolution, command: str, err: Console,
                 session: Session, unchecked: Sequence[UncheckedRequirement] = ()) -> None:
     if path is not None and is_pylock_path(path):
+        from wheelpin.pylockfile import pylock_lines  # imported on use: a requirements lock needs no pylock writer
+
         lines: Iterable[str] = pylock_lines(resolution, command=command,
                                             index_of=lambda name: session.project(name).index_url)
     else:
