@@ -5,9 +5,12 @@ hits both): ``resolve`` cold and warm vs ``uv pip compile --only-binary :all: --
 warm for the same target; the default ``report`` matrix cold and warm vs uv run once per Python, and vs
 wheelpin's own single resolve; HTTP requests of the cold runs against the floor; peak RSS of every run.
 
-Each figure is the median of the rounds (spread: min–max); ratios are sums of per-file medians.  The floor
-of a cold resolve is one page per pinned project and one metadata file per pinned release; of a report, one
-page per project and one metadata file per distinct release that any Python's answer pins.
+Each figure is the median of the rounds (spread: min–max); ratios are sums of per-file medians.  Two floors
+for the requests of a cold run: the pinned floor (a resolve: one page per pinned project and one metadata
+file per pinned release; a report: one page per project and one metadata file per distinct release that any
+Python's answer pins), and the read floor: one request per distinct page and metadata file the run read,
+backtracking and the fix search's verifying resolutions included; what a run fetched ahead and never read is
+above both.
 
     python bench/bench.py [FILE ...] [--rounds 3] [--single 3.13] [--pythons 3.10-3.15]
                           [--src DIR] [--json OUT] [--timeout 300]
@@ -165,8 +168,20 @@ def spread(runs: list[Run], attr: str = "wall") -> str:
     return f"{min(values):.2f}-{max(values):.2f}"
 
 
+READS = ("read pages", "read metadata")  # what _counted.py says the run read, apart from its requests
+
+
 def requests_of(runs: list[Run]) -> float:
-    return statistics.median(sum(r.requests.values()) for r in runs) if runs and runs[0].requests else 0.0
+    if not runs or not runs[0].requests:
+        return 0.0
+    return statistics.median(sum(n for kind, n in r.requests.items() if kind not in READS) for r in runs)
+
+
+def reads_of(runs: list[Run]) -> float:
+    """The floor a run sets itself: one request per distinct page and metadata file it read (median)."""
+    if not runs or not all(kind in runs[0].requests for kind in READS):
+        return 0.0
+    return statistics.median(sum(r.requests[kind] for kind in READS) for r in runs)
 
 
 def summarize(bench: Bench) -> dict[str, object]:
@@ -192,6 +207,7 @@ def summarize(bench: Bench) -> dict[str, object]:
             "report cold spread": spread(runs["report cold"]), "report warm spread": spread(runs["report warm"]),
             "resolve requests": requests_of(runs["resolve cold"]), "report requests": requests_of(runs["report cold"]),
             "resolve floor": bench.floors[name]["resolve"], "report floor": bench.floors[name]["report"],
+            "resolve reads": reads_of(runs["resolve cold"]), "report reads": reads_of(runs["report cold"]),
             "peak rss": max(r.rss_mb for key in ("resolve cold", "resolve warm", "report cold", "report warm")
                             for r in runs[key]),
             "uv peak rss": max(r.rss_mb for key, rs in runs.items() if key.startswith("uv") for r in rs),
@@ -218,6 +234,8 @@ RATIOS = (
     ("report cold / own resolve cold", "report cold", "resolve cold", "1.5"),
     ("cold resolve requests / floor", "resolve requests", "resolve floor", "1.1"),
     ("cold report requests / floor", "report requests", "report floor", "1.1"),
+    ("cold resolve requests / reads", "resolve requests", "resolve reads", "1.1"),
+    ("cold report requests / reads", "report requests", "report reads", "1.1"),
 )
 
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 import tomllib
-from packaging.pylock import Pylock
+from packaging.pylock import Pylock, is_valid_pylock_path
 from packaging.utils import parse_wheel_filename
 
 from fakeindex import ANY, LINUX_311, FakeIndex, sdist_name, sha
 from wheelpin.cli import main
 from wheelpin.inputs import parse_requirement_strings
-from wheelpin.pylockfile import build_pylock, is_pylock_path
+from wheelpin.lockfile import is_pylock_path
+from wheelpin.pylockfile import build_pylock
 from wheelpin.pythons import find_uv
 from wheelpin.resolve import Session, resolve
 from wheelpin.target import make_target
@@ -115,9 +116,13 @@ def test_a_lock_for_a_patch_release_names_that_patch() -> None:
 
 @pytest.mark.parametrize(("name", "ok"), [("pylock.toml", True), ("deploy/pylock.prod.toml", True),
                                           ("pylock.3.11.toml", False), ("lock.toml", False),
-                                          ("py{python}/pylock.toml", True)])
+                                          ("py{python}/pylock.toml", True), ("pylock..toml", False),
+                                          ("Pylock.toml", False), ("pylock.toml.bak", False),
+                                          ("xpylock.toml", False)])
 def test_pylock_names_follow_pep_751(name: str, ok: bool) -> None:
+    """As packaging.pylock judges them (which wheelpin does not import for it: see lockfile)."""
     assert is_pylock_path(name) is ok
+    assert is_valid_pylock_path(Path(name.replace("{python}", "3.11"))) is ok
 
 
 def test_re_locking_into_an_existing_pylock_keeps_its_pins(index_url: str, cache_dir: Path, tmp_path: Path,

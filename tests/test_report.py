@@ -330,3 +330,61 @@ def test_a_line_that_builds_from_source_blocks_a_clean_row_unless_allowed(index,
     (tmp_path / "requirements.txt").write_text("idna\nhttps://files.example/bar-1.0-cp311-cp311-win_amd64.whl\n")
     (other,) = build_report(parse_requirements_file("requirements.txt"), [target], index, RELEASES).pythons
     assert not other.ok and other.blockers[0].kind == "no-wheel"
+
+
+def test_the_fix_search_fetches_ahead_in_batches_that_grow_not_a_fixed_window():
+    """The fix is the first release after the pinned one: the walk reads one release's metadata, so it
+    fetches a small first batch ahead, not 24 releases that nothing reads (a cold report's requests)."""
+    from fakeindex import LINUX_311, LINUX_312, FakeIndex
+    from wheelpin.report.fixes import PRECHECK_FIRST
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", requires=["core==1.0"])
+    for minor in range(2, 31):
+        fake.add("app", f"{minor}.0", requires=["core==2.0"])
+    fake.add("core", "1.0", wheels=[LINUX_311])
+    fake.add("core", "2.0", wheels=[LINUX_311, LINUX_312])
+    target = make_target("3.12", "manylinux")
+    session = Session(fake)
+    try:
+        (verdict,) = build_report(parse_requirement_strings(["app<=1.0"]), [target], session, RELEASES).pythons
+    finally:
+        session.close()
+    assert [b.fix for b in verdict.blockers] == ["app>=2.0"]
+    walked = {f"app-{minor}.0-py3-none-any.whl" for minor in range(2, 30)}  # 30.0: the fix's own resolution
+    assert 1 <= len(walked & set(fake.metadata_calls)) <= PRECHECK_FIRST
+
+
+def test_a_blocker_with_no_wheel_in_any_release_skips_the_resolutions_that_cannot_lock(monkeypatch):
+    """Issue 13: the page alone shows that no release of ``ext`` has a cp312 wheel, so neither the check that
+    all fixes lock together nor the joint search runs a resolution: only the first strict one is strict."""
+    import wheelpin.report.fixes as fixes_module
+    import wheelpin.report.joint as joint_module
+    import wheelpin.report.matrix as matrix_module
+    from fakeindex import LINUX_311, LINUX_312, FakeIndex
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", requires=["core==1.0"])
+    fake.add("app", "2.0", requires=["core==2.0"])
+    fake.add("core", "1.0", wheels=[LINUX_311])
+    fake.add("core", "2.0", wheels=[LINUX_311, LINUX_312])
+    fake.add("lib", "1.0", requires=["ext"])
+    fake.add("ext", "1.0", wheels=[LINUX_311], sdist=True)
+    fake.add("ext", "2.0", wheels=[LINUX_311], sdist=True)
+    strict: list[str] = []
+    for module in (fixes_module, joint_module, matrix_module):
+        def counted(inputs, target, session, *, _resolve=module.resolve, **options):
+            if not options.get("permissive"):
+                strict.append(",".join(str(r.requirement) for r in inputs.requirements))
+            return _resolve(inputs, target, session, **options)
+        monkeypatch.setattr(module, "resolve", counted)
+    session = Session(fake)
+    try:
+        (verdict,) = build_report(parse_requirement_strings(["app==1.0", "lib"]), [make_target("3.12", "manylinux")],
+                                  session, RELEASES).pythons
+    finally:
+        session.close()
+    assert {b.name: b.fix for b in verdict.blockers} == {"core": "app>=2.0", "ext": None}
+    assert "no release of ext has a wheel for this target at all" in verdict.blockers[1].note
+    assert verdict.fixed_by_all is False and verdict.fix == ()
+    assert strict == ["app==1.0,lib"]

@@ -49,3 +49,19 @@ def test_a_bundle_that_does_not_exist_is_an_input_error_naming_it(no_tls_env, mo
     with pytest.raises(InputError) as caught:
         tls_context()
     assert "/nonexistent/corp-ca.pem" in str(caught.value) and caught.value.exit_code == 2
+
+
+def test_a_bundle_that_cannot_be_loaded_fails_the_first_run_that_needs_the_network(
+        no_tls_env, run, monkeypatch) -> None:
+    """The HTTP client is built at the first cache miss, no longer at start-up: the same error, as an input
+    error, from the run that needs it; a run the cache answers whole builds no client and verifies nothing."""
+    args = ("resolve", "six", "--python", "3.12", "--platform", "manylinux_2_28_x86_64")
+    monkeypatch.setenv("PIP_CERT", "/nonexistent/corp-ca.pem")
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert "/nonexistent/corp-ca.pem" in err and "cannot be loaded" in err
+    monkeypatch.delenv("PIP_CERT")
+    assert run(*args)[0] == 0  # fills the cache
+    monkeypatch.setenv("PIP_CERT", "/nonexistent/corp-ca.pem")
+    code, out, _err = run(*args)
+    assert code == 0 and "six==" in out

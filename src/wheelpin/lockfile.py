@@ -1,4 +1,5 @@
-"""Resolution → requirements-lock.txt lines, and writing files atomically.  [pure, but for write_atomic]
+"""Resolution → requirements-lock.txt lines, which lock names are PEP 751's, and writing files atomically.
+[pure, but for write_atomic]
 
 Writers yield lines and know nothing of where they go (pip-tools' writer taught us that).
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,6 +18,16 @@ from wheelpin import __version__
 from wheelpin.errors import InputError
 from wheelpin.inputs import UncheckedRequirement
 from wheelpin.models import Pin, Resolution
+
+# PEP 751's lock names, as packaging.pylock.is_valid_pylock_path matches them (not called: writing or reading
+# a requirements lock must not import the pylock modules).
+_PYLOCK_NAME = re.compile(r"pylock\.([^.]+\.)?toml")
+
+
+def is_pylock_path(path: str) -> bool:
+    """``pylock.toml`` or ``pylock.<name>.toml``, as PEP 751 names lock files.  ``{python}`` is judged as
+    what replaces it (``3.11``): PEP 751 allows no dot in ``<name>``."""
+    return _PYLOCK_NAME.fullmatch(Path(path.replace("{python}", "3.11")).name) is not None
 
 
 def lock_lines(resolution: Resolution, *, command: str,

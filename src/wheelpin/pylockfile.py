@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import tomli_w
 from packaging.markers import Marker
-from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock, is_valid_pylock_path
+from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
@@ -26,12 +25,6 @@ from wheelpin import __version__
 from wheelpin.errors import InputError
 from wheelpin.models import DistFile, Pin, Resolution
 from wheelpin.target import Target
-
-
-def is_pylock_path(path: str) -> bool:
-    """``pylock.toml`` or ``pylock.<name>.toml``, as PEP 751 names lock files.  ``{python}`` is judged as
-    what replaces it (``3.11``): PEP 751 allows no dot in ``<name>``."""
-    return is_valid_pylock_path(Path(path.replace("{python}", "3.11")))
 
 
 def target_marker(target: Target) -> Marker:

@@ -18,9 +18,8 @@ from packaging.version import Version
 
 from wheelpin.errors import InputError, WheelpinError
 from wheelpin.inputs import InputRequirement, parse_requirements_file
-from wheelpin.locks import read_lock
+from wheelpin.lockfile import is_pylock_path
 from wheelpin.pins import single_pin
-from wheelpin.pylockfile import is_pylock_path
 from wheelpin.target import Target
 
 UPGRADE_SOURCE = "--upgrade-package"
@@ -95,6 +94,8 @@ def locked_pins(path: str, target: Target) -> tuple[dict[NormalizedName, Version
 
 def _pylock_pins(path: str, target: Target) -> tuple[dict[NormalizedName, Version], str | None]:
     """The packages of the PEP 751 lock at ``path`` that apply to ``target``, as preferences."""
+    from wheelpin.locks import read_lock  # imported on use: a requirements lock is read without the lock readers
+
     try:
         return {p.name: p.version for p in read_lock(path, target).pins}, None
     except WheelpinError as exc:  # a lock for another target, or a damaged one: re-lock from scratch

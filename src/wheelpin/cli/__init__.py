@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import os
@@ -14,14 +15,10 @@ from types import FrameType
 
 from rich.console import Console
 
-from wheelpin.cli.commands import run_check, run_report, run_resolve, run_targets
-from wheelpin.cli.completion import run_completion
-from wheelpin.cli.detected import run_target
-from wheelpin.cli.fixcmd import run_fix
+from wheelpin.cli.commands import run_resolve, run_targets
 from wheelpin.cli.options import error_console
 from wheelpin.cli.parser import build_parser
 from wheelpin.cli.render import print_error
-from wheelpin.cli.why import run_why
 from wheelpin.errors import WheelpinError
 
 # Garbage collection thresholds for a run (mypy's, for the same reason): a run builds a few hundred thousand
@@ -99,21 +96,7 @@ def _main(argv: Sequence[str] | None, interrupt: _Interrupt) -> int:
     args = parser.parse_args(argv)
     err = error_console(args)
     try:
-        if args.command == "completion":
-            return run_completion(parser, args)
-        if args.command == "resolve":
-            return run_resolve(args, argv, err)
-        if args.command == "report":
-            return run_report(args, err)
-        if args.command == "targets":
-            return run_targets()
-        if args.command == "target":
-            return run_target(args)
-        if args.command == "fix":
-            return run_fix(args, err)
-        if args.command == "why":
-            return run_why(args, err)
-        return run_check(args, err)
+        return _run(parser, args, argv, err)
     except WheelpinError as exc:
         print_error(err, exc)
         return exc.exit_code
@@ -122,6 +105,37 @@ def _main(argv: Sequence[str] | None, interrupt: _Interrupt) -> int:
     except Terminated:
         return interrupt.say(err, signal.SIGTERM)
 
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str] | None,
+         err: Console) -> int:
+    # The other commands' modules are imported on use: a warm resolve never needs them.
+    if args.command == "resolve":
+        return run_resolve(args, argv, err)
+    if args.command == "targets":
+        return run_targets()
+    if args.command == "report":
+        from wheelpin.cli.reportcmd import run_report
+
+        return run_report(args, err)
+    if args.command == "completion":
+        from wheelpin.cli.completion import run_completion
+
+        return run_completion(parser, args)
+    if args.command == "fix":
+        from wheelpin.cli.fixcmd import run_fix
+
+        return run_fix(args, err)
+    if args.command == "why":
+        from wheelpin.cli.why import run_why
+
+        return run_why(args, err)
+    if args.command == "target":
+        from wheelpin.cli.detected import run_target
+
+        return run_target(args)
+    from wheelpin.cli.checkcmd import run_check
+
+    return run_check(args, err)
 
 
 __all__ = ["main"]

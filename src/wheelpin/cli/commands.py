@@ -1,73 +1,41 @@
-"""The commands: read the inputs, open a session on the configured index, run, render, write."""
+"""resolve and targets, and what every command shares: the inputs, a session on the configured index (built
+at the first cache miss), the lock written.  report, check and fix have modules of their own."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shlex
 import shutil
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.check import PinCheck, check_pins
-from wheelpin.cli.check_output import check_json
-from wheelpin.cli.detected import (
-    fill_target,
-    mark_deployed,
-    note_lock_target,
-    report_pythons,
-    use_project_requirements,
-)
-from wheelpin.cli.github import github_check, github_report
-from wheelpin.cli.lockcheck import LockVerdict, lock_argument, lock_selection, print_lock_report, show_check
+from wheelpin.cli.detected import fill_target, use_project_requirements
 from wheelpin.cli.options import fetch_summary, show_progress, verbosity
-from wheelpin.cli.render import (
-    RUNTIME_FILES,
-    is_runtime_file_text,
-    markdown_lines,
-    print_error,
-    print_report,
-    print_rows,
-    report_json,
-    runtime_file_text,
-    runtime_values,
-)
-from wheelpin.cli.several import (
-    LockGroup,
-    check_targets,
-    common_recommendation,
-    explained,
-    header_targets,
-    lock_groups,
-    platform_names,
-    refuse_multi_target_pylock,
-    show_reports,
-)
+from wheelpin.cli.render import print_error, print_rows
+from wheelpin.cli.several import LockGroup, explained, lock_groups, platform_names, refuse_multi_target_pylock
 from wheelpin.config import env_int, env_seconds, index_urls, redact_text, refuse_plain_http, trusted_hosts
-from wheelpin.errors import InputError, LockNotForTarget, NoWheelSolution
-from wheelpin.index import CachedIndex, EventHook, HttpIndex, NetPolicy, default_cache_dir, make_client
-from wheelpin.index.auth import IndexAuth, split_credentials
+from wheelpin.errors import InputError, NoWheelSolution
+from wheelpin.index import CachedIndex, EventHook, LazyIndex, NetPolicy, default_cache_dir
+from wheelpin.index.credentials import split_credentials
 from wheelpin.inputs import Inputs, UncheckedRequirement, input_file, load_inputs
-from wheelpin.lockfile import lock_lines, write_atomic, yank_note
-from wheelpin.locks import LockRead, read_lock
+from wheelpin.lockfile import is_pylock_path, lock_lines, write_atomic, yank_note
 from wheelpin.models import Resolution
-from wheelpin.presets import ALL_PRESETS, offers
-from wheelpin.pylockfile import is_pylock_path, pylock_lines
-from wheelpin.pythons import PythonRelease, default_pythons, known_releases, parse_python_list
+from wheelpin.presets import ALL_PRESETS
 from wheelpin.relock import Upgrade, locked_pins, parse_upgrade
-from wheelpin.report import Report, build_report
-from wheelpin.report.builds import Classify, classify_blockers, index_classifier
 from wheelpin.resolve import Session, resolve_targets
-from wheelpin.target import Target, make_target
+from wheelpin.target import Target
 from wheelpin.wheels import unchecked_blocking
+
+if TYPE_CHECKING:
+    from wheelpin.index.http import HttpIndex
+    from wheelpin.locks import LockRead
 
 
 def gather_inputs(args: argparse.Namespace) -> Inputs:
@@ -132,9 +100,11 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
 
 
 def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_event: EventHook,
-               err: Console) -> HttpIndex:
+               err: Console) -> LazyIndex:
     """The configured index, plain http refused off loopback and trusted hosts, its credentials taken out of
-    the URLs (so that no message, cache key or lock can hold them) and given to the client's auth instead."""
+    the URLs (so that no message, cache key or lock can hold them) and given to the client's auth instead.
+    The client is built at the first cache miss (a warm run never imports httpx or ssl); a TLS setting that
+    cannot be loaded fails there."""
     urls = index_urls(cli_index_url=args.index_url, cli_extra=args.extra_index_url,
                       file_index_url=inputs.index_url if inputs else None,
                       file_extra=inputs.extra_index_urls if inputs else ())
@@ -147,9 +117,17 @@ def open_index(args: argparse.Namespace, inputs: Inputs | LockRead | None, on_ev
             err.print("warning: --keyring-provider subprocess: no keyring command on PATH, so no password comes "
                       "from a keyring; install keyring (e.g. pipx install keyring)", highlight=False, markup=False)
     policy = net_policy(args)
-    client = make_client(policy)
-    client.auth = IndexAuth(given, keyring=keyring)
-    return HttpIndex(plain, client=client, on_event=on_event, policy=policy)
+
+    def build() -> HttpIndex:
+        # imported on use: a warm run never needs the HTTP stack
+        from wheelpin.index.auth import IndexAuth
+        from wheelpin.index.http import HttpIndex, make_client
+
+        client = make_client(policy)
+        client.auth = IndexAuth(given, keyring=keyring)
+        return HttpIndex(plain, client=client, on_event=on_event, policy=policy)
+
+    return LazyIndex(plain, build)
 
 
 def net_policy(args: argparse.Namespace) -> NetPolicy:
@@ -293,6 +271,8 @@ def check_output_name(path: str | None) -> None:
 def _write_lock(path: str | None, resolution: Resolution, command: str, err: Console,
                 session: Session, unchecked: Sequence[UncheckedRequirement] = ()) -> None:
     if path is not None and is_pylock_path(path):
+        from wheelpin.pylockfile import pylock_lines  # imported on use: a requirements lock needs no pylock writer
+
         lines: Iterable[str] = pylock_lines(resolution, command=command,
                                             index_of=lambda name: session.project(name).index_url)
     else:
@@ -310,147 +290,6 @@ def _write_lock(path: str | None, resolution: Resolution, command: str, err: Con
         sys.stdout.write("".join(f"{line}\n" for line in lines))
 
 
-def run_report(args: argparse.Namespace, err: Console) -> int:
-    lock = lock_argument(args)
-    if lock is not None:
-        return run_lock_report(args, err, lock)
-    if args.write_runtime:
-        check_runtime_file(args.write_runtime)  # before any work: a refusal must not cost a report first
-    use_project_requirements(args, err)
-    python_given = args.python is not None
-    detected = fill_target(args, err, python_default=None)
-    inputs = gather_inputs(args)
-    warn_unchecked(inputs, err)
-    # The release list (a uv subprocess) is only needed up front when --python is not given.
-    with ThreadPoolExecutor(max_workers=1) as background:
-        pending = background.submit(known_releases)
-        pythons = (parse_python_list(args.python) if args.python
-                   else report_pythons(detected, pending.result(), err))
-        platforms = platform_names(args)
-        with open_session(args, inputs, err, speculate=True) as session:
-            classify = None if args.no_classify else index_classifier(session.fetcher.index)
-            # One report per --platform, all in one session: a release's metadata is fetched once for all.
-            reports = [mark_deployed(_platform_report(inputs, pythons, platform, session, pending.result(),
-                                                      args.allow_source, classify), detected, python_given)
-                       for platform in platforms]
-    show_reports("table" if args.format == "github" else args.format, list(zip(platforms, reports, strict=True)),
-                 _show_report)
-    for report in reports if args.format == "github" else ():
-        github_report(report, inputs, err)
-    if args.write_runtime:
-        # Several platforms: the Python to write is one that installs with wheels only on all of them.
-        _write_runtime(args.write_runtime, replace(reports[0], recommended=common_recommendation(reports)), err)
-    return 0 if all(report.ok for report in reports) else 1
-
-
-def _platform_report(inputs: Inputs, pythons: Sequence[str], platform: str, session: Session,
-                     releases: list[PythonRelease], allow_source: Sequence[str], classify: Classify | None) -> Report:
-    targets = [make_target(p, platform) for p in pythons]
-    # A Python the platform does not offer is a row of its own, never resolved: no lock could deploy there.
-    unoffered = [t for t in targets if not offers(platform, t.minor)]
-    report = build_report(inputs, targets, session, releases, allow_source=allow_source, not_offered=unoffered)
-    return report if classify is None else classify_blockers(report, classify)
-
-
-def _write_runtime(path: str, report: Report, err: Console) -> None:
-    release = report.recommended
-    if release is None:
-        err.print(f"not writing {path}: no requested Python installs with wheels only.")
-    elif release.freethreaded and os.path.basename(path) == "runtime.txt":
-        err.print(f"not writing {path}: runtime.txt (python-3.X.Y) cannot name the free-threaded build "
-                  f"{release.version}; write .python-version or .tool-versions instead.")
-    else:
-        existing = check_runtime_file(path)  # it may have changed while the report ran
-        write_atomic(path, [runtime_file_text(path, release, existing).rstrip("\n")])
-        err.print(f"wrote {path}")
-
-
-# A version file is a few bytes; anything bigger is some other file that happens to have the name.
-_MAX_RUNTIME_FILE = 4096
-
-
-def check_runtime_file(path: str) -> str:
-    """Refuse a --write-runtime name that is no version file, or an existing file that holds something else:
-    a report must never overwrite a Dockerfile with "3.13".  Returns the existing text ("" for none), whose
-    other tools' lines a .tool-versions keeps."""
-    if os.path.basename(path) not in RUNTIME_FILES:
-        raise InputError(
-            f"--write-runtime {path}: wheelpin writes only runtime.txt (python-3.X.Y), .python-version (3.X) or "
-            ".tool-versions (python 3.X.Y, other tools' lines kept) files, in any directory; name the file one "
-            "of those, e.g. --write-runtime .python-version."
-        )
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_RUNTIME_FILE + 1)
-    except FileNotFoundError:
-        return ""
-    except OSError as exc:
-        raise InputError(f"--write-runtime {path}: cannot read the existing file ({exc.strerror or exc}); "
-                         "give a path to a file you can write.") from None
-    try:
-        text = data.decode("utf-8-sig") if len(data) <= _MAX_RUNTIME_FILE else None
-    except UnicodeDecodeError:
-        text = None
-    if text is None or not is_runtime_file_text(path, text):
-        raise InputError(
-            f"--write-runtime {path}: the existing file does not look like a {os.path.basename(path)} (it holds "
-            "more than a Python version), so wheelpin will not overwrite it; check the path, or move the file "
-            "away if it really is yours to replace."
-        )
-    return text
-
-
-def _show_report(form: str, report: Report, platform: str) -> None:
-    # The values to paste follow the recommendation: they are the platform's spelling of it.
-    values = runtime_values(platform, report.recommended) if report.recommended is not None else []
-    if form == "json":
-        sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
-    elif form == "markdown":
-        sys.stdout.write("".join(f"{line}\n" for line in markdown_lines(report)))
-        sys.stdout.write("".join(f"- set for {value}\n" for value in values))
-    else:
-        console = Console(highlight=False, soft_wrap=True)
-        print_report(console, report)
-        for value in values:
-            console.print(f"  set for {value}", markup=False)
-
-
-def run_check(args: argparse.Namespace, err: Console) -> int:
-    given = args.python is not None or args.platform is not None
-    header = header_targets(args.lockfile)
-    if given or len(header) < 2:
-        fill_target(args, err, python_default=args.python_fallback)
-    else:
-        err.print(f"target: the {len(header)} targets {args.lockfile}'s header records", highlight=False,
-                  markup=False)
-    targets = check_targets(args, header, given=given)
-    if len(targets) == 1:
-        note_lock_target(args.lockfile, targets[0], err)
-    # The format from its name and contents; read for each target (markers, environments, groups).
-    locks = [(target, read_lock(args.lockfile, target, lock_selection(args))) for target in targets]
-    with open_session(args, locks[0][1], err) as session:
-        checked = [(t, lock, check_pins(lock.pins, t, session, relock=lock.relock, project=lock.project))
-                   for t, lock in locks]
-    if args.format == "json" and all(results for _t, _l, results in checked):
-        documents = [check_json(args.lockfile, t, results) for t, _l, results in checked]
-        # One target: its document, as before; several: one document per target, in a list.
-        sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n")
-        return 0 if all(r.ok for _t, _l, results in checked for r in results) else 1
-    failing = [t for t, lock, results in checked if _check_one(args, lock, t, results, err)]
-    if failing and len(targets) > 1:
-        Console(highlight=False, soft_wrap=True).print(
-            f"{args.lockfile} fails on {len(failing)} of {len(targets)} targets: " + "; ".join(map(str, failing)),
-            markup=False)
-    return 1 if failing else 0
-
-
-def _check_one(args: argparse.Namespace, lock: LockRead, target: Target, results: list[PinCheck],
-               err: Console) -> int:
-    if results and args.format == "github":
-        github_check(args.lockfile, target, results, err)
-    return show_check(lock, target, results, err)
-
-
 def run_targets() -> int:
     """The preset table: what each --platform name stands for, its tag per Python, the Pythons it offers."""
     rows = [(p.name, p.stands_for, p.tags_text(), p.offered_text(), ", ".join(p.arches))
@@ -458,30 +297,3 @@ def run_targets() -> int:
     print_rows(Console(highlight=False, soft_wrap=True), "--platform presets (sources: docs/targets.md)",
                ("preset", "stands for", "tag per Python", "Pythons offered", "arches"), rows)
     return 0
-
-
-def run_lock_report(args: argparse.Namespace, err: Console, path: str) -> int:
-    """report --lock: the matrix for the lock's versions as they are, one check per Python."""
-    args.lockfile = path  # the lock's project names the platform it deploys to (project_dir)
-    fill_target(args, err, python_default=None)
-    pythons = (parse_python_list(args.python) if args.python
-               else [r.version for r in default_pythons(known_releases())])
-    reads: list[tuple[Target, LockRead | LockVerdict]] = []
-    for python in pythons:  # read first: the session needs the index a lock names (Pipfile.lock's sources)
-        target = make_target(python, args.platform)
-        try:
-            reads.append((target, read_lock(path, target, lock_selection(args))))
-        except LockNotForTarget as exc:
-            # Excluded by the lock's requires-python: the project says it does not run there, as a requirements
-            # report's excluded row says (an installer refusing it is no missing wheel).
-            reads.append((target, LockVerdict(target=target, refused=str(exc), excluded_by=exc.requires_python)))
-    named = next((lock for _t, lock in reads if isinstance(lock, LockRead)), None)
-    verdicts = []
-    with open_session(args, named, err) as session:
-        for target, lock in reads:
-            if isinstance(lock, LockVerdict):
-                verdicts.append(lock)
-            else:
-                results = check_pins(lock.pins, target, session, relock=lock.relock, project=lock.project)
-                verdicts.append(LockVerdict(target=target, results=tuple(results)))
-    return print_lock_report(path, verdicts, args.format)

@@ -9,18 +9,21 @@ import re
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from rich.console import Console
 
-from wheelpin.detect import DetectedTarget, Finding, detect_target, has_deploy_files
 from wheelpin.errors import InputError
 from wheelpin.inputs import decode_text
 from wheelpin.presets import platform_for
 from wheelpin.pythons import PythonRelease, default_pythons
-from wheelpin.report import Report
 from wheelpin.target import Target
+
+if TYPE_CHECKING:
+    from wheelpin.detect import DetectedTarget, Finding
+    from wheelpin.report import Report
 
 DEFAULT_PLATFORM = "manylinux"
 HOST_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -83,6 +86,8 @@ def nearest_project(start: Path) -> Path:
     repository only ``start`` itself is read, so that no stray file above an unrelated checkout is taken.
     Without a deploy file on the way, ``start``: its pyproject.toml may still bound the report's Pythons.
     Under the working directory the result is relative to it."""
+    from wheelpin.detect import has_deploy_files  # imported on use: a warm resolve never needs it
+
     cwd = Path(os.getcwd())
     here = Path(os.path.abspath(start))
     chain = [here, *here.parents]
@@ -107,6 +112,8 @@ def fill_target(args: argparse.Namespace, err: Console, *, python_default: str |
     detected Python's row (report_pythons).  Nothing is read when both were given."""
     if args.python is not None and args.platform is not None:
         return None
+    from wheelpin.detect import detect_target  # imported on use: a run given its whole target reads no deploy file
+
     detected = detect_target(project_dir(args))
     used = (args.python is None and detected.python) or (args.platform is None and detected.platform)
     if used and detected.project.is_absolute():
@@ -221,6 +228,8 @@ def note_lock_target(path: str, target: Target, err: Console) -> None:
 
 def run_target(args: argparse.Namespace) -> int:
     """``wheelpin target``: what the project's files name, where, and what disagrees."""
+    from wheelpin.detect import detect_target  # imported on use, as in fill_target
+
     detected = detect_target(project_dir(args))
     out = Console(highlight=False, soft_wrap=True)
     lines = [f"project: {_dir(detected)}"]

@@ -20,6 +20,7 @@ from packaging.pylock import is_valid_pylock_path
 from rich.console import Console
 
 from wheelpin.cli import commands
+from wheelpin.cli.checkcmd import run_check
 from wheelpin.cli.detected import HOST_PYTHON, fill_target
 from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.options import add_shared_options, error_console
@@ -96,7 +97,7 @@ def _check_lock(args: argparse.Namespace, path: str, err: Console) -> int:
     # The main dependencies only, as a deploy installs them (uv sync --no-dev, poetry install --only main).
     check_args = argparse.Namespace(**{**vars(args), "lockfile": path, "format": "table", "group": [], "dev": False,
                                        "extra": []})
-    return commands.run_check(check_args, err)
+    return run_check(check_args, err)
 
 
 def _check_requirements(args: argparse.Namespace, path: str, err: Console) -> int:

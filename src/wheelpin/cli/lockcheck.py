@@ -8,20 +8,25 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from wheelpin.check import PinCheck
 from wheelpin.cli.render import print_rows
 from wheelpin.errors import InputError
-from wheelpin.locks import LockRead, Selection
-from wheelpin.pylockfile import is_pylock_path
+from wheelpin.lockfile import is_pylock_path
 from wheelpin.report import VerdictStatus
 from wheelpin.target import Target
+
+if TYPE_CHECKING:
+    from wheelpin.check import PinCheck
+    from wheelpin.locks import LockRead, Selection
 
 
 def lock_selection(args: argparse.Namespace) -> Selection:
     """What of the lock a deploy installs: the main group, plus --group, --extra and (Pipfile.lock) --dev."""
+    from wheelpin.locks import Selection  # imported on use: report finds its --lock here without reading it
+
     return Selection(groups=tuple(getattr(args, "group", ()) or ()), extras=tuple(getattr(args, "extra", ()) or ()),
                      dev=bool(getattr(args, "dev", False)))
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from wheelpin.cli.options import loud
@@ -94,6 +93,8 @@ def markdown_lines(report: Report) -> Iterator[str]:
 
 
 def print_report(console: Console, report: Report) -> None:
+    from rich.table import Table  # imported on use: a warm resolve never needs it
+
     table = Table(title=f"wheel-only installs on {report.platforms}")
     for column in ("Python", "wheel-only", "packages", "blocked by"):
         table.add_column(column)
@@ -295,6 +296,8 @@ def print_rows(console: Console, title: str, headers: tuple[str, ...], rows: Seq
     """A rich table on a terminal; plain lines otherwise, one row each, wrapped to the console's width with
     the continuation indented (so a row still starts at the left margin, for grep)."""
     if console.is_terminal:
+        from rich.table import Table  # imported on use: a table is drawn only on a terminal
+
         table = Table(title=title)
         for header in headers:
             table.add_column(header)

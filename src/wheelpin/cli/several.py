@@ -10,17 +10,19 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from wheelpin.cli.failures import explain_failure
 from wheelpin.cli.render import report_json
 from wheelpin.errors import InputError, NoWheelSolution
 from wheelpin.inputs import Inputs, decode_text
+from wheelpin.lockfile import is_pylock_path
 from wheelpin.presets import refuse_unoffered
-from wheelpin.pylockfile import is_pylock_path
 from wheelpin.pythons import PythonRelease, parse_python_list
-from wheelpin.report import Report
 from wheelpin.resolve import Session
 from wheelpin.target import Target, make_target
+
+if TYPE_CHECKING:
+    from wheelpin.report import Report
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,7 +89,11 @@ def failing_target(failure: NoWheelSolution, targets: Sequence[Target]) -> Targe
 def explained(inputs: Inputs, targets: Sequence[Target], session: Session, allow_source: Sequence[str],
               failure: NoWheelSolution) -> NoWheelSolution:
     target = failing_target(failure, targets)
-    return failure if target is None else explain_failure(inputs, target, session, allow_source, failure)
+    if target is None:
+        return failure
+    from wheelpin.cli.failures import explain_failure  # imported on use: only a failed resolve explains itself
+
+    return explain_failure(inputs, target, session, allow_source, failure)
 
 
 _TARGET_LINE = re.compile(r"^# target: CPython (\S+?)(t \(free-threaded\))? "

@@ -1,11 +1,12 @@
 """Credentials for the index, as pip finds them: in the index URL, in ``~/.netrc``, or from ``keyring``.
 [network only, and the keyring CLI]
 
-They are taken out of the URLs once (:func:`split_credentials`) and added to each request's headers by
-:class:`IndexAuth`, for the host they were given for, so that no URL wheelpin keeps — in a message, a cache
-key, a cached page's file links, a lock — ever holds a secret.  ``keyring`` is off by default, as in uv;
-``--keyring-provider subprocess`` asks the ``keyring`` command as pip's subprocess provider does (with the
-user name the URL gives: ``keyring get <index URL> <user>``, then ``keyring get <host> <user>``).
+They are taken out of the URLs once (:func:`.credentials.split_credentials`) and added to each request's
+headers by :class:`IndexAuth`, for the host they were given for, so that no URL wheelpin keeps — in a
+message, a cache key, a cached page's file links, a lock — ever holds a secret.  ``keyring`` is off by
+default, as in uv; ``--keyring-provider subprocess`` asks the ``keyring`` command as pip's subprocess
+provider does (with the user name the URL gives: ``keyring get <index URL> <user>``, then
+``keyring get <host> <user>``).
 """
 
 from __future__ import annotations
@@ -15,36 +16,15 @@ import netrc
 import os
 import subprocess
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-Credentials = tuple[str, str | None]
+from wheelpin.index.credentials import Credentials, netloc_key
+
 # A keyring backend that prompts or hangs must not hold the run for long.
 KEYRING_TIMEOUT = 30.0
-
-
-def _netloc_key(host: str, port: int | None, scheme: str) -> str:
-    return f"{host.lower()}:{port or (443 if scheme == 'https' else 80)}"
-
-
-def split_credentials(urls: Sequence[str]) -> tuple[list[str], dict[str, tuple[str, Credentials]]]:
-    """The URLs without user info, and what each host was given: ``{host:port: (index URL, (user, password))}``."""
-    plain: list[str] = []
-    given: dict[str, tuple[str, Credentials]] = {}
-    for url in urls:
-        parts = urlsplit(url)
-        if "@" not in parts.netloc:
-            plain.append(url)
-            continue
-        clean = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-        plain.append(clean)
-        key = _netloc_key(parts.hostname or "", parts.port, parts.scheme)
-        password = unquote(parts.password) if parts.password is not None else None
-        given.setdefault(key, (clean, (unquote(parts.username or ""), password)))
-    return plain, given
 
 
 class IndexAuth(httpx.Auth):
@@ -69,7 +49,7 @@ class IndexAuth(httpx.Auth):
         yield request
 
     def credentials(self, host: str, port: int | None, scheme: str) -> Credentials | None:
-        key = _netloc_key(host, port, scheme)
+        key = netloc_key(host, port, scheme)
         with self._lock:  # a keyring call once per host, however many threads ask
             if key not in self._found:
                 self._found[key] = self._lookup(key, host)

@@ -27,8 +27,8 @@ import platformdirs
 from packaging.utils import canonicalize_name
 
 from wheelpin.errors import DynamicMetadata, IndexUnavailable
-from wheelpin.index.http import HttpIndex
 from wheelpin.index.packed import PackedFiles, to_stored
+from wheelpin.index.protocol import Upstream
 from wheelpin.index.store import open_store
 from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
 
@@ -72,7 +72,7 @@ def _metadata_from_json(data: dict[str, Any]) -> CoreMetadata:
 class CachedIndex:
     """An Index that answers from disk when it can and fills the disk from ``inner`` when it must."""
 
-    def __init__(self, inner: HttpIndex, directory: str | os.PathLike[str], *, ttl: float = DEFAULT_TTL,
+    def __init__(self, inner: Upstream, directory: str | os.PathLike[str], *, ttl: float = DEFAULT_TTL,
                  refresh: bool = False, offline: bool = False) -> None:
         self.inner = inner
         self.directory = Path(directory)

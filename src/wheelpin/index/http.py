@@ -20,10 +20,11 @@ from wheelpin.config import redact_url
 from wheelpin.errors import IndexUnavailable, InputError, MetadataError
 from wheelpin.index.lazy_wheel import metadata_by_ranges
 from wheelpin.index.metadata import parse_core_metadata, sdist_metadata
+from wheelpin.index.policy import NetPolicy
 from wheelpin.index.protocol import EventHook, ProjectNotFound
 from wheelpin.index.sdist_probe import BYTE_CAP, probe_sdist
 from wheelpin.index.simple_api import SIMPLE_ACCEPT, parse_project_page
-from wheelpin.index.transport import USER_AGENT, Getter, NetPolicy, make_client
+from wheelpin.index.transport import USER_AGENT, Getter, make_client
 from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
 
 __all__ = ["USER_AGENT", "HttpIndex", "make_client"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from wheelpin.errors import InputError
-from wheelpin.models import CoreMetadata, DistFile, ProjectPage
+from wheelpin.models import CoreMetadata, DistFile, ProjectPage, SourceBuild
 
 
 class ProjectNotFound(InputError):
@@ -22,6 +22,17 @@ class Index(Protocol):
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         """Core metadata of a wheel, or — only when asked for an sdist — its static PKG-INFO/pyproject."""
+        ...
+
+
+class Upstream(Index, Protocol):
+    """What the disk cache fills itself from (:class:`~wheelpin.index.http.HttpIndex`, or
+    :class:`~wheelpin.index.lazy.LazyIndex` building one): its URLs key the cache."""
+
+    index_urls: list[str]
+
+    def source_build(self, name: str, file: DistFile) -> tuple[SourceBuild, bool]:
+        """What building this sdist takes, and whether the verdict may be cached."""
         ...
 
 

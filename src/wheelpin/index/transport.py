@@ -26,51 +26,26 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
 
 from wheelpin.config import ca_bundle, client_cert, redact_text, redact_url
 from wheelpin.errors import IndexUnavailable, InputError
+from wheelpin.index.policy import NetPolicy
 
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-DEFAULT_RETRIES = 5
-DEFAULT_TIMEOUT = 15.0
-# Far larger than any real page (the biggest project pages are about 12 MB) or metadata file.
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 # Enough for any index's real redirects (normalizing a name, a CDN hop); a loop reaches it at once.
 MAX_REDIRECTS = 10
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 10.0
 # A Retry-After beyond this is taken as this: a build would rather fail than wait an hour.
 RETRY_AFTER_CAP = 30.0
-# The slowest average rate (bytes/s) a body may arrive at once the deadline's grace is spent.
-MIN_RATE = 50_000
 # The transport errors a second try may cure; protocol misuse by us or an unsupported scheme is not one.
 TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError,
                     httpx.DecodingError)
 # Headers describing the body as sent: the response we hand on carries the decoded body.
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-# (retry number from 1, the server's Retry-After in seconds or None) → seconds to wait.
-Backoff = Callable[[int, "float | None"], float]
-
-
-@dataclass(frozen=True)
-class NetPolicy:
-    """How hard to try: ``backoff`` None is :func:`backoff_delay` (tests give one that returns 0)."""
-
-    retries: int = DEFAULT_RETRIES
-    timeout: float = DEFAULT_TIMEOUT
-    max_bytes: int = DEFAULT_MAX_BYTES
-    backoff: Backoff | None = None
-
-    def deadline(self, received: int) -> float:
-        """Seconds a response may take in all, having delivered ``received`` bytes."""
-        return 4 * self.timeout + received / MIN_RATE
-
 
 def backoff_delay(retry: int, retry_after: float | None) -> float:
     """The server's Retry-After (capped), else exponential with jitter: 0.25–0.5 s, 0.5–1 s, … up to 10 s.

@@ -199,6 +199,11 @@ def _fixes(search: FixSearch, permissive: Resolution,
     search's one fix for them all.  Returns the blockers, the verified changes, and whether they lock."""
     with_fixes = tuple(search.with_fix(b) for b in blockers)
     fixes = tuple(dict.fromkeys(b.fix for b in with_fixes if b.fix))
+    if _hopeless(search, with_fixes):
+        # The page alone shows that some blocker has no wheel for this target in any release: no set of
+        # changes gives a wheel-only lock, and the resolutions that would show it are the costliest a report
+        # runs (a strict one that backtracks until its budget is spent).
+        return with_fixes, (), False
     if fixes:
         fixed = search.permissive(fixes)
         # A permissive resolution without a blocked pin is a wheel-only solution: no strict run needed.
@@ -215,6 +220,12 @@ def _fixes(search: FixSearch, permissive: Resolution,
     noted = tuple(replace(b, note=f"{b.note}; {outcome.note}") if not b.fix and b.note.startswith(NO_LATER) else b
                   for b in with_fixes)
     return noted, (), fixed_by_all
+
+
+def _hopeless(search: FixSearch, blockers: Sequence[Blocker]) -> bool:
+    """Whether some blocker without a fix is a package no release of which has a wheel for the target (the
+    note that ``with_fix`` gave it says so)."""
+    return any(not b.fix and not any_wheel(search.session, b.name, search.target) for b in blockers)
 
 
 def _joint_may_help(search: FixSearch, blockers: Sequence[Blocker]) -> bool:

@@ -93,8 +93,11 @@ class CandidateFactory:
         # Judged for fewer targets than the requirement applies on: the resolver then pins again.
         if req.where & ~candidate.where & self.targets.full:
             return False
-        return self.session.memo(("satisfied", req.spec_key, candidate.version),
-                                 lambda: req.specifier.contains(candidate.version, prereleases=True))
+        key = (req.spec_key, candidate.version)
+        found = self.session.satisfied.get(key)
+        if found is None:
+            found = self.session.satisfied[key] = req.specifier.contains(candidate.version, prereleases=True)
+        return found
 
     def dependencies(self, candidate: Candidate) -> tuple[Req, ...]:
         """Asked again by every resolution of a report (strict, permissive, each fix tried): worked out

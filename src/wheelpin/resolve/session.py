@@ -35,6 +35,10 @@ class Session:
         self.turns = Turns()
         self.fetcher = Fetcher(index, self.turns, workers=workers)
         self._memo = Memo(self.turns)
+        # Whether a specifier admits a version: asked tens of thousands of times a report (resolvelib checks
+        # every pin against every requirement each round), too often for the memo's general path.  A plain
+        # dict: a value is a pure function of its key, so two threads that both compute one agree.
+        self.satisfied: dict[tuple[str, Version], bool] = {}
         self._warnings_lock = threading.Lock()
         self._warnings: dict[str, None] = {}
 
