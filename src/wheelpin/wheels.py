@@ -97,26 +97,14 @@ class Releases(Mapping[Version, list[ParsedFile]]):
         self._load = load
         self.materialised = 0
         parsed = group_by_version(self.project, files)
-        positions: dict[Version, list[int]] = {}
-        yanked: dict[Version, bool] = {}
-        triples: dict[Version, dict[str | None, None]] = {}
-        interned: dict[str, str] = {}
-        for position, filename, is_yanked in heads:
-            head = _parse_name(filename, self.project)
-            if head is None:
-                continue
-            version, triple, _build = head
-            positions.setdefault(version, []).append(position)
-            yanked[version] = yanked.get(version, True) and is_yanked
-            triples.setdefault(version, {})[interned.setdefault(triple, triple) if triple else None] = None
-        for version, group in parsed.items():
-            yanked[version] = all(p.file.yanked for p in group)
-            triples[version] = dict.fromkeys(p.triple for p in group)
+        groups = _group_heads(self.project, heads)
         self._parsed = parsed
-        self._positions = {v: array.array("I", p) for v, p in positions.items()}
-        self._yanked = yanked
-        self._triples = {v: tuple(t) for v, t in triples.items()}
-        self._order = sorted(yanked, reverse=True)
+        self._positions = {v: array.array("I", g[0]) for v, g in groups.items()}
+        self._yanked = {v: g[1][0] for v, g in groups.items()} | {
+            v: all(p.file.yanked for p in group) for v, group in parsed.items()}
+        self._triples = {v: tuple(g[2]) for v, g in groups.items()} | {
+            v: tuple(dict.fromkeys(p.triple for p in group)) for v, group in parsed.items()}
+        self._order = sorted(self._yanked, reverse=True)
 
     def __getitem__(self, version: Version) -> list[ParsedFile]:
         parsed = self._parsed.get(version)
@@ -145,6 +133,46 @@ class Releases(Mapping[Version, list[ParsedFile]]):
     def may_fit(self, version: Version, target: Target) -> bool:
         """:func:`may_fit` of the release, from its tag triples alone."""
         return any(t is not None and _best_rank(target, t) is not None for t in self._triples[version])
+
+
+# A release's group while a page is grouped: its files' positions, [every one yanked], its distinct triples.
+_Group = tuple[list[int], list[bool], dict[str | None, None]]
+
+
+def _group_heads(project: NormalizedName, heads: Iterable[tuple[int, str, bool]]) -> dict[Version, _Group]:
+    """Per release: the files' positions, whether every one is yanked, and the distinct tag triples (one
+    string object per triple).  Files of a release usually come together, so a wheel with the last one's
+    name-version prefix joins its group without parsing or hashing a Version again."""
+    groups: dict[Version, _Group] = {}
+    interned: dict[str, str] = {}
+    last_prefix, last_group = "", None
+    for position, filename, is_yanked in heads:
+        triple = None
+        if filename.endswith(".whl") and filename.count("-") >= 4:
+            prefix = filename[:-4].rsplit("-", 3)[0]
+            triple = filename[len(prefix) + 1:-4]
+            triple = interned.setdefault(triple, triple)
+            if prefix == last_prefix:
+                group = last_group
+            else:
+                group = last_group = _group_of(groups, _parse_name(filename, project))
+                last_prefix = prefix
+        else:
+            group = _group_of(groups, _parse_name(filename, project))
+        if group is not None:
+            group[0].append(position)
+            group[1][0] = group[1][0] and is_yanked
+            group[2][triple] = None
+    return groups
+
+
+def _group_of(groups: dict[Version, _Group], head: tuple[Version, str | None, int] | None) -> _Group | None:
+    if head is None:
+        return None
+    group = groups.get(head[0])
+    if group is None:
+        group = groups[head[0]] = ([], [True], {})
+    return group
 
 
 def _parse_name(filename: str, project: NormalizedName) -> tuple[Version, str | None, int] | None:

@@ -84,8 +84,8 @@ class CachedIndex:
     def project(self, name: str) -> ProjectPage:
         key = f"page/{'|'.join(map(_without_userinfo, self.inner.index_urls))}/{canonicalize_name(name)}"
         stored = self._decode_page(key)
-        if stored is not None and (self.offline or (not self.refresh and time.time() - stored[0].saved < self.ttl)):
-            return _packed_page(*stored)
+        if stored is not None and (self.offline or (not self.refresh and time.time() - stored[1] < self.ttl)):
+            return stored[0]
         if self.offline:
             raise IndexUnavailable(
                 f"--offline: the project page of {name!r} is not in the cache at {self.directory}; run once "
@@ -94,7 +94,8 @@ class CachedIndex:
         value = _encode_page(self.inner.project(name))  # the fetched DistFiles are dropped here
         with contextlib.suppress(OSError, sqlite3.Error, diskcache.Timeout):
             self._cache.set(key, value)  # bytes: stored raw, read back as bytes (never pickled)
-        return _packed_page(_PAGE_DECODER.decode(value), value)
+        written = _PAGE_DECODER.decode(value)
+        return _page(written, PackedFiles(value, written.files))[0]  # our own bytes: no check needed
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         key = f"meta/{file.sha256 or _without_userinfo(file.url)}"
@@ -151,9 +152,9 @@ class CachedIndex:
         with contextlib.suppress(OSError, sqlite3.Error, diskcache.Timeout):
             self._cache.set(key, json.dumps({"format": version, **data}, separators=(",", ":")))
 
-    def _decode_page(self, key: str) -> tuple[_StoredPage, bytes] | None:
+    def _decode_page(self, key: str) -> tuple[ProjectPage, float] | None:
         """A stored page, or None for a miss: absent, unreadable, torn, of another format or shape (the next
-        store replaces it), with the stored bytes its files are views into."""
+        store replaces it), kept packed, and when it was saved."""
         try:
             raw = self._cache.get(key)
         except (OSError, sqlite3.Error, diskcache.Timeout, ValueError):
@@ -162,10 +163,13 @@ class CachedIndex:
             return None  # an entry of format 5 or older (JSON text), or anything else: a miss
         try:
             stored = _PAGE_DECODER.decode(raw)
-            PackedFiles(raw, stored.files).check()
+            if stored.format != PAGE_SCHEMA:
+                return None
+            files = PackedFiles(raw, stored.files)
+            files.check()
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
-        return (stored, raw) if stored.format == PAGE_SCHEMA else None
+        return _page(stored, files)
 
     def _decode(self, key: str, version: int, build: Callable[[Any], T]) -> T | None:
         """The entry under ``key`` rebuilt by ``build``; a missing, torn, undecodable, old-format or
@@ -191,8 +195,8 @@ def _encode_page(page: ProjectPage) -> bytes:
                                  "index_url": page.index_url, "files": [to_stored(f) for f in page.files]})
 
 
-def _packed_page(stored: _StoredPage, value: bytes) -> ProjectPage:
-    return ProjectPage(name=stored.name, index_url=stored.index_url, files=PackedFiles(value, stored.files))
+def _page(stored: _StoredPage, files: PackedFiles) -> tuple[ProjectPage, float]:
+    return ProjectPage(name=stored.name, index_url=stored.index_url, files=files), stored.saved
 
 
 def _without_userinfo(url: str) -> str:

@@ -42,21 +42,34 @@ class PackedFiles(Sequence[DistFile]):
     """The files of a stored page: ``raws`` are views into ``value``, the stored entry (a JSON object whose
     ``files`` member holds one array per file, in page order).  Equal to any sequence of the same DistFiles."""
 
-    __slots__ = ("_raws", "_value", "decoded")
+    __slots__ = ("_heads", "_raws", "_value", "decoded")
 
     def __init__(self, value: bytes, raws: list[msgspec.Raw]) -> None:
         self._value = value
         self._raws = raws
+        self._heads: tuple[list[str], list[bool]] | None = None
         self.decoded = 0  # DistFiles built so far: what laziness saves is counted, not timed
 
     def check(self) -> None:
         """Raise msgspec's error if some file is not of the stored shape (a damaged or foreign entry), before
-        anything relies on it; a thousand files at a time, so that checking holds no page's DistFiles."""
+        anything relies on it; a thousand files at a time, so that checking holds no page's DistFiles.  The
+        names and yank flags read on the way are kept for :meth:`heads`, which then needs no second pass."""
+        names: list[str] = []
+        yanked: list[bool] = []
         for start in range(0, len(self._raws), _CHECK_CHUNK):
-            _FILES.decode(b"[" + b",".join(self._raws[start:start + _CHECK_CHUNK]) + b"]")
+            for stored in _FILES.decode(b"[" + b",".join(self._raws[start:start + _CHECK_CHUNK]) + b"]"):
+                names.append(stored[0])
+                yanked.append(stored[1])
+        self._heads = (names, yanked)
 
     def heads(self) -> Iterator[tuple[int, str, bool]]:
-        """(position, filename, yanked) of every file, from one pass over the stored bytes."""
+        """(position, filename, yanked) of every file: those :meth:`check` read (handed over once: grouping
+        needs them once), else from one pass over the stored bytes."""
+        if self._heads is not None:
+            names, yanked = self._heads
+            self._heads = None
+            yield from zip(range(len(names)), names, yanked, strict=True)
+            return
         for position, head in enumerate(_HEADS.decode(self._value).files):
             yield position, head.filename, head.yanked
 
