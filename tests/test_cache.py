@@ -192,9 +192,13 @@ def test_a_page_and_its_metadata_round_trip_the_cache_exactly(inner: FakeIndex, 
     metas = {f.filename: first.metadata("foo", f) for f in page.files if f.sha256}
     first.close()
     again = make(inner, ttl=BIG_TTL)
-    assert again.project("foo") == page
+    read = again.project("foo")
+    assert read == page
+    original = inner.project("foo").files
+    assert list(read.files) == list(original)  # file for file, field for field, in page order
+    assert [read.files[i] for i in range(len(original))] == list(original)
     assert {f.filename: again.metadata("foo", f) for f in page.files if f.sha256} == metas
-    assert inner.project_calls == ["foo"]
+    assert inner.project_calls == ["foo", "foo"]  # the second: ``original`` above
     assert len(inner.metadata_calls) == len(metas)
 
 

@@ -194,6 +194,24 @@ def test_an_entry_of_an_older_format_is_a_miss_and_is_rewritten(inner, tmp_path)
         assert json.loads(raw[key])["format"] == PAGE_SCHEMA  # rewritten under the same key
 
 
+def test_a_page_stored_in_format_6_is_a_miss_and_is_rewritten(inner, tmp_path):
+    """Format 6 stored each file in DistFile's field order (``yanked`` fifth): read as format 7 it would put a
+    URL where the yank flag goes.  Such an entry is a miss, refetched and rewritten in the current format."""
+    with closing(CachedIndex(inner, tmp_path / "c", ttl=3600)) as first:  # type: ignore[arg-type]
+        page = first.project("foo")
+    key = _only_key(tmp_path / "c", "page/")
+    old = {"format": 6, "saved": time.time(), "name": "foo", "index_url": page.index_url,
+           "files": [list(f) for f in page.files]}
+    with diskcache.Cache(str(tmp_path / "c")) as raw:
+        raw[key] = json.dumps(old, separators=(",", ":")).encode()
+        for fmt in (6, 7):  # with the format it says, or with today's: a miss either way (wrong shape)
+            raw[key] = json.dumps({**old, "format": fmt}, separators=(",", ":")).encode()
+            with closing(CachedIndex(inner, tmp_path / "c", ttl=3600)) as again:  # type: ignore[arg-type]
+                assert again.project("foo") == page
+            assert json.loads(raw[key])["format"] == PAGE_SCHEMA
+    assert inner.project_calls == ["foo", "foo", "foo"]
+
+
 class _Planted:
     """A pickled value planted in the cache: unpickling it would create the marker file."""
 

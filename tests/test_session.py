@@ -238,3 +238,35 @@ def test_a_second_resolution_in_a_session_derives_nothing_again(monkeypatch: pyt
         session.close()
     assert first == second
     assert calls == before
+
+
+def test_a_resolve_from_the_cache_builds_only_the_files_of_the_releases_it_judges(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A page read from the cache stays packed: a resolution builds DistFiles for the releases it judges
+    (counted, not timed), not for the hundreds of files of a big project's other releases."""
+    from wheelpin.index import CachedIndex
+    from wheelpin.index.packed import PackedFiles
+    from wheelpin.inputs import parse_requirement_strings
+    from wheelpin.resolve import resolve
+    from wheelpin.target import make_target
+
+    fake = FakeIndex()
+    tags = ["cp311-cp311-manylinux_2_17_x86_64", "cp312-cp312-manylinux_2_17_x86_64", "cp311-cp311-win_amd64",
+            "cp312-cp312-macosx_11_0_arm64", "py3-none-any"]
+    for minor in range(40):
+        fake.add("big", f"1.{minor}", wheels=tags, sdist=True, yanked=minor == 39)
+    fake.add("app", "1.0", requires=["big>=1.30,<1.38"])
+    target = make_target("3.11", "manylinux")
+    cache = CachedIndex(fake, tmp_path / "cache", ttl=3600)  # type: ignore[arg-type]
+    session = Session(cache)
+    try:
+        resolution = resolve(parse_requirement_strings(["app"]), target, session)
+        files = session.project("big").files
+        releases = session.releases("big")
+        judged = [v for v in releases if session.recall(("choice", "big", v, target)) is not None]
+    finally:
+        session.close()
+        cache.close()
+    assert str(resolution.as_dict()["big"]) == "1.37"
+    assert isinstance(files, PackedFiles)
+    assert len(releases) == 40 and releases.yanked(max(releases)) and 1 <= len(judged) <= 2
+    assert files.decoded == releases.materialised == 6 * len(judged)  # of 240 files

@@ -6,6 +6,7 @@ speed.  Nothing here does I/O or knows how a value was computed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
 class DistFile(NamedTuple):
     """One file of a project as the index lists it (PEP 503/691 entry, condensed).
 
-    A NamedTuple rather than a frozen dataclass: big projects list 15,000 files, and a run reads tens of
-    thousands of them from the cache; building tuples is five times faster.  Still immutable and hashable.
+    A NamedTuple rather than a frozen dataclass: big projects list 15,000 files, and a run builds thousands
+    of them (those of the releases it judges: ``index.packed``); building tuples is five times faster.  Still
+    immutable and hashable.
     """
 
     filename: str
@@ -50,7 +52,8 @@ class ProjectPage:
 
     name: str
     index_url: str  # which index served it: a PEP 751 lock names each package's index
-    files: tuple[DistFile, ...]
+    # A tuple, or from the cache a ``PackedFiles`` (index.packed) that builds each DistFile when asked.
+    files: Sequence[DistFile]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

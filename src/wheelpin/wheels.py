@@ -6,9 +6,10 @@ if any, and — when no wheel fits — one sentence saying why, for the report's
 
 from __future__ import annotations
 
+import array
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.tags import InvalidTag, Tag, parse_tag
@@ -79,21 +80,122 @@ def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list
     return groups
 
 
-def _parse(file: DistFile, project: NormalizedName) -> ParsedFile | None:
-    filename = file.filename
+class Releases(Mapping[Version, list[ParsedFile]]):
+    """A project's releases, newest first; each release's files are built and parsed on first use.
+
+    Built either from DistFiles (all parsed at once: a page from the network or a test's index), or lazily
+    from ``heads`` (position, filename, yanked) of a page kept packed (``index.packed.PackedFiles``) and a
+    ``load`` that builds the DistFiles at given positions.  What every release must answer without its files
+    — whether all of them are yanked, whether some wheel's tags may fit a target — is kept per release.
+    ``materialised`` counts the files built lazily.
+    """
+
+    def __init__(self, project: str, files: Iterable[DistFile] = (), *,
+                 heads: Iterable[tuple[int, str, bool]] = (),
+                 load: Callable[[Sequence[int]], list[DistFile]] | None = None) -> None:
+        self.project = canonicalize_name(project)
+        self._load = load
+        self.materialised = 0
+        parsed = group_by_version(self.project, files)
+        groups = _group_heads(self.project, heads)
+        self._parsed = parsed
+        self._positions = {v: array.array("I", g[0]) for v, g in groups.items()}
+        self._yanked = {v: g[1][0] for v, g in groups.items()} | {
+            v: all(p.file.yanked for p in group) for v, group in parsed.items()}
+        self._triples = {v: tuple(g[2]) for v, g in groups.items()} | {
+            v: tuple(dict.fromkeys(p.triple for p in group)) for v, group in parsed.items()}
+        self._order = sorted(self._yanked, reverse=True)
+
+    def __getitem__(self, version: Version) -> list[ParsedFile]:
+        parsed = self._parsed.get(version)
+        if parsed is not None:
+            return parsed
+        positions = self._positions[version]  # KeyError for a release the project does not have
+        assert self._load is not None
+        files = self._load(positions)
+        self.materialised += len(files)
+        built = [p for p in (_parse(f, self.project) for f in files) if p is not None]
+        return self._parsed.setdefault(version, built)
+
+    def __iter__(self) -> Iterator[Version]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, version: object) -> bool:
+        return version in self._yanked
+
+    def yanked(self, version: Version) -> bool:
+        """Whether every file of the release is yanked."""
+        return self._yanked[version]
+
+    def may_fit(self, version: Version, target: Target) -> bool:
+        """:func:`may_fit` of the release, from its tag triples alone."""
+        return any(t is not None and _best_rank(target, t) is not None for t in self._triples[version])
+
+
+# A release's group while a page is grouped: its files' positions, [every one yanked], its distinct triples.
+_Group = tuple[list[int], list[bool], dict[str | None, None]]
+
+
+def _group_heads(project: NormalizedName, heads: Iterable[tuple[int, str, bool]]) -> dict[Version, _Group]:
+    """Per release: the files' positions, whether every one is yanked, and the distinct tag triples (one
+    string object per triple).  Files of a release usually come together, so a wheel with the last one's
+    name-version prefix joins its group without parsing or hashing a Version again."""
+    groups: dict[Version, _Group] = {}
+    interned: dict[str, str] = {}
+    last_prefix, last_group = "", None
+    for position, filename, is_yanked in heads:
+        triple = None
+        if filename.endswith(".whl") and filename.count("-") >= 4:
+            prefix = filename[:-4].rsplit("-", 3)[0]
+            triple = filename[len(prefix) + 1:-4]
+            triple = interned.setdefault(triple, triple)
+            if prefix == last_prefix:
+                group = last_group
+            else:
+                group = last_group = _group_of(groups, _parse_name(filename, project))
+                last_prefix = prefix
+        else:
+            group = _group_of(groups, _parse_name(filename, project))
+        if group is not None:
+            group[0].append(position)
+            group[1][0] = group[1][0] and is_yanked
+            group[2][triple] = None
+    return groups
+
+
+def _group_of(groups: dict[Version, _Group], head: tuple[Version, str | None, int] | None) -> _Group | None:
+    if head is None:
+        return None
+    group = groups.get(head[0])
+    if group is None:
+        group = groups[head[0]] = ([], [True], {})
+    return group
+
+
+def _parse_name(filename: str, project: NormalizedName) -> tuple[Version, str | None, int] | None:
+    """The version, tag triple (None for an sdist) and build number a filename gives; None when it does not
+    parse or names another project."""
     if filename.endswith(".whl"):
         parts = filename[:-4].rsplit("-", 3)
         prefix = _parse_wheel_prefix(parts[0]) if len(parts) == 4 else None
         if prefix is None or prefix[0] != project:
             return None
-        return ParsedFile(file, prefix[1], f"{parts[1]}-{parts[2]}-{parts[3]}", prefix[2])
+        return prefix[1], f"{parts[1]}-{parts[2]}-{parts[3]}", prefix[2]
     try:
         sdist_name, version = parse_sdist_filename(filename)
     except InvalidSdistFilename:
         # Legacy uploads (.exe, .egg, .zip, names with odd versions) are not installable by a modern
         # installer; skipping them is what pip and uv do.
         return None
-    return ParsedFile(file, version, None) if sdist_name == project else None
+    return (version, None, -1) if sdist_name == project else None
+
+
+def _parse(file: DistFile, project: NormalizedName) -> ParsedFile | None:
+    head = _parse_name(file.filename, project)
+    return None if head is None else ParsedFile(file, *head)
 
 
 @functools.lru_cache(maxsize=8192)

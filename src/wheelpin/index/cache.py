@@ -1,7 +1,8 @@
 """A diskcache-backed Index wrapper.  [disk only]
 
 Project pages are kept condensed (a few fields per file, not the 7–12 MB pages some projects have) with a
-time-to-live; parsed metadata is kept forever, keyed by the file's sha256 (content-addressed, so it can never
+time-to-live, and a page read back stays those bytes (:class:`.packed.PackedFiles`) until a release's files
+are asked for; parsed metadata is kept forever, keyed by the file's sha256 (content-addressed, so it can never
 go stale).  diskcache writes through SQLite transactions, so an interrupted run never leaves a torn entry; a
 cache restored or copied by other means may hold anything, so every entry is validated on read (a torn,
 undecodable or older-format entry is a miss, and the next store rewrites it).  Opening the directory never
@@ -26,6 +27,7 @@ import platformdirs
 from packaging.utils import canonicalize_name
 
 from wheelpin.errors import DynamicMetadata, IndexUnavailable
+from wheelpin.index.packed import PackedFiles, to_stored
 from wheelpin.index.protocol import Upstream
 from wheelpin.index.store import open_store
 from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
@@ -35,8 +37,9 @@ DEFAULT_TTL = 600.0
 # value carries its format, so that an entry of an older one is overwritten under the same key, not orphaned.
 # Pages: 3: the yank reason; 4: the format inside the value, keys without it; 5: the upload time; 6: msgspec
 # JSON bytes decoded straight into DistFile tuples (a warm read of pydantic-core's page: 47 -> 19 ms; a store:
-# 56 -> 3 ms, with no list per file on the way).
-PAGE_SCHEMA = 6
+# 56 -> 3 ms, with no list per file on the way); 7: each file's array with ``yanked`` second, and the page kept
+# as those bytes (:class:`.packed.PackedFiles`): a file becomes a DistFile only when its release is judged.
+PAGE_SCHEMA = 7
 METADATA_SCHEMA = 2  # 2: the format inside the value
 BUILD_SCHEMA = 1
 T = TypeVar("T")
@@ -47,7 +50,7 @@ class _StoredPage(msgspec.Struct):
     saved: float
     name: str
     index_url: str
-    files: list[DistFile]  # each file one JSON array, in DistFile's field order
+    files: list[msgspec.Raw]  # each file one JSON array (packed.to_stored's order), a view into the value
 
 
 _PAGE_ENCODER = msgspec.json.Encoder()
@@ -81,19 +84,18 @@ class CachedIndex:
     def project(self, name: str) -> ProjectPage:
         key = f"page/{'|'.join(map(_without_userinfo, self.inner.index_urls))}/{canonicalize_name(name)}"
         stored = self._decode_page(key)
-        if stored is not None and (self.offline or (not self.refresh and time.time() - stored.saved < self.ttl)):
-            return ProjectPage(name=stored.name, index_url=stored.index_url, files=tuple(stored.files))
+        if stored is not None and (self.offline or (not self.refresh and time.time() - stored[1] < self.ttl)):
+            return stored[0]
         if self.offline:
             raise IndexUnavailable(
                 f"--offline: the project page of {name!r} is not in the cache at {self.directory}; run once "
                 "without --offline to fill the cache."
             )
-        page = self.inner.project(name)
-        value = _PAGE_ENCODER.encode(_StoredPage(format=PAGE_SCHEMA, saved=time.time(), name=page.name,
-                                                 index_url=page.index_url, files=list(page.files)))
+        value = _encode_page(self.inner.project(name))  # the fetched DistFiles are dropped here
         with contextlib.suppress(OSError, sqlite3.Error, diskcache.Timeout):
             self._cache.set(key, value)  # bytes: stored raw, read back as bytes (never pickled)
-        return page
+        written = _PAGE_DECODER.decode(value)
+        return _page(written, PackedFiles(value, written.files))[0]  # our own bytes: no check needed
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         key = f"meta/{file.sha256 or _without_userinfo(file.url)}"
@@ -150,9 +152,9 @@ class CachedIndex:
         with contextlib.suppress(OSError, sqlite3.Error, diskcache.Timeout):
             self._cache.set(key, json.dumps({"format": version, **data}, separators=(",", ":")))
 
-    def _decode_page(self, key: str) -> _StoredPage | None:
+    def _decode_page(self, key: str) -> tuple[ProjectPage, float] | None:
         """A stored page, or None for a miss: absent, unreadable, torn, of another format or shape (the next
-        store replaces it).  msgspec's JSON bytes, decoded straight into DistFile tuples."""
+        store replaces it), kept packed, and when it was saved."""
         try:
             raw = self._cache.get(key)
         except (OSError, sqlite3.Error, diskcache.Timeout, ValueError):
@@ -161,9 +163,13 @@ class CachedIndex:
             return None  # an entry of format 5 or older (JSON text), or anything else: a miss
         try:
             stored = _PAGE_DECODER.decode(raw)
+            if stored.format != PAGE_SCHEMA:
+                return None
+            files = PackedFiles(raw, stored.files)
+            files.check()
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
-        return stored if stored.format == PAGE_SCHEMA else None
+        return _page(stored, files)
 
     def _decode(self, key: str, version: int, build: Callable[[Any], T]) -> T | None:
         """The entry under ``key`` rebuilt by ``build``; a missing, torn, undecodable, old-format or
@@ -182,6 +188,15 @@ class CachedIndex:
             return build(data)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
+
+
+def _encode_page(page: ProjectPage) -> bytes:
+    return _PAGE_ENCODER.encode({"format": PAGE_SCHEMA, "saved": time.time(), "name": page.name,
+                                 "index_url": page.index_url, "files": [to_stored(f) for f in page.files]})
+
+
+def _page(stored: _StoredPage, files: PackedFiles) -> tuple[ProjectPage, float]:
+    return ProjectPage(name=stored.name, index_url=stored.index_url, files=files), stored.saved
 
 
 def _without_userinfo(url: str) -> str:

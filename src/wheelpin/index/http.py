@@ -34,6 +34,8 @@ TAIL_BYTES = 64 * 1024
 # is 90 KB), and one more round trip costs more than the extra bytes.
 BIG_WHEEL = 1024 * 1024
 BIG_TAIL_BYTES = 256 * 1024
+# Sdists downloaded whole (for their static metadata) at once, across the fetch workers.
+WHOLE_SDISTS = 1
 # Below this share of hits, unadvertised .metadata files are no longer asked for (see _worth_guessing).
 GUESS_HIT_RATE = 0.85
 
@@ -51,6 +53,7 @@ class HttpIndex:
         self._getter = Getter(self.client, self.policy)
         self.on_event = on_event
         self._lock = threading.Lock()
+        self._whole_sdists = threading.Semaphore(WHOLE_SDISTS)
         # The index may serve .metadata files without advertising them (seen live): we try, and stop trying
         # once that clearly does not pay, so a silent index costs at most a few extra requests per run.
         self._unadvertised_hits = 0
@@ -82,7 +85,10 @@ class HttpIndex:
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         self._event("metadata", file.filename)
         if not file.is_wheel:
-            return sdist_metadata(self._download(file.url).content, file.filename)
+            # A whole sdist (scipy's is 42 MB) is held while its archive is read: one at a time, so that a
+            # cold report's fetch workers never hold several at once (what bounds the run's peak memory).
+            with self._whole_sdists:
+                return sdist_metadata(self._download(file.url).content, file.filename)
         raw = self._metadata_file(file)
         if raw is None:
             raw = self._metadata_by_ranges(file)

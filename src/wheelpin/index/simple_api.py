@@ -75,16 +75,19 @@ class _Entry(msgspec.Struct):
 
 
 class _Page(msgspec.Struct):
-    files: list[_Entry]
+    files: list[msgspec.Raw]  # each entry a view into the body, decoded one at a time
 
 
 _PAGE_DECODER = msgspec.json.Decoder(_Page)
+_ENTRY_DECODER = msgspec.json.Decoder(_Entry)
 
 
 def _lean_files(content: bytes, base: str) -> list[DistFile]:
-    """The same entries as :func:`_json_file` builds, decoded straight from the bytes."""
+    """The same entries as :func:`_json_file` builds, decoded straight from the bytes, one entry at a time:
+    the decoded entries of a whole page (as big again as its file entries) never exist at once."""
     files = []
-    for entry in _PAGE_DECODER.decode(content).files:
+    for raw in _PAGE_DECODER.decode(content).files:
+        entry = _ENTRY_DECODER.decode(raw)
         core = entry.core_metadata if entry.core_metadata is not msgspec.UNSET else entry.dist_info_metadata
         yanked = entry.yanked
         files.append(DistFile(

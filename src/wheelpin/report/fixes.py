@@ -24,7 +24,7 @@ from wheelpin.pins import single_pin
 from wheelpin.resolve import CandidateFactory, Session, resolve
 from wheelpin.resolve.requirements import parse_dependency
 from wheelpin.target import Target
-from wheelpin.wheels import VersionChoice, may_fit
+from wheelpin.wheels import VersionChoice
 
 # How many releases of a direct requirement the fix search tries before giving up.
 MAX_FIX_TRIES = 60
@@ -202,8 +202,9 @@ def any_wheel(session: Session, name: str, target: Target) -> bool:
     judges (requires-python, yanks) only releases with a wheel whose tags fit: a project with no wheel for a
     new Python is answered from its tags alone, not by judging each of its hundreds of releases."""
     normalized = canonicalize_name(name)
-    return any(may_fit(files, target) and session.choice(normalized, version, target).has_wheel
-               for version, files in session.releases(normalized).items())
+    releases = session.releases(normalized)
+    return any(releases.may_fit(version, target) and session.choice(normalized, version, target).has_wheel
+               for version in releases)
 
 
 def apply_fixes(inputs: Inputs, fixes: Sequence[str]) -> Inputs:

@@ -95,8 +95,7 @@ def _no_release(factory: CandidateFactory, req: Req) -> str:
     say so when only a pre-release or a yanked release would have matched."""
     name = req.name
     releases = factory.session.releases(name)
-    newest = next((v for v, files in releases.items() if (factory.pre or not v.is_prerelease)
-                   and not all(f.file.yanked for f in files)), None)
+    newest = next((v for v in releases if (factory.pre or not v.is_prerelease) and not releases.yanked(v)), None)
     reason = f"no release of {name} matches {req.specifier}"
     reason += f"; the newest release is {newest}" if newest else f"; {name} has no installable release"
     matching = [v for v in releases if req.specifier.contains(v, prereleases=True)]

@@ -3,8 +3,7 @@ candidate factory and the prefetch policy ask, answered once per run through the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -15,8 +14,6 @@ from wheelpin.pins import exact_pins
 from wheelpin.resolve.requirements import Req
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
-
-T = TypeVar("T")
 
 
 def admitted_releases(session: Session, name: NormalizedName, reqs: Sequence[Req], pre: bool) -> list[Version]:
@@ -30,12 +27,11 @@ def _admitted(session: Session, name: NormalizedName, specifiers: Sequence[Speci
     releases = session.releases(name)
     pins = set().union(*(exact_pins(s) for s in specifiers)) if specifiers else set()
     allow_pre = pre or any(s.prereleases for s in specifiers) or all(v.is_prerelease for v in releases)
-    return [v for v, files in matching(releases, specifiers, allow_pre)
-            if v in pins or not all(f.file.yanked for f in files)]
+    return [v for v in matching(releases, specifiers, allow_pre) if v in pins or not releases.yanked(v)]
 
 
-def matching(releases: Mapping[Version, T], specifiers: Sequence[SpecifierSet],
-             allow_pre: bool) -> Iterator[tuple[Version, T]]:
+def matching(releases: Iterable[Version], specifiers: Sequence[SpecifierSet],
+             allow_pre: bool) -> Iterator[Version]:
     """The releases (newest first) that every specifier admits.
 
     Without a ``!=`` the admitted versions are one contiguous run of the sorted releases (every other operator
@@ -45,10 +41,10 @@ def matching(releases: Mapping[Version, T], specifiers: Sequence[SpecifierSet],
     """
     contiguous = not any(spec.operator == "!=" for s in specifiers for spec in s)
     entered = False
-    for version, value in releases.items():
+    for version in releases:
         if all(s.contains(version, prereleases=allow_pre) for s in specifiers):
             entered = True
-            yield version, value
+            yield version
         elif contiguous and entered and (allow_pre or not version.is_prerelease):
             return
 

@@ -16,12 +16,13 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from wheelpin.index import Index
+from wheelpin.index.packed import PackedFiles
 from wheelpin.models import CoreMetadata, DistFile, ProjectPage
 from wheelpin.resolve.fetcher import Fetcher, Turns
 from wheelpin.resolve.memo import Memo, T
 from wheelpin.target import Target
 from wheelpin.targetset import joint_choice
-from wheelpin.wheels import ParsedFile, VersionChoice, choose_files, group_by_version
+from wheelpin.wheels import Releases, VersionChoice, choose_files
 
 
 class Session:
@@ -82,14 +83,17 @@ class Session:
         a download, asked where knowing what the run has learnt is enough."""
         return self._memo.recall(key)
 
-    def releases(self, name: str) -> dict[Version, list[ParsedFile]]:
-        """A project's files parsed and grouped by version, newest first."""
+    def releases(self, name: str) -> Releases:
+        """A project's files grouped by version, newest first; a release's files are built and parsed when
+        it is first looked at (a page from the cache is kept packed until then)."""
         normalized = canonicalize_name(name)
         return self._memo.get(("releases", normalized), lambda: self._group(normalized))
 
-    def _group(self, name: NormalizedName) -> dict[Version, list[ParsedFile]]:
-        parsed = group_by_version(name, self.project(name).files)
-        return {v: parsed[v] for v in sorted(parsed, reverse=True)}
+    def _group(self, name: NormalizedName) -> Releases:
+        files = self.project(name).files
+        if isinstance(files, PackedFiles):
+            return Releases(name, heads=files.heads(), load=files.load)
+        return Releases(name, files)
 
     def choice(self, name: NormalizedName, version: Version, target: Target) -> VersionChoice:
         """One release judged for ``target``: judged lazily, since resolutions only ever look at the few

@@ -1,0 +1,106 @@
+"""A project page's files kept as the cache stores them: one JSON array per file, decoded on demand.  [pure]
+
+A big project lists 10,000–15,000 files and a run holds dozens of pages, but a resolution only ever looks at
+the few releases its specifiers admit.  As DistFile tuples a file costs about 1 KB of Python objects; as a
+slice of the stored bytes, about 400 bytes and one ``msgspec.Raw`` view.  So a page is kept as its stored
+bytes, and a file becomes a DistFile only when the release it belongs to is judged (``wheels.Releases``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import overload
+
+import msgspec
+
+from wheelpin.models import DistFile
+
+
+# The stored order of a file's fields is DistFile's, except that ``yanked`` comes second, so that grouping a
+# page by release reads the filename and the yank flag of each file and skips the rest without building it.
+def to_stored(file: DistFile) -> tuple[object, ...]:
+    return (file.filename, file.yanked, file.url, file.sha256, file.requires_python, file.core_metadata,
+            file.core_metadata_sha256, file.size, file.yanked_reason, file.upload_time)
+
+
+class _Head(msgspec.Struct, array_like=True):
+    filename: str
+    yanked: bool  # the stored array's further fields are skipped
+
+
+class _Heads(msgspec.Struct):
+    files: list[_Head]
+
+
+_CHECK_CHUNK = 1024
+_HEADS = msgspec.json.Decoder(_Heads)
+_FILES = msgspec.json.Decoder(list[tuple[str, bool, str, str | None, str | None, bool | None, str | None,
+                                         int | None, str | None, str | None]])
+
+
+class PackedFiles(Sequence[DistFile]):
+    """The files of a stored page: ``raws`` are views into ``value``, the stored entry (a JSON object whose
+    ``files`` member holds one array per file, in page order).  Equal to any sequence of the same DistFiles."""
+
+    __slots__ = ("_heads", "_raws", "_value", "decoded")
+
+    def __init__(self, value: bytes, raws: list[msgspec.Raw]) -> None:
+        self._value = value
+        self._raws = raws
+        self._heads: tuple[list[str], list[bool]] | None = None
+        self.decoded = 0  # DistFiles built so far: what laziness saves is counted, not timed
+
+    def check(self) -> None:
+        """Raise msgspec's error if some file is not of the stored shape (a damaged or foreign entry), before
+        anything relies on it; a thousand files at a time, so that checking holds no page's DistFiles.  The
+        names and yank flags read on the way are kept for :meth:`heads`, which then needs no second pass."""
+        names: list[str] = []
+        yanked: list[bool] = []
+        for start in range(0, len(self._raws), _CHECK_CHUNK):
+            for stored in _FILES.decode(b"[" + b",".join(self._raws[start:start + _CHECK_CHUNK]) + b"]"):
+                names.append(stored[0])
+                yanked.append(stored[1])
+        self._heads = (names, yanked)
+
+    def heads(self) -> Iterator[tuple[int, str, bool]]:
+        """(position, filename, yanked) of every file: those :meth:`check` read (handed over once: grouping
+        needs them once), else from one pass over the stored bytes."""
+        if self._heads is not None:
+            names, yanked = self._heads
+            self._heads = None
+            yield from zip(range(len(names)), names, yanked, strict=True)
+            return
+        for position, head in enumerate(_HEADS.decode(self._value).files):
+            yield position, head.filename, head.yanked
+
+    def load(self, positions: Sequence[int]) -> list[DistFile]:
+        """The files at ``positions``, decoded in one call."""
+        self.decoded += len(positions)
+        joined = b"[" + b",".join(self._raws[p] for p in positions) + b"]"
+        return [DistFile(f[0], f[2], f[3], f[4], f[1], f[5], f[6], f[7], f[8], f[9]) for f in _FILES.decode(joined)]
+
+    def __len__(self) -> int:
+        return len(self._raws)
+
+    @overload
+    def __getitem__(self, index: int) -> DistFile: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[DistFile, ...]: ...
+    def __getitem__(self, index: int | slice) -> DistFile | tuple[DistFile, ...]:
+        if isinstance(index, slice):
+            return tuple(self.load(range(len(self._raws))[index]))
+        return self.load([range(len(self._raws))[index]])[0]
+
+    def __iter__(self) -> Iterator[DistFile]:
+        return iter(self.load(range(len(self._raws))))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"PackedFiles({len(self)} files)"
