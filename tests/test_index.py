@@ -412,6 +412,28 @@ def test_an_unadvertised_index_that_serves_metadata_files_keeps_being_asked(serv
     assert [u for u in server.urls() if not u.endswith(".metadata")] == []
 
 
+def test_misses_in_some_projects_do_not_stop_guessing_for_the_others(server: Server) -> None:
+    """A mirror that lacks the .metadata files of a few projects' newest uploads: those projects are read
+    by ranges from then on, the others are still asked for their .metadata files."""
+    index = server.index()
+    wheel = build_wheel(padding=200_000)
+    for name in ("new1", "new2"):
+        url = f"https://files.example/packages/{name}-2.0-py3-none-any.whl"
+        server.ranged(url, build_wheel(name, "2.0", padding=200_000))
+        assert index.metadata(name, wheel_file(url, size=300_000)).name == name
+    urls = [f"https://files.example/packages/foo-1.{i}-py3-none-any.whl" for i in range(8)]
+    for url in urls:
+        server.ranged(url, wheel)
+        server.static(url + ".metadata", metadata_bytes())
+    for url in urls:
+        assert index.metadata("foo", wheel_file(url, size=len(wheel))).name == "foo"
+    assert [u for u in server.urls() if u in urls] == []  # every foo wheel came from its .metadata file
+    again = "https://files.example/packages/new1-2.1-py3-none-any.whl"
+    server.ranged(again, build_wheel("new1", "2.1", padding=200_000))
+    index.metadata("new1", wheel_file(again, size=300_000))
+    assert again + ".metadata" not in server.urls()  # new1 missed once: not asked again
+
+
 # -- sdist metadata --------------------------------------------------------------------------------------
 def sdist(files: dict[str, str], root: str = "foo-1.0") -> bytes:
     buffer = io.BytesIO()
