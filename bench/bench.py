@@ -266,12 +266,28 @@ def print_tables(summary: dict[str, object], pythons: str, single: str) -> None:
         total, worst, name = ratio(files, f"{top} wall", f"{bottom} wall")
         cpu, _, _ = ratio(files, f"{top} cpu", f"{bottom} cpu")
         print(f"{title:<38} {total:>9.2f} {worst:>8.2f} {name[:13]:>13} {cpu:>9.2f} {'≤' + target:>7}")
+    _split_by_outcome(files)
     sums = {k: sum(float(r[f"{k} wall"]) for r in files.values())
             for k in ("resolve cold", "resolve warm", "report cold", "report warm", "uv cold", "uv warm",
                       "uv matrix cold", "uv matrix warm")}
     print("\nsums of medians, s: " + ", ".join(f"{k} {v:.1f}" for k, v in sums.items()))
     print(f"peak RSS: wheelpin {max(float(r['peak rss']) for r in files.values()):.0f} MB, "
           f"uv {max(float(r['uv peak rss']) for r in files.values()):.0f} MB (target ≤150 MB)")
+
+
+def _split_by_outcome(files: dict[str, dict[str, float | str]]) -> None:
+    """The cold resolve apart for files that lock and files whose resolve fails: a failing resolve explains
+    itself with the report's fix search (network reads uv does not do), so only the first compare like work."""
+    locking = {n: r for n, r in files.items() if float(r["resolve floor"]) > 0}
+    failing = {n: r for n, r in files.items() if n not in locking}
+    for title, group in (("files whose resolve locks", locking), ("files whose resolve fails", failing)):
+        if not group:
+            continue
+        parts = []
+        for kind in ("cold", "warm"):
+            total, worst, name = ratio(group, f"resolve {kind} wall", f"uv {kind} wall")
+            parts.append(f"{kind} {total:.2f} (worst {worst:.2f} {name[:13]})")
+        print(f"resolve / uv pip compile, {len(group)} {title}: " + ", ".join(parts))
 
 
 def main() -> int:
