@@ -270,3 +270,37 @@ def test_a_resolve_from_the_cache_builds_only_the_files_of_the_releases_it_judge
     assert isinstance(files, PackedFiles)
     assert len(releases) == 40 and releases.yanked(max(releases)) and 1 <= len(judged) <= 2
     assert files.decoded == releases.materialised == 6 * len(judged)  # of 240 files
+
+
+def test_whether_a_specifier_admits_a_version_is_worked_out_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """resolvelib asks is_satisfied_by for every pin and requirement each round: a second resolution in
+    the same session (a report's next Python, a fix search's next try) asks packaging nothing new."""
+    from packaging.specifiers import SpecifierSet
+
+    from wheelpin.inputs import parse_requirement_strings
+    from wheelpin.resolve import resolve
+    from wheelpin.target import make_target
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", requires=["lib>=1,<3"])
+    fake.add("app", "2.0", requires=["lib>=2"])
+    for version in ("1.0", "2.0", "3.0"):
+        fake.add("lib", version)
+    calls: list[str] = []
+    contains = SpecifierSet.contains
+
+    def counted(self: SpecifierSet, *args: object, **kwargs: object) -> bool:
+        calls.append(str(self))
+        return contains(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SpecifierSet, "contains", counted)
+    session = Session(fake)
+    try:
+        inputs = parse_requirement_strings(["app", "lib<3"])
+        first = resolve(inputs, make_target("3.12", "manylinux"), session)
+        asked = len(calls)
+        second = resolve(inputs, make_target("3.12", "manylinux"), session)
+    finally:
+        session.close()
+    assert first.as_dict() == second.as_dict() == {"app": "2.0", "lib": "2.0"}
+    assert asked > 0 and len(calls) == asked
