@@ -83,36 +83,36 @@ def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list
 class Releases(Mapping[Version, list[ParsedFile]]):
     """A project's releases, newest first; each release's files are built and parsed on first use.
 
-    Built either from DistFiles (all parsed at once: a page from the network or a test's index), or lazily
-    from ``heads`` (position, filename, yanked) of a page kept packed (``index.packed.PackedFiles``) and a
-    ``load`` that builds the DistFiles at given positions.  What every release must answer without its files
-    — whether all of them are yanked, whether some wheel's tags may fit a target — is kept per release.
-    ``materialised`` counts the files built lazily.
+    Grouped from ``heads`` (position, filename, yanked) of the page's files, with a ``load`` that builds the
+    DistFiles at given positions: a page kept packed (``index.packed.PackedFiles``) builds them only then,
+    and :meth:`of` serves a page already in memory the same way.  What every release must answer without its
+    files — whether all of them are yanked, whether some wheel's tags may fit a target — is kept per release.
+    ``materialised`` counts the files built.
     """
 
-    def __init__(self, project: str, files: Iterable[DistFile] = (), *,
-                 heads: Iterable[tuple[int, str, bool]] = (),
-                 load: Callable[[Sequence[int]], list[DistFile]] | None = None) -> None:
+    def __init__(self, project: str, heads: Iterable[tuple[int, str, bool]],
+                 load: Callable[[Sequence[int]], list[DistFile]]) -> None:
         self.project = canonicalize_name(project)
         self._load = load
         self.materialised = 0
-        parsed = group_by_version(self.project, files)
         groups = _group_heads(self.project, heads)
-        self._parsed = parsed
+        self._parsed: dict[Version, list[ParsedFile]] = {}
         self._positions = {v: array.array("I", g[0]) for v, g in groups.items()}
-        self._yanked = {v: g[1][0] for v, g in groups.items()} | {
-            v: all(p.file.yanked for p in group) for v, group in parsed.items()}
-        self._triples = {v: tuple(g[2]) for v, g in groups.items()} | {
-            v: tuple(dict.fromkeys(p.triple for p in group)) for v, group in parsed.items()}
+        self._yanked = {v: g[1][0] for v, g in groups.items()}
+        self._triples = {v: tuple(g[2]) for v, g in groups.items()}
         self._order = sorted(self._yanked, reverse=True)
+
+    @classmethod
+    def of(cls, project: str, files: Sequence[DistFile]) -> Releases:
+        """The releases of files already in memory (a page from the network, a test's index)."""
+        return cls(project, ((i, f.filename, f.yanked) for i, f in enumerate(files)),
+                   lambda positions: [files[p] for p in positions])
 
     def __getitem__(self, version: Version) -> list[ParsedFile]:
         parsed = self._parsed.get(version)
         if parsed is not None:
             return parsed
-        positions = self._positions[version]  # KeyError for a release the project does not have
-        assert self._load is not None
-        files = self._load(positions)
+        files = self._load(self._positions[version])  # KeyError for a release the project does not have
         self.materialised += len(files)
         built = [p for p in (_parse(f, self.project) for f in files) if p is not None]
         return self._parsed.setdefault(version, built)

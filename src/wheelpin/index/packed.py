@@ -23,6 +23,14 @@ def to_stored(file: DistFile) -> tuple[object, ...]:
             file.core_metadata_sha256, file.size, file.yanked_reason, file.upload_time)
 
 
+# One stored file: to_stored's order.
+_Stored = tuple[str, bool, str, str | None, str | None, bool | None, str | None, int | None, str | None, str | None]
+
+
+def _from_stored(f: _Stored) -> DistFile:
+    return DistFile(f[0], f[2], f[3], f[4], f[1], f[5], f[6], f[7], f[8], f[9])
+
+
 class _Head(msgspec.Struct, array_like=True):
     filename: str
     yanked: bool  # the stored array's further fields are skipped
@@ -34,8 +42,7 @@ class _Heads(msgspec.Struct):
 
 _CHECK_CHUNK = 1024
 _HEADS = msgspec.json.Decoder(_Heads)
-_FILES = msgspec.json.Decoder(list[tuple[str, bool, str, str | None, str | None, bool | None, str | None,
-                                         int | None, str | None, str | None]])
+_FILES = msgspec.json.Decoder(list[_Stored])
 
 
 class PackedFiles(Sequence[DistFile]):
@@ -77,7 +84,7 @@ class PackedFiles(Sequence[DistFile]):
         """The files at ``positions``, decoded in one call."""
         self.decoded += len(positions)
         joined = b"[" + b",".join(self._raws[p] for p in positions) + b"]"
-        return [DistFile(f[0], f[2], f[3], f[4], f[1], f[5], f[6], f[7], f[8], f[9]) for f in _FILES.decode(joined)]
+        return [_from_stored(f) for f in _FILES.decode(joined)]
 
     def __len__(self) -> int:
         return len(self._raws)

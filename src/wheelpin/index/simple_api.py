@@ -89,19 +89,8 @@ def _lean_files(content: bytes, base: str) -> list[DistFile]:
     for raw in _PAGE_DECODER.decode(content).files:
         entry = _ENTRY_DECODER.decode(raw)
         core = entry.core_metadata if entry.core_metadata is not msgspec.UNSET else entry.dist_info_metadata
-        yanked = entry.yanked
-        files.append(DistFile(
-            filename=entry.filename,
-            url=_absolute(base, entry.url),
-            sha256=entry.hashes.get("sha256"),
-            requires_python=entry.requires_python or None,
-            yanked=bool(yanked),
-            yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
-            core_metadata=None if core is msgspec.UNSET else core is not False,
-            core_metadata_sha256=core.get("sha256") if isinstance(core, dict) else None,
-            size=entry.size,
-            upload_time=entry.upload_time or None,
-        ))
+        files.append(_dist_file(base, entry.filename, entry.url, entry.hashes, entry.requires_python, entry.yanked,
+                                None if core is msgspec.UNSET else core, entry.size, entry.upload_time))
     return files
 
 
@@ -116,24 +105,30 @@ def _json_file(entry: dict[str, object], base: str) -> DistFile:
     hashes = entry.get("hashes") or {}
     if not isinstance(hashes, dict):
         raise TypeError(f"the hashes of {entry.get('filename')!r} are not an object")
-    core = entry.get("core-metadata", entry.get("dist-info-metadata"))
-    core_sha = core.get("sha256") if isinstance(core, dict) else None
-    yanked = entry.get("yanked", False)
     size = entry.get("size")
     requires_python = entry.get("requires-python")
     upload_time = entry.get("upload-time")
+    return _dist_file(base, str(entry["filename"]), str(entry["url"]), hashes,
+                      str(requires_python) if requires_python else None, entry.get("yanked", False),
+                      entry.get("core-metadata", entry.get("dist-info-metadata")),
+                      size if isinstance(size, int) else None, upload_time if isinstance(upload_time, str) else None)
+
+
+def _dist_file(base: str, filename: str, url: str, hashes: dict[str, str], requires_python: str | None,
+               yanked: object, core: object, size: int | None, upload_time: str | None) -> DistFile:
+    """One PEP 691 entry condensed, its fields already read by the strict or the lenient reader."""
     return DistFile(
-        filename=str(entry["filename"]),
-        url=_absolute(base, str(entry["url"])),
+        filename=filename,
+        url=_absolute(base, url),
         sha256=hashes.get("sha256"),
-        requires_python=str(requires_python) if requires_python else None,
+        requires_python=requires_python or None,
         yanked=bool(yanked),
         yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
-        # PEP 691: a dict of hashes (possibly empty) or a bool.
+        # PEP 691: a dict of hashes (possibly empty) or a bool; None: the entry does not say.
         core_metadata=None if core is None else core is not False,
-        core_metadata_sha256=core_sha,
-        size=size if isinstance(size, int) else None,
-        upload_time=upload_time if isinstance(upload_time, str) and upload_time else None,
+        core_metadata_sha256=core.get("sha256") if isinstance(core, dict) else None,
+        size=size,
+        upload_time=upload_time or None,
     )
 
 

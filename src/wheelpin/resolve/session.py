@@ -93,7 +93,7 @@ class Session:
         files = self.project(name).files
         if isinstance(files, PackedFiles):
             return Releases(name, heads=files.heads(), load=files.load)
-        return Releases(name, files)
+        return Releases.of(name, files)
 
     def choice(self, name: NormalizedName, version: Version, target: Target) -> VersionChoice:
         """One release judged for ``target``: judged lazily, since resolutions only ever look at the few
