@@ -202,9 +202,14 @@ def any_wheel(session: Session, name: str, target: Target) -> bool:
     judges (requires-python, yanks) only releases with a wheel whose tags fit: a project with no wheel for a
     new Python is answered from its tags alone, not by judging each of its hundreds of releases."""
     normalized = canonicalize_name(name)
-    releases = session.releases(normalized)
-    return any(releases.may_fit(version, target) and session.choice(normalized, version, target).has_wheel
-               for version in releases)
+
+    def compute() -> bool:
+        releases = session.releases(normalized)
+        return any(releases.may_fit(version, target) and session.choice(normalized, version, target).has_wheel
+                   for version in releases)
+
+    # Asked for each blocker by the search, its note and the report's check for a hopeless Python.
+    return session.memo(("any wheel", normalized, target), compute)
 
 
 def apply_fixes(inputs: Inputs, fixes: Sequence[str]) -> Inputs:

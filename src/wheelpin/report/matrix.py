@@ -199,19 +199,17 @@ def _fixes(search: FixSearch, permissive: Resolution,
     search's one fix for them all.  Returns the blockers, the verified changes, and whether they lock."""
     with_fixes = tuple(search.with_fix(b) for b in blockers)
     fixes = tuple(dict.fromkeys(b.fix for b in with_fixes if b.fix))
+    fixed_by_all = False if fixes else None
     if _hopeless(search, with_fixes):
         # The page alone shows that some blocker has no wheel for this target in any release: no set of
         # changes gives a wheel-only lock, and the resolutions that would show it are the costliest a report
         # runs (a strict one that backtracks until its budget is spent).
-        return with_fixes, (), False
+        return with_fixes, (), fixed_by_all
     if fixes:
         fixed = search.permissive(fixes)
         # A permissive resolution without a blocked pin is a wheel-only solution: no strict run needed.
         if (fixed is not None and not any(p.blocked for p in fixed.pins)) or search.resolves(fixes):
             return with_fixes, fixes, True
-    fixed_by_all = False if fixes else None
-    if not _joint_may_help(search, with_fixes):
-        return with_fixes, (), fixed_by_all
     outcome = JointSearch(search, permissive).find(with_fixes)
     if outcome.changes:
         together = ", ".join(outcome.changes)
@@ -226,12 +224,6 @@ def _hopeless(search: FixSearch, blockers: Sequence[Blocker]) -> bool:
     """Whether some blocker without a fix is a package no release of which has a wheel for the target (the
     note that ``with_fix`` gave it says so)."""
     return any(not b.fix and not any_wheel(search.session, b.name, search.target) for b in blockers)
-
-
-def _joint_may_help(search: FixSearch, blockers: Sequence[Blocker]) -> bool:
-    """Whether changing several requirements at once can help: not when a package the user asks for
-    directly has no release with a wheel at all (the page alone says so)."""
-    return not any(b.root == b.name and not any_wheel(search.session, b.name, search.target) for b in blockers)
 
 
 def _conflicts(search: FixSearch) -> tuple[Blocker, ...]:
