@@ -47,6 +47,8 @@ _read_metadata: set[str] = set()
 def _count_reads() -> None:
     """Wraps the session's two blocking reads; a wheelpin without them is counted by requests alone."""
     try:
+        from packaging.utils import canonicalize_name
+
         from wheelpin.resolve.session import Session
     except ImportError:  # pragma: no cover - an older layout
         return
@@ -54,12 +56,12 @@ def _count_reads() -> None:
 
     def counted_project(self: Session, name: str) -> object:
         with _lock:
-            _read_pages.add(name.lower())
+            _read_pages.add(canonicalize_name(name))
         return project(self, name)
 
     def counted_metadata(self: Session, name: str, file: object, *, version: str = "") -> object:
         with _lock:
-            _read_metadata.add(f"{name.lower()}=={version}" if version else str(getattr(file, "url", file)))
+            _read_metadata.add(f"{canonicalize_name(name)}=={version}" if version else str(getattr(file, "url", file)))
         return metadata(self, name, file, version=version)  # type: ignore[arg-type]
 
     Session.project = counted_project  # type: ignore[assignment,method-assign]
