@@ -26,11 +26,14 @@ import random
 import ssl
 import threading
 import time
+import urllib.request
 
+import httpcore
 import httpx
 
 from wheelpin.config import ca_bundle, client_cert, redact_text, redact_url
 from wheelpin.errors import IndexUnavailable, InputError
+from wheelpin.index.lookups import LookupBackend, Lookups
 from wheelpin.index.policy import NetPolicy
 
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
@@ -191,14 +194,33 @@ def tls_context() -> ssl.SSLContext | bool:
     return context
 
 
-def make_client(policy: NetPolicy | None = None) -> httpx.Client:
+def make_client(policy: NetPolicy | None = None, *, lookups: Lookups | None = None) -> httpx.Client:
     timeout = (policy or NetPolicy()).timeout
+    context = tls_context()
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    # Through a proxy httpx builds its own transports from the environment (and the proxy looks hosts up);
+    # NO_PROXY alone ("no") names no proxy.
+    direct = not any(scheme != "no" for scheme in urllib.request.getproxies())
     return httpx.Client(
-        verify=tls_context(),
+        verify=context,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         timeout=httpx.Timeout(timeout),
         headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        limits=limits,
         trust_env=True,
+        transport=direct_transport(context, limits, lookups or Lookups()) if direct else None,
     )
+
+
+def direct_transport(verify: ssl.SSLContext | bool, limits: httpx.Limits, lookups: Lookups) -> httpx.HTTPTransport:
+    """httpx's transport, with a connection pool that looks each host up once (:mod:`.lookups`).  httpx
+    takes no network backend, so its pool is replaced by one built the way httpx builds it."""
+    context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
+    transport = httpx.HTTPTransport(verify=context, limits=limits)
+    if isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        transport._pool = httpcore.ConnectionPool(  # noqa: SLF001 - see above; tested against httpx's layout
+            ssl_context=context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=LookupBackend(lookups))
+    return transport
