@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from fakeindex import LINUX_311, LINUX_312, FakeIndex
+from wheelpin.errors import NoWheelSolution
 from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
 from wheelpin.pythons import PythonRelease
 from wheelpin.report import build_report
 from wheelpin.report.matrix import PythonVerdict
-from wheelpin.resolve import Session
+from wheelpin.resolve import Session, resolve
 from wheelpin.target import make_target
 
 RELEASES = [PythonRelease(minor=m, newest_patch=None) for m in (11, 12)]
@@ -133,3 +134,51 @@ def test_a_verifying_resolution_that_gives_up_makes_the_search_say_so(monkeypatc
     verdict = verdict_for(data_stack(), ["numpy==1.24.4", "pandas==1.5.3"])
     assert not verdict.ok and verdict.fix == ()
     assert [b.note for b in verdict.blockers] == ["no fix found within the search budget"] * 2
+
+
+def pinned_numpy_stack() -> FakeIndex:
+    """ml-training-2023 on a new Python, in small: numpy is pinned where it has no wheel, every scipy with a
+    wheel needs a newer numpy, and a plotting package with many releases depends on numpy too."""
+    fake = FakeIndex()
+    fake.add("numpy", "1.24.4", wheels=[LINUX_311])
+    fake.add("numpy", "1.26.0", wheels=[LINUX_311, LINUX_312])
+    fake.add("scipy", "1.10.1", wheels=[LINUX_311], requires=["numpy<1.27,>=1.19.5"])
+    for version in ("1.11.2", "1.11.4", "1.12.0"):
+        fake.add("scipy", version, wheels=[LINUX_311, LINUX_312], requires=["numpy>=1.25.2"])
+    for minor in range(30):
+        fake.add("plotting", f"3.{minor}.0", wheels=[LINUX_311, LINUX_312], requires=["numpy>=1.20"])
+    return fake
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("permissive", [False, True])
+def test_a_fixed_release_that_contradicts_a_pin_is_no_candidate(permissive: bool) -> None:
+    """A verifying resolution fails at once when every release the fix admits needs another version of a
+    package the user pins: without the guard the resolver backjumps through every release of each package
+    that also requires the pinned one (here, all 30 of plotting's)."""
+    inputs = parse_requirement_strings(["numpy==1.24.4", "scipy>=1.11.2", "plotting"])
+    target = make_target("3.12", "manylinux")
+    fake = pinned_numpy_stack()
+    session = Session(fake)
+    try:
+        with pytest.raises(NoWheelSolution):
+            resolve(inputs, target, session, permissive=permissive, explain_failure=False, fixed=["scipy"])
+    finally:
+        session.close()
+    assert len([f for f in fake.metadata_calls if f.startswith("plotting-")]) <= 1
+
+
+@pytest.mark.timeout(60)
+def test_the_guard_leaves_a_resolution_that_locks_as_it_was() -> None:
+    fake = pinned_numpy_stack()
+    fake.add("scipy", "1.11.3", wheels=[LINUX_311, LINUX_312], requires=["numpy>=1.19.5"])
+    inputs = parse_requirement_strings(["numpy==1.24.4", "scipy>=1.11.2", "plotting"])
+    answers = []
+    for fixed in ((), ("scipy",)):
+        session = Session(fake)
+        try:
+            answers.append(resolve(inputs, make_target("3.11", "manylinux"), session, fixed=fixed).as_dict())
+        finally:
+            session.close()
+    assert answers[0] == answers[1]
+    assert answers[1]["scipy"] == "1.11.3"  # the newest release that the numpy pin admits

@@ -141,9 +141,8 @@ class FixSearch:
         return [c for c in self.factory.judged(name, newer) if c.has_wheel and not c.yanked][:MAX_FIX_TRIES]
 
     def prefetch(self, involved: frozenset[str]) -> None:
-        """A strict resolution just failed: while the permissive one crawls, fetch the metadata the search
-        will most likely read first — that of the next releases of each ``==``-pinned direct requirement that
-        took part in the conflict.  A guess: it costs requests, never a wrong answer."""
+        """A strict resolution just failed: while the permissive one crawls, fetch what the search most likely
+        reads first, the metadata of the next releases of each ``==``-pinned direct requirement in the conflict."""
         for item in self.inputs.requirements:
             name = canonicalize_name(item.requirement.name)
             pinned = single_pin(item.requirement.specifier)
@@ -191,7 +190,8 @@ class FixSearch:
     def _verify(self, fixes: Sequence[str], *, permissive: bool) -> Resolution | None:
         try:  # the unchanged inputs' permissive resolution is the report's own: the resolve's full budget
             return resolve(apply_fixes(self.inputs, fixes), self.target, self.session, allow_source=self.allow_source,
-                           permissive=permissive, explain_failure=False, max_rounds=FIX_ROUNDS if fixes else 5000)
+                           permissive=permissive, explain_failure=False, fixed=fixed_names(fixes),
+                           max_rounds=FIX_ROUNDS if fixes else 5000)
         except NoWheelSolution as failure:
             self.cut_short |= failure.cut_short
             return None
@@ -210,6 +210,10 @@ def any_wheel(session: Session, name: str, target: Target) -> bool:
 
     # Asked for each blocker by the search, its note and the report's check for a hopeless Python.
     return session.memo(("any wheel", normalized, target), compute)
+
+
+def fixed_names(fixes: Sequence[str]) -> frozenset[NormalizedName]:
+    return frozenset(canonicalize_name(Requirement(text).name) for text in fixes)
 
 
 def apply_fixes(inputs: Inputs, fixes: Sequence[str]) -> Inputs:

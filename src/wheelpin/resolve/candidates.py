@@ -21,7 +21,15 @@ from wheelpin.index import ProjectNotFound
 from wheelpin.models import BlockKind
 from wheelpin.resolve.prefetch import policy_for
 from wheelpin.resolve.releases import admitted_releases, marker_wanted
-from wheelpin.resolve.requirements import PYTHON, Candidate, Overrides, Req, parse_dependency, specifier_or_empty
+from wheelpin.resolve.requirements import (
+    PYTHON,
+    Candidate,
+    Overrides,
+    Req,
+    RootPins,
+    parse_dependency,
+    specifier_or_empty,
+)
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 from wheelpin.targetset import EVERYWHERE, TargetSet
@@ -32,7 +40,7 @@ class CandidateFactory:
     def __init__(self, session: Session, target: Target | TargetSet, *, constraints: Sequence[Req] = (),
                  allow_source: Iterable[str] = (), pre: bool = False, permissive: bool = False,
                  preferences: Mapping[NormalizedName, Version] | None = None,
-                 overrides: Overrides | None = None) -> None:
+                 overrides: Overrides | None = None, guard: RootPins | None = None) -> None:
         self.session = session
         # Several targets: a release is a candidate only with a wheel for each target a requirement on it
         # applies on (Req.where); ``target`` is the first, for the questions only single-target runs ask.
@@ -53,6 +61,7 @@ class CandidateFactory:
         # [tool.uv] override-dependencies replace a release's requirements on their packages (the same on
         # every target of a multi-target run: resolve_targets refuses overrides whose markers differ).
         self.overrides = overrides or Overrides()
+        self.guard = guard  # a fix search's: releases that contradict the user's other pins are no candidates
 
     # -- candidates ----------------------------------------------------------------------------------
     def find_candidates(self, reqs: Sequence[Req], excluded: Collection[Version]) -> Callable[[], Iterator[Candidate]]:
@@ -83,6 +92,9 @@ class CandidateFactory:
                     blocked.append(choice)
             yield from (Candidate(name=name, version=c.version, extras=extras, choice=c)
                         for c in last_resort(self, name, reqs, blocked, any_installable))
+
+        if self.guard is not None and self.guard.guards(name, extras):
+            return lambda: (c for c in candidates() if not against_root_pins(self, c))
 
         first = next(candidates(), None)
         if first is not None:
@@ -151,7 +163,7 @@ class CandidateFactory:
     def installable(self, name: NormalizedName, choice: VersionChoice, where: int = EVERYWHERE) -> bool:
         if choice.has_wheel:
             return True
-        return self._may_build(name, choice, where) and self._sdist_problem(name, choice, learn=False) is None
+        return self._may_build(name, choice, where) and sdist_problem(self, name, choice, learn=False) is None
 
     # -- source builds -------------------------------------------------------------------------------
     def _may_build(self, name: NormalizedName, choice: VersionChoice, where: int) -> bool:
@@ -164,20 +176,40 @@ class CandidateFactory:
         choice = self.session.joint_choice(name, version, tuple(self.targets.members(where & self.targets.full)))
         if choice.has_wheel or not self._may_build(name, choice, where):
             return choice
-        problem = self._sdist_problem(name, choice, learn=learn)
+        problem = sdist_problem(self, name, choice, learn=learn)
         return choice if problem is None else replace(choice, reason=f"{choice.reason}; {problem}")
 
-    def _sdist_problem(self, name: NormalizedName, choice: VersionChoice, *, learn: bool) -> str | None:
-        """Why --allow-source cannot use this release's sdist: its dependencies are dynamic, and only its build
-        backend, which wheelpin never runs, could tell them.  The resolution learns it (``learn``) by reading
-        the sdist, the same read its dependencies would take, when the release is about to be a candidate.
-        Everyone else recalls what the run has learnt: explanations ask about every release of a package,
-        and answering by reading each sdist in full would download them all."""
-        key = ("sdist problem", name, choice.version)
-        if not learn:
-            recalled = self.session.recall(key)
-            return recalled if isinstance(recalled, str) else None
-        return self.session.memo(key, lambda: read_sdist(self.session, name, choice))
+
+def sdist_problem(factory: CandidateFactory, name: NormalizedName, choice: VersionChoice, *,
+                  learn: bool) -> str | None:
+    """Why --allow-source cannot use this release's sdist: its dependencies are dynamic, and only its build
+    backend, which wheelpin never runs, could tell them.  The resolution learns it (``learn``) by reading
+    the sdist, the same read its dependencies would take, when the release is about to be a candidate.
+    Everyone else recalls what the run has learnt: explanations ask about every release of a package,
+    and answering by reading each sdist in full would download them all."""
+    key = ("sdist problem", name, choice.version)
+    if not learn:
+        recalled = factory.session.recall(key)
+        return recalled if isinstance(recalled, str) else None
+    return factory.session.memo(key, lambda: read_sdist(factory.session, name, choice))
+
+
+def against_root_pins(factory: CandidateFactory, candidate: Candidate) -> bool:
+    """Whether ``candidate`` requires another version of a package that a root requirement pins with ``==``.
+
+    A fix search's verifying resolution changes the requirement on its ``fixed`` packages and keeps the
+    user's other pins.  Such a release of a fixed package is in no solution, yet the resolver would try it,
+    fail, and then backjump through every release of each package that also requires the pinned one
+    (ml-training-2023 on 3.14, scipy>=1.16.1 with numpy==1.24.4: 284 rounds, 140 matplotlib pins, 0.3 s).
+    Left out, the resolution fails at once when no release is left, with the same answer.  Not for the joint
+    search: its failures must name the pins in the conflict, which a release left out no longer does."""
+    assert factory.guard is not None
+    try:
+        deps = factory.dependencies(candidate)
+    except MetadataError:
+        return False  # the resolver meets the error itself if it ever pins this release
+    pins = factory.guard.pins
+    return any(d.name in pins and not d.specifier.contains(pins[d.name], prereleases=True) for d in deps)
 
 
 def read_sdist(session: Session, name: NormalizedName, choice: VersionChoice) -> str | None:

@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from wheelpin.inputs import InputRequirement, Inputs
 from wheelpin.models import DistFile
-from wheelpin.pins import exact_pins
+from wheelpin.pins import exact_pins, single_pin
 from wheelpin.target import Target
 from wheelpin.targetset import EVERYWHERE, TargetSet
 from wheelpin.wheels import VersionChoice
@@ -54,6 +54,27 @@ class Req:
 
     def __str__(self) -> str:
         return self.text or f"{self.identifier}{self.specifier}"
+
+
+@dataclass(frozen=True, slots=True)
+class RootPins:
+    """What a fix search's verifying resolution keeps: the versions the user's ``==`` root requirements (and
+    constraints) pin, for the ``fixed`` packages, whose requirement the fix changed, to be checked against."""
+
+    fixed: frozenset[NormalizedName]
+    pins: Mapping[NormalizedName, Version]
+
+    @classmethod
+    def of(cls, fixed: frozenset[NormalizedName], reqs: Iterable[Req], full: int) -> RootPins | None:
+        pins: dict[NormalizedName, Version] = {}
+        for req in reqs:
+            version = single_pin(req.specifier)
+            if version is not None and req.where & full == full:  # pinned on every target
+                pins.setdefault(req.name, version)
+        return cls(fixed, pins) if fixed and pins else None
+
+    def guards(self, name: NormalizedName, extras: frozenset[NormalizedName]) -> bool:
+        return name in self.fixed and not extras
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

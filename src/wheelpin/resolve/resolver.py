@@ -17,7 +17,14 @@ from wheelpin.models import BlockKind, HeldBack, Pin, Resolution
 from wheelpin.resolve.candidates import CandidateFactory
 from wheelpin.resolve.explain import explain, failure_message
 from wheelpin.resolve.provider import WheelProvider, cause_names
-from wheelpin.resolve.requirements import Candidate, Overrides, Req, override_requirements, root_requirements_for
+from wheelpin.resolve.requirements import (
+    Candidate,
+    Overrides,
+    Req,
+    RootPins,
+    override_requirements,
+    root_requirements_for,
+)
 from wheelpin.resolve.session import Session
 from wheelpin.target import Target
 from wheelpin.targetset import TargetSet
@@ -27,15 +34,19 @@ NO_PREFERENCES: Mapping[NormalizedName, Version] = MappingProxyType({})
 
 def resolve(inputs: Inputs, target: Target, session: Session, *, allow_source: Iterable[str] = (),
             permissive: bool = False, explain_failure: bool = True, max_rounds: int = 5000,
-            preferences: Mapping[NormalizedName, Version] = NO_PREFERENCES) -> Resolution:
+            preferences: Mapping[NormalizedName, Version] = NO_PREFERENCES,
+            fixed: Iterable[NormalizedName] = ()) -> Resolution:
     """Pin every requirement to a version with a wheel for ``target``; raise NoWheelSolution otherwise.
 
     With ``permissive=True`` releases without a wheel are used as a last resort and marked ``blocked``,
     which is how the report finds every blocker at once.  ``preferences`` (an existing lock's pins) are tried
     first for their packages, never forced: a preferred version that no longer fits is passed over.
+    ``fixed``: the packages whose requirement a fix search changed; their releases that contradict another
+    ``==`` root requirement are left out up front (CandidateFactory.against_root_pins), the same answer sooner.
     """
     return _resolve(inputs, TargetSet((target,)), session, allow_source=allow_source, permissive=permissive,
-                    explain_failure=explain_failure, max_rounds=max_rounds, preferences=preferences)
+                    explain_failure=explain_failure, max_rounds=max_rounds, preferences=preferences,
+                    fixed=frozenset(fixed))
 
 
 def resolve_targets(inputs: Inputs, targets: Sequence[Target], session: Session, *, allow_source: Iterable[str] = (),
@@ -81,11 +92,13 @@ def no_common_versions(alone: Mapping[Target, Resolution]) -> NoWheelSolution:
 
 def _resolve(inputs: Inputs, targets: TargetSet, session: Session, *, allow_source: Iterable[str],
              permissive: bool = False, explain_failure: bool, max_rounds: int,
-             preferences: Mapping[NormalizedName, Version]) -> Resolution:
+             preferences: Mapping[NormalizedName, Version],
+             fixed: frozenset[NormalizedName] = frozenset()) -> Resolution:
     requirements, constraints = root_requirements_for(inputs, targets)
     factory = CandidateFactory(session, targets, constraints=constraints, allow_source=allow_source,
                                pre=inputs.pre, permissive=permissive, preferences=preferences,
-                               overrides=_overrides(inputs, targets))
+                               overrides=_overrides(inputs, targets),
+                               guard=RootPins.of(fixed, [*requirements, *constraints], targets.full))
     target = targets.first
     for requirement in requirements:
         factory.prefetch.on_requirement(requirement, pre=inputs.pre)
