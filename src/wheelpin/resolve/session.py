@@ -28,10 +28,13 @@ from wheelpin.wheels import Releases, VersionChoice, choose_files
 class Session:
     """``speculate``: walk the dependency graph ahead of the resolver (:mod:`.prefetch`).  It pays only for a
     report on a cold cache, where many resolutions wait for the network; for a single resolve, or on a warm
-    cache, the guesses cost more CPU and requests than the waits they save (docs/architecture.md)."""
+    cache, the guesses cost more CPU and requests than the waits they save (docs/architecture.md).
+    ``online``: whether the run has fetched anything from the network so far (:meth:`speculate_if_online`)."""
 
-    def __init__(self, index: Index, *, workers: int = 16, speculate: bool = False) -> None:
+    def __init__(self, index: Index, *, workers: int = 16, speculate: bool = False,
+                 online: Callable[[], bool] = lambda: True) -> None:
         self.speculate = speculate
+        self._online = online
         self.turns = Turns()
         self.fetcher = Fetcher(index, self.turns, workers=workers)
         self._memo = Memo(self.turns)
@@ -65,6 +68,11 @@ class Session:
         for choice in choices:
             if choice.wheels:
                 self.fetcher.metadata_future(name, choice.wheels[0], str(choice.version))
+
+    def speculate_if_online(self) -> None:
+        """From now on speculate if the run is cold: a failing resolve explains itself with a report's verdict
+        for its Python (many resolutions), which a cold cache makes wait on the network as a report's do."""
+        self.speculate = self.speculate or self._online()
 
     @property
     def closed(self) -> bool:
