@@ -155,3 +155,16 @@ def test_through_a_proxy_the_proxy_looks_hosts_up(monkeypatch: pytest.MonkeyPatc
     with make_client(lookups=Lookups(lookup)) as client, pytest.raises((httpx.ProxyError, httpx.ConnectError)):
         client.get("http://index.test/simple/")
     assert lookup.calls == 0
+
+
+def test_an_answer_is_kept_for_a_while_not_for_ever() -> None:
+    now = [0.0]
+    lookup = Counted()
+    lookups = Lookups(lookup, keep_for=300, clock=lambda: now[0])
+    lookups.addresses("index.test", 443, 10)
+    now[0] = 299.0
+    lookups.addresses("index.test", 443, 10)
+    assert lookup.calls == 1
+    now[0] = 301.0
+    lookups.addresses("index.test", 443, 10)
+    assert lookup.calls == 2

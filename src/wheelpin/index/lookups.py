@@ -6,7 +6,7 @@ most cold runs met one such stall (measured on the bench machine: 8 of 120 looku
 second query sent after 0.5 s answered every one of them at once).  So each (host, port) is looked up once
 per client, whoever asks first; the others wait for that answer; a lookup still unanswered after
 ``HEDGE_AFTER`` seconds is sent again beside the first, and the first answer wins.  A failed lookup is not
-kept: the next connection, a retry, looks up afresh.
+kept: the next connection, a retry, looks up afresh; an answer is kept for ``KEEP_FOR`` seconds.
 
 Only where httpx connects directly: through a proxy it is the proxy that looks hosts up.
 """
@@ -23,6 +23,9 @@ from typing import Any
 import httpcore
 
 HEDGE_AFTER = 0.5
+# How long an answer is kept: a run takes minutes, but a program may keep one client for hours, and a
+# host's addresses move (a CDN's do within the hour).
+KEEP_FOR = 300.0
 # Queries in flight at most for one lookup: the first and its hedges.
 MAX_QUERIES = 3
 
@@ -43,11 +46,13 @@ class _Asking:
 
 
 class Lookups:
-    def __init__(self, lookup: Lookup = system_lookup, *, hedge_after: float = HEDGE_AFTER) -> None:
+    def __init__(self, lookup: Lookup = system_lookup, *, hedge_after: float = HEDGE_AFTER,
+                 keep_for: float = KEEP_FOR, clock: Callable[[], float] = time.monotonic) -> None:
         self._lookup = lookup
         self._hedge_after = hedge_after
+        self._keep_for, self._clock = keep_for, clock
         self._lock = threading.Lock()
-        self._known: dict[tuple[str, int], list[AddressInfo]] = {}
+        self._known: dict[tuple[str, int], tuple[float, list[AddressInfo]]] = {}
         self._asking: dict[tuple[str, int], _Asking] = {}
 
     def addresses(self, host: str, port: int, timeout: float | None) -> list[AddressInfo]:
@@ -57,8 +62,9 @@ class Lookups:
         that a dead resolver costs one timeout, not one per waiting connection."""
         key = (host, port)
         with self._lock:
-            if key in self._known:
-                return self._known[key]
+            known = self._known.get(key)
+            if known is not None and self._clock() - known[0] < self._keep_for:
+                return known[1]
             asking = self._asking.get(key)
             mine = asking is None
             if asking is None:
@@ -70,10 +76,10 @@ class Lookups:
                 raise asking.answer
             return asking.answer
         try:
-            asking.answer = self._hedged(host, port, timeout)
+            found = asking.answer = self._hedged(host, port, timeout)
             with self._lock:
-                self._known[key] = asking.answer
-            return asking.answer
+                self._known[key] = (self._clock(), found)
+            return found
         except OSError as exc:
             asking.answer = exc
             raise
