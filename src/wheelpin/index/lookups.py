@@ -99,18 +99,20 @@ class Lookups:
             except OSError as exc:
                 answers.put(exc)
 
-        def send() -> int:
+        asked = failed = 0
+
+        def send() -> None:
+            nonlocal asked
             threading.Thread(target=ask, name="wheelpin-lookup", daemon=True).start()
-            return 1
+            asked += 1
 
         deadline = None if timeout is None else time.monotonic() + timeout
-        asked = failed = 0
         error: OSError | None = None
         while True:
             if asked == failed:  # none in flight: the first query, or one after a transient failure
                 if error is not None and (asked >= MAX_QUERIES or _final(error)):
                     raise error
-                asked += send()
+                send()
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise TimeoutError(f"looking up {host} took over {timeout} s")
@@ -121,7 +123,7 @@ class Lookups:
                 answer = answers.get(timeout=wait)
             except queue.Empty:
                 if asked < MAX_QUERIES:
-                    asked += send()
+                    send()
                 continue
             if not isinstance(answer, OSError):
                 return answer

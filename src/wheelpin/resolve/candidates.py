@@ -93,8 +93,9 @@ class CandidateFactory:
             yield from (Candidate(name=name, version=c.version, extras=extras, choice=c)
                         for c in last_resort(self, name, reqs, blocked, any_installable))
 
-        if self.guard is not None and self.guard.guards(name, extras):
-            return lambda: (c for c in candidates() if not against_root_pins(self, c))
+        guard = self.guard
+        if guard is not None and guard.guards(name, extras):
+            return lambda: (c for c in candidates() if not against_root_pins(self, c, guard.pins))
 
         first = next(candidates(), None)
         if first is not None:
@@ -194,7 +195,7 @@ def sdist_problem(factory: CandidateFactory, name: NormalizedName, choice: Versi
     return factory.session.memo(key, lambda: read_sdist(factory.session, name, choice))
 
 
-def against_root_pins(factory: CandidateFactory, candidate: Candidate) -> bool:
+def against_root_pins(factory: CandidateFactory, candidate: Candidate, pins: Mapping[NormalizedName, Version]) -> bool:
     """Whether ``candidate`` requires another version of a package that a root requirement pins with ``==``.
 
     A fix search's verifying resolution changes the requirement on its ``fixed`` packages and keeps the
@@ -203,12 +204,10 @@ def against_root_pins(factory: CandidateFactory, candidate: Candidate) -> bool:
     (ml-training-2023 on 3.14, scipy>=1.16.1 with numpy==1.24.4: 284 rounds, 140 matplotlib pins, 0.3 s).
     Left out, the resolution fails at once when no release is left, with the same answer.  Not for the joint
     search: its failures must name the pins in the conflict, which a release left out no longer does."""
-    assert factory.guard is not None
     try:
         deps = factory.dependencies(candidate)
     except MetadataError:
         return False  # the resolver meets the error itself if it ever pins this release
-    pins = factory.guard.pins
     return any(d.name in pins and not d.specifier.contains(pins[d.name], prereleases=True) for d in deps)
 
 
