@@ -229,3 +229,21 @@ def test_an_sdist_with_dynamic_dependencies_is_downloaded_once_not_on_every_run(
                 cache.metadata("old", file)
         cache.close()
     assert inner.metadata_calls == 3  # the hashed sdist once; one without a hash is never kept
+
+
+def test_offline_knows_an_sdist_with_dynamic_dependencies_from_the_cache(tmp_path: Path) -> None:
+    """What a run learnt online about an sdist (its dependencies are dynamic) answers offline too: a report
+    and then the same report with --offline must agree, not fail on that sdist's metadata."""
+    inner = _DynamicSdists()
+    sdist = DistFile(filename="old-1.0.tar.gz", url="https://example.invalid/old-1.0.tar.gz", sha256="ab" * 32)
+    online = CachedIndex(inner, tmp_path / "cache")  # type: ignore[arg-type]
+    with pytest.raises(DynamicMetadata):
+        online.metadata("old", sdist)
+    online.close()
+    offline = CachedIndex(inner, tmp_path / "cache", offline=True)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(DynamicMetadata, match="old-1.0.tar.gz: dynamic"):
+            offline.metadata("old", sdist)
+    finally:
+        offline.close()
+    assert inner.metadata_calls == 1

@@ -102,16 +102,16 @@ class CachedIndex:
         cached = self._decode(key, METADATA_SCHEMA, _metadata_from_json)
         if cached is not None:
             return cached
-        if self.offline:
-            raise IndexUnavailable(
-                f"--offline: the metadata of {file.filename} is not in the cache at {self.directory}; run once "
-                "without --offline to fill the cache."
-            )
         dynamic_key = f"dynamic/{file.sha256}" if file.sha256 else None
         if dynamic_key is not None:
             said = self._decode(dynamic_key, METADATA_SCHEMA, lambda data: str(data["message"]))
             if said is not None:
                 raise DynamicMetadata(said)
+        if self.offline:
+            raise IndexUnavailable(
+                f"--offline: the metadata of {file.filename} is not in the cache at {self.directory}; run once "
+                "without --offline to fill the cache."
+            )
         try:
             meta = self.inner.metadata(name, file)
         except DynamicMetadata as exc:
