@@ -157,7 +157,7 @@ def test_a_corrupted_entry_is_a_miss_not_a_crash(inner: FakeIndex, make: Make, t
     assert len(page.files) == 4
     meta = first.metadata("foo", page.files[0])
     first.close()
-    assert corrupt_everything(tmp_path / "cache", "not json") == 2
+    assert corrupt_everything(tmp_path / "cache", "not json") == 3  # the page, the metadata, its release's pointer
     again = make(inner, ttl=BIG_TTL)
     assert again.project("foo") == page
     assert again.metadata("foo", page.files[0]) == meta
@@ -247,3 +247,20 @@ def test_offline_knows_an_sdist_with_dynamic_dependencies_from_the_cache(tmp_pat
     finally:
         offline.close()
     assert inner.metadata_calls == 1
+
+
+def test_a_release_s_metadata_read_through_one_wheel_answers_for_its_other_wheels(make: Make) -> None:
+    """A run reads a release's metadata from the wheel of whichever target asks first, and a report's Pythons
+    race: without this the next run asked the index again through another wheel, and an --offline run after
+    an online one failed."""
+    inner = FakeIndex()
+    wheels = inner.add("foo", "1.0", requires=["bar"], wheels=["cp311-cp311-manylinux_2_17_x86_64",
+                                                               "cp312-cp312-manylinux_2_17_x86_64"])
+    make(inner).metadata("foo", wheels[0])
+    assert make(inner).metadata("foo", wheels[1]).requires_dist == ("bar",)
+    assert make(inner, offline=True).metadata("foo", wheels[1]).requires_dist == ("bar",)
+    assert inner.metadata_calls == [wheels[0].filename]
+    other = FakeIndex(["https://other.invalid/simple/"])  # another index's release of that name is its own
+    (elsewhere,) = other.add("foo", "1.0", requires=["baz"], wheels=["cp313-cp313-manylinux_2_17_x86_64"])
+    assert make(other).metadata("foo", elsewhere).requires_dist == ("baz",)
+    assert other.metadata_calls == [elsewhere.filename]

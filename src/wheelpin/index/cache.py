@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import diskcache
 import msgspec
 import platformdirs
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from wheelpin.errors import DynamicMetadata, IndexUnavailable
 from wheelpin.index.packed import PackedFiles, to_stored
@@ -102,6 +102,14 @@ class CachedIndex:
         cached = self._decode(key, METADATA_SCHEMA, _metadata_from_json)
         if cached is not None:
             return cached
+        # A run reads a release's metadata from one of its wheels, whichever target asks first (the fetcher's
+        # rule); a report's Pythons race, so the next run may ask through another wheel of the release.
+        release = self._release_key(name, file)
+        stored_as = self._decode(release, METADATA_SCHEMA, lambda data: str(data["key"])) if release else None
+        if stored_as is not None:
+            cached = self._decode(stored_as, METADATA_SCHEMA, _metadata_from_json)
+            if cached is not None:
+                return cached
         dynamic_key = f"dynamic/{file.sha256}" if file.sha256 else None
         if dynamic_key is not None:
             said = self._decode(dynamic_key, METADATA_SCHEMA, lambda data: str(data["message"]))
@@ -126,7 +134,20 @@ class CachedIndex:
             "requires_python": meta.requires_python, "provides_extra": meta.provides_extra,
             "dynamic": meta.dynamic,
         })
+        if release is not None:
+            self._store(release, METADATA_SCHEMA, {"key": key})
         return meta
+
+    def _release_key(self, name: str, file: DistFile) -> str | None:
+        """Where the key of a wheel's stored metadata is kept for every wheel of its release (of this index)."""
+        if not file.is_wheel:
+            return None
+        try:
+            version = parse_wheel_filename(file.filename)[1]
+        except InvalidWheelFilename:
+            return None
+        urls = "|".join(map(_without_userinfo, self.inner.index_urls))
+        return f"release/{urls}/{canonicalize_name(name)}/{version}"
 
     def source_build(self, name: str, file: DistFile) -> SourceBuild:
         """An sdist's build, kept forever by the sdist's sha256 (the verdict is a function of its bytes).  An
