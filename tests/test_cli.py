@@ -906,3 +906,17 @@ def test_check_reads_a_utf16_lock_as_resolve_r_does(run, tmp_path, encoding):
     assert run("resolve", "-r", str(LLM), "--python", "3.11", "-o", str(single))[0] == 0
     _code, out, err = run("check", str(_widen(single, encoding)), "--python", "3.12")
     assert "header says it was made for CPython 3.11" in " ".join(err.split()), err
+
+
+@pytest.mark.timeout(180)
+def test_a_warm_report_asks_the_index_nothing_and_an_offline_one_agrees(run, index_server):
+    """A report's Pythons race, and each speculates: neither the wheel a release's metadata is read from nor
+    a guess may take a warm run back to the network, or make --offline fail after an online run."""
+    args = ("report", "pydantic==2.9.2", "fastapi==0.115.0", "--python", "3.10-3.13", "--format", "json")
+    code, cold, _err = run(*args)
+    assert code in (0, 1) and json.loads(cold)["pythons"]
+    index_server.clear_log()
+    for _ in range(3):
+        assert run(*args)[:2] == (code, cold)
+    assert index_server.requests == []
+    assert run(*args, "--offline")[:2] == (code, cold)

@@ -156,7 +156,7 @@ def test_a_failing_resolve_speculates_while_it_explains_only_on_a_cold_run(onlin
     of six failing files 15.5 → 14.1 s); on a warm one the guesses would only cost CPU."""
     fake = FakeIndex()
     pymongo_world(fake)
-    session = Session(fake, online=lambda: online)
+    session = Session(fake, online=online)
     try:
         assert not session.speculate  # a resolve does not speculate...
         explained(["motor"], make_target("3.12", "musllinux"), session)

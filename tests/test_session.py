@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from fakeindex import FakeIndex
+from wheelpin.errors import IndexUnavailable
 from wheelpin.index import ProjectNotFound
 from wheelpin.models import DistFile
 from wheelpin.resolve import Session
@@ -304,3 +305,42 @@ def test_whether_a_specifier_admits_a_version_is_worked_out_once_per_run(monkeyp
         session.close()
     assert first.as_dict() == second.as_dict() == {"app": "2.0", "lib": "2.0"}
     assert asked > 0 and len(calls) == asked
+
+
+# -- fetches ahead of need, and which wheel a release's metadata is read from ------------------------------
+@pytest.mark.timeout(30)
+def test_fetches_ahead_wait_until_the_run_goes_to_the_network() -> None:
+    """On a warm run a guess must not be what takes the run to the network: with ``online=False`` a prefetch
+    or a speculation is parked until the run's first cache miss (``went_online``), or until a read asks for
+    the same thing."""
+    inner = FakeIndex()
+    (foo,) = inner.add("foo", "1.0")
+    inner.add("bar", "1.0")
+    session = Session(inner, online=False)
+    try:
+        session.releases("foo")  # the page a prefetch's file comes from is read already
+        session.prefetch_metadata("foo", foo, version="1.0")
+        parked = session.metadata_future("foo", foo, "1.0")
+        session.page_future("bar")
+        time.sleep(0.3)  # an unparked fetch from a pool of idle workers runs long before this
+        assert (inner.project_calls, inner.metadata_calls) == (["foo"], [])
+        assert session.project("bar").files  # a read starts the parked fetch of the same page
+        assert (inner.project_calls, inner.metadata_calls) == (["foo", "bar"], [])
+        session.went_online()
+        assert parked.result(timeout=10).version == "1.0"
+        assert inner.metadata_calls == [foo.filename]
+    finally:
+        session.close()
+
+
+@pytest.mark.timeout(30)
+def test_a_parked_fetch_is_settled_when_the_run_ends() -> None:
+    inner = FakeIndex()
+    (foo,) = inner.add("foo", "1.0")
+    session = Session(inner, online=False)
+    parked = session.metadata_future("foo", foo, "1.0")
+    session.close()
+    with pytest.raises(IndexUnavailable):
+        parked.result(timeout=10)
+    assert inner.metadata_calls == []
+

@@ -82,7 +82,8 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
                          refresh=args.refresh, offline=args.offline)
     for warning in cached.warnings:  # now, not at the end: the run may take minutes without the cache
         err.print(f"warning: {warning}", highlight=False, markup=False)
-    session = Session(cached, speculate=speculate, online=lambda: http.requests > 0)
+    session = Session(cached, speculate=speculate, online=False)
+    http.when_first_used(session.went_online)
     if status is not None:
         status.start()
     try:

@@ -26,8 +26,18 @@ class LazyIndex:
         self._build = build
         self._lock = threading.Lock()
         self._built: HttpIndex | None = None
+        self._first_use: list[Callable[[], None]] = []
+
+    def when_first_used(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once, at the first question (the run's first cache miss), before the build."""
+        self._first_use.append(callback)
 
     def _index(self) -> HttpIndex:
+        if self._first_use:
+            with self._lock:
+                callbacks, self._first_use = self._first_use, []
+            for callback in callbacks:
+                callback()
         with self._lock:
             if self._built is None:
                 self._built = self._build()

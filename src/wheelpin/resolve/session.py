@@ -29,14 +29,13 @@ class Session:
     """``speculate``: walk the dependency graph ahead of the resolver (:mod:`.prefetch`).  It pays only for a
     report on a cold cache, where many resolutions wait for the network; for a single resolve, or on a warm
     cache, the guesses cost more CPU and requests than the waits they save (docs/architecture.md).
-    ``online``: whether the run has fetched anything from the network so far (:meth:`speculate_if_online`)."""
+    ``online=False``: fetches ahead of need wait until the run goes to the network (:meth:`went_online`), so
+    that a warm run never does for a guess (:class:`~wheelpin.resolve.fetcher.Fetcher`)."""
 
-    def __init__(self, index: Index, *, workers: int = 16, speculate: bool = False,
-                 online: Callable[[], bool] = lambda: True) -> None:
+    def __init__(self, index: Index, *, workers: int = 16, speculate: bool = False, online: bool = True) -> None:
         self.speculate = speculate
-        self._online = online
         self.turns = Turns()
-        self.fetcher = Fetcher(index, self.turns, workers=workers)
+        self.fetcher = Fetcher(index, self.turns, workers=workers, online=online)
         self._memo = Memo(self.turns)
         # Whether a specifier admits a version: asked tens of thousands of times a report (resolvelib checks
         # every pin against every requirement each round), too often for the memo's general path.  A plain
@@ -53,26 +52,31 @@ class Session:
         """Fetched once per (project, version, wheel or sdist): metadata is the same for every target."""
         return self.fetcher.result(self.fetcher.metadata_future(name, file, version))
 
+    # Fetches ahead of need: prefetches and speculation (see ``online``).
     def page_future(self, name: str) -> Future[ProjectPage]:
-        return self.fetcher.page_future(name)
+        return self.fetcher.page_future(name, ahead=True)
 
     def metadata_future(self, name: str, file: DistFile, version: str) -> Future[CoreMetadata]:
-        return self.fetcher.metadata_future(name, file, version)
+        return self.fetcher.metadata_future(name, file, version, ahead=True)
 
     def prefetch_metadata(self, name: str, file: DistFile, *, version: str = "") -> None:
-        self.fetcher.metadata_future(name, file, version)
+        self.metadata_future(name, file, version)
 
     def prefetch_releases(self, name: str, choices: Iterable[VersionChoice]) -> None:
         """Start fetching the metadata of these releases, from a wheel of each (a release without one is
         skipped: its sdist would be downloaded whole)."""
         for choice in choices:
             if choice.wheels:
-                self.fetcher.metadata_future(name, choice.wheels[0], str(choice.version))
+                self.metadata_future(name, choice.wheels[0], str(choice.version))
+
+    def went_online(self) -> None:
+        """The run's first cache miss: fetches ahead of need start from now on."""
+        self.fetcher.go_online()
 
     def speculate_if_online(self) -> None:
         """From now on speculate if the run is cold: a failing resolve explains itself with a report's verdict
         for its Python (many resolutions), which a cold cache makes wait on the network as a report's do."""
-        self.speculate = self.speculate or self._online()
+        self.speculate = self.speculate or self.fetcher.online
 
     @property
     def closed(self) -> bool:
