@@ -793,3 +793,27 @@ def test_a_certificate_that_fails_verification_is_not_retried_and_names_pips_set
         index.project("foo")
     assert server.urls() == [INDEX + "foo/"] and waits == []
     assert "could not be verified" in str(caught.value) and "PIP_CERT" in str(caught.value)
+
+
+def test_the_lazy_index_says_when_it_is_first_asked_before_it_builds_the_client() -> None:
+    """The run's first cache miss is when fetches ahead of need may start (Session.went_online)."""
+    from wheelpin.index.lazy import LazyIndex
+
+    events: list[str] = []
+
+    class Built:
+        def project(self, name: str) -> str:
+            events.append(f"asked {name}")
+            return name
+
+    def build() -> Built:
+        events.append("built")
+        return Built()
+
+    lazy = LazyIndex(["https://example.invalid/simple"], build)  # type: ignore[arg-type]
+    lazy.when_first_used(lambda: events.append("first use"))
+    assert events == []
+    lazy.project("a")
+    lazy.project("b")
+    lazy.when_first_used(lambda: events.append("late"))  # asked already: called at once
+    assert events == ["first use", "built", "asked a", "asked b", "late"]

@@ -26,16 +26,21 @@ class LazyIndex:
         self._build = build
         self._lock = threading.Lock()
         self._built: HttpIndex | None = None
-        self._first_use: list[Callable[[], None]] = []
+        self._first_use: list[Callable[[], None]] | None = []  # None once asked
 
     def when_first_used(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once, at the first question (the run's first cache miss), before the build."""
-        self._first_use.append(callback)
+        """Call ``callback`` once, at the first question (the run's first cache miss), before the build; at
+        once if that was asked already."""
+        with self._lock:
+            if self._first_use is not None:
+                self._first_use.append(callback)
+                return
+        callback()
 
     def _index(self) -> HttpIndex:
-        if self._first_use:
+        if self._first_use is not None:
             with self._lock:
-                callbacks, self._first_use = self._first_use, []
+                callbacks, self._first_use = self._first_use or [], None
             for callback in callbacks:
                 callback()
         with self._lock:
