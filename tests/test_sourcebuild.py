@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from indexserver import IndexServer
+from indexserver import Fault, IndexServer
 from sdistindex import STATIC, Release, write_index
-from wheelpin.index import CachedIndex, HttpIndex
+from wheelpin.index import CachedIndex, HttpIndex, NetPolicy
 from wheelpin.models import BuildKind, DistFile, SourceBuild
 from wheelpin.sourcebuild import SdistContents, classify
 
@@ -148,11 +148,30 @@ def test_a_download_failure_is_not_cached(server, tmp_path: Path):
     cached = CachedIndex(HttpIndex([server.url]), tmp_path / "cache")
     file = sdist(cached.inner, "c-extension")
     server.fail_paths = {f"/files/{file.filename}": 500}
-    assert cached.source_build("c-extension", file).kind is BuildKind.UNKNOWN
+    failed = cached.source_build("c-extension", file)
+    assert failed.kind is BuildKind.UNKNOWN and "kept failing" in failed.evidence
+    tries = NetPolicy().retries + 1
+    assert cached.inner.build_requests == tries  # a 500 is retried as a page's is
     server.reset()
     assert cached.source_build("c-extension", file).kind is BuildKind.C
-    assert cached.inner.build_requests == 2
+    assert cached.inner.build_requests == tries + 1
     cached.close()
+
+
+@pytest.mark.parametrize("kind", ["503", "reset", "truncate"])
+def test_a_download_that_fails_once_is_tried_again(server, kind: str):
+    """pip and uv retry a dropped download; a verdict must not be lost to one (and a torn archive is no
+    verdict on the sdist)."""
+    index = HttpIndex([server.url])
+    file = sdist(index, "c-extension")
+    path = f"/files/{file.filename}"
+    server.faults[path] = Fault(kind, times=1)
+    try:
+        build, keep = index.source_build("c-extension", file)
+    finally:
+        server.reset()
+    assert (build.kind, keep) == (BuildKind.C, True), build.evidence
+    assert index.build_requests == 2
 
 
 def test_classification_is_pure_and_a_short_read_without_evidence_is_unknown():

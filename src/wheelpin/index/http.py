@@ -168,14 +168,18 @@ class HttpIndex:
     def source_build(self, name: str, file: DistFile) -> tuple[SourceBuild, bool]:
         """What building this sdist takes, and whether the verdict may be cached (False: a failure to retry)."""
         self._event("sdist", file.filename)
-        with self._lock:
-            self.build_requests += 1
-        try:
-            return probe_sdist(lambda url: self.client.stream("GET", url), file, cap=self.build_cap)
-        except httpx.HTTPError as exc:
+
+        def once() -> tuple[SourceBuild, bool]:
+            with self._lock:
+                self.build_requests += 1
+            return probe_sdist(self._getter.stream, file, cap=self.build_cap)
+
+        try:  # retried as pages are: a dropped connection or a 503 is no verdict on the sdist
+            return self._getter.retrying(file.url, once)
+        except (httpx.HTTPError, IndexUnavailable) as exc:
             # A report still stands without this detail: say why it is missing instead of failing the run.
-            return SourceBuild(kind=BuildKind.UNKNOWN,
-                               evidence=f"the sdist could not be downloaded ({type(exc).__name__})"), False
+            why = "the index or the network kept failing" if isinstance(exc, IndexUnavailable) else type(exc).__name__
+            return SourceBuild(kind=BuildKind.UNKNOWN, evidence=f"the sdist could not be downloaded ({why})"), False
 
     # -- HTTP ----------------------------------------------------------------------------------------
     def _get(self, url: str, *, headers: dict[str, str] | None = None,

@@ -19,6 +19,7 @@ the dozen lines of :meth:`Getter.get`.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import io
 import os
@@ -27,6 +28,8 @@ import ssl
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import httpcore
 import httpx
@@ -35,6 +38,8 @@ from wheelpin.config import ca_bundle, client_cert, redact_text, redact_url
 from wheelpin.errors import IndexUnavailable, InputError
 from wheelpin.index.lookups import LookupBackend, Lookups
 from wheelpin.index.policy import NetPolicy
+
+T = TypeVar("T")
 
 USER_AGENT = "wheelpin/0.1 (metadata-only resolver)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -93,14 +98,23 @@ class Getter:
         self._stopped.set()
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.retrying(url, lambda: self._once(url, headers))
+
+    def retrying(self, url: str, call: Callable[[], T]) -> T:
+        """``call()``, tried again under the policy's tries and backoff while it fails in a way a later try may
+        not: a status of RETRY_STATUSES (raised by :meth:`stream`), a dropped connection, a timeout."""
         tries = self.policy.retries + 1
         for attempt in range(1, tries + 1):
             if self._stopped.is_set():
                 raise IndexUnavailable("the run ended before this fetch finished")
             try:
-                return self._once(url, headers)
+                return call()
             except _Transient as exc:
                 failure = exc
+            except TRANSIENT_ERRORS as exc:  # from a body read by the caller (``_once`` converts its own)
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                    raise
+                failure = _Transient(f"{type(exc).__name__}: {redact_text(str(exc)) or 'no details'}")
             if attempt < tries:
                 delay = (self.policy.backoff or backoff_delay)(attempt, failure.retry_after)
                 self._stopped.wait(max(0.0, delay))
@@ -110,6 +124,15 @@ class Getter:
             "--timeout, check --index-url (or WHEELPIN_INDEX_URL / PIP_INDEX_URL), or run with --offline to "
             "use only the cache."
         )
+
+    @contextlib.contextmanager
+    def stream(self, url: str) -> Iterator[httpx.Response]:
+        """A streamed GET whose body the caller reads (an sdist), for :meth:`retrying`: a status worth another
+        try is raised as one."""
+        with self.client.stream("GET", url, timeout=self.policy.timeout, follow_redirects=True) as response:
+            if response.status_code in RETRY_STATUSES:
+                raise _Transient(f"HTTP {response.status_code}", parse_retry_after(response.headers.get("retry-after")))
+            yield response
 
     def _once(self, url: str, headers: dict[str, str] | None) -> httpx.Response:
         started = time.monotonic()
