@@ -107,6 +107,15 @@ def test_check_writes_json_that_its_schema_documents(run, tmp_path):
     assert pin["problems"][0]["kind"] == "no-wheel" and "cp313" in pin["problems"][0]["why"]
 
 
+def test_check_json_names_the_free_threaded_build_as_the_report_does(run, tmp_path):
+    pinned = tmp_path / "pinned.txt"
+    pinned.write_text("six==1.17.0\n")
+    code, out, _err = run("check", str(pinned), "--python", "3.13t", "--format", "json")
+    document = json.loads(out)
+    jsonschema.validate(document, CHECK_SCHEMA)
+    assert (code, document["python"]) == (0, "3.13t")
+
+
 def test_the_check_schema_names_every_problem_kind():
     kinds = CHECK_SCHEMA["properties"]["pins"]["items"]["properties"]["problems"]["items"]["properties"]["kind"]
     assert set(kinds["enum"]) == {k.value for k in ProblemKind}

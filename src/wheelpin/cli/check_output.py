@@ -11,16 +11,12 @@ from wheelpin.target import Target
 CHECK_SCHEMA_VERSION = 1
 
 
-def target_python(target: Target) -> str:
-    return target.python_version if target.patch is None else target.python_full_version
-
-
 def check_json(lockfile: str, target: Target, results: Sequence[PinCheck]) -> dict[str, object]:
     return {
         "schema": CHECK_SCHEMA_VERSION,
         "command": "check",
         "lockfile": lockfile,
-        "python": target_python(target),
+        "python": target.python,  # as in the report's rows: 3.13t for the free-threaded build
         "platform": target.platform.tag,
         "ok": all(r.ok for r in results),
         "pins": [{
