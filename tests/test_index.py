@@ -817,3 +817,23 @@ def test_the_lazy_index_says_when_it_is_first_asked_before_it_builds_the_client(
     lazy.project("b")
     lazy.when_first_used(lambda: events.append("late"))  # asked already: called at once
     assert events == ["first use", "built", "asked a", "asked b", "late"]
+
+
+def test_the_lazy_index_builds_once_even_when_the_build_fails() -> None:
+    """A CA bundle that cannot be loaded fails every build alike: each fetch of the run gets the same error,
+    and the bundle is not loaded again for each."""
+    from wheelpin.errors import InputError
+    from wheelpin.index.lazy import LazyIndex
+
+    builds: list[int] = []
+
+    def build() -> object:
+        builds.append(1)
+        raise InputError("the CA bundle /nowhere/ca.pem could not be loaded")
+
+    lazy = LazyIndex(["https://example.invalid/simple"], build)  # type: ignore[arg-type]
+    for name in ("a", "b", "c"):
+        with pytest.raises(InputError, match="could not be loaded"):
+            lazy.project(name)
+    assert builds == [1]
+    assert not lazy.built and lazy.requests == 0

@@ -26,6 +26,7 @@ class LazyIndex:
         self._build = build
         self._lock = threading.Lock()
         self._built: HttpIndex | None = None
+        self._failed: Exception | None = None
         self._first_use: list[Callable[[], None]] | None = []  # None once asked
 
     def when_first_used(self, callback: Callable[[], None]) -> None:
@@ -45,7 +46,13 @@ class LazyIndex:
                 callback()
         with self._lock:
             if self._built is None:
-                self._built = self._build()
+                if self._failed is not None:  # the same TLS setting fails alike: not built again per fetch
+                    raise self._failed
+                try:
+                    self._built = self._build()
+                except Exception as exc:
+                    self._failed = exc
+                    raise
             return self._built
 
     def project(self, name: str) -> ProjectPage:
