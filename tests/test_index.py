@@ -837,3 +837,37 @@ def test_the_lazy_index_builds_once_even_when_the_build_fails() -> None:
             lazy.project(name)
     assert builds == [1]
     assert not lazy.built and lazy.requests == 0
+
+
+# -- a whole file is checked against the index's sha256 ----------------------------------------------------
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_an_sdist_read_whole_is_checked_against_its_sha256(server: Server) -> None:
+    url = "https://files.example/packages/foo-1.0.tar.gz"
+    archive = sdist({"PKG-INFO": PKG_INFO_22})
+    server.static(url, archive)
+    file = DistFile(filename="foo-1.0.tar.gz", url=url, sha256=_sha(archive))
+    assert server.index().metadata("foo", file).requires_dist == ("bar>=1", 'baz; extra == "x"')
+    with pytest.raises(MetadataError, match="does not match the sha256"):
+        server.index().metadata("foo", file._replace(sha256="0" * 64))
+
+
+@pytest.mark.parametrize("ignores_ranges", [True, False])
+def test_a_wheel_that_came_whole_is_checked_against_its_sha256(server: Server, ignores_ranges: bool) -> None:
+    """A server that ignores ranges sends all of it, and a small wheel comes whole in the first range: either
+    way the bytes the metadata is read from are the wheel's, and can be checked."""
+    wheel = build_wheel()
+    (server.static if ignores_ranges else server.ranged)(WHEEL_URL, wheel)
+    file = wheel_file(WHEEL_URL, core_metadata=False, sha256=_sha(wheel))
+    assert server.index().metadata("foo", file).version == "1.0"
+    with pytest.raises(MetadataError, match="does not match the sha256"):
+        server.index().metadata("foo", file._replace(sha256="0" * 64))
+
+
+def test_a_big_wheel_read_by_ranges_is_not_refused_for_its_sha256(server: Server) -> None:
+    """Only part of it is read: the sha256 cannot be checked, and is not held against it."""
+    wheel = build_wheel(padding=200_000)
+    server.ranged(WHEEL_URL, wheel)
+    assert server.index().metadata("foo", wheel_file(WHEEL_URL, core_metadata=False, sha256="0" * 64)).version == "1.0"

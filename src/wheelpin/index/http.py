@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from wheelpin.config import redact_url
 from wheelpin.errors import IndexUnavailable, InputError, MetadataError
-from wheelpin.index.lazy_wheel import metadata_by_ranges
+from wheelpin.index.lazy_wheel import check_whole, metadata_by_ranges
 from wheelpin.index.metadata import parse_core_metadata, sdist_metadata
 from wheelpin.index.policy import NetPolicy
 from wheelpin.index.protocol import EventHook, ProjectNotFound
@@ -121,7 +121,9 @@ class HttpIndex:
             # A whole sdist (scipy's is 42 MB) is held while its archive is read: one at a time, so that a
             # cold report's fetch workers never hold several at once (what bounds the run's peak memory).
             with self._whole_sdists:
-                return sdist_metadata(self._download(file.url).content, file.filename)
+                archive = self._download(file.url).content
+                check_whole(archive, file.sha256, file.filename)
+                return sdist_metadata(archive, file.filename)
         raw = self._metadata_file(canonicalize_name(name), file)
         if raw is None:
             raw = self._metadata_by_ranges(file)
@@ -152,7 +154,7 @@ class HttpIndex:
 
     def _metadata_by_ranges(self, file: DistFile) -> bytes:
         tail = BIG_TAIL_BYTES if file.size and file.size > BIG_WHEEL else TAIL_BYTES
-        return metadata_by_ranges(self._get_range, file.url, file.filename, tail)
+        return metadata_by_ranges(self._get_range, file.url, file.filename, tail, file.sha256)
 
     def _get_range(self, url: str, byte_range: str) -> httpx.Response:
         response = self._get(url, headers={"Range": byte_range})

@@ -3,6 +3,7 @@ the member in one range located through that directory (pip's lazy wheel, with f
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 import zlib
@@ -19,6 +20,16 @@ from wheelpin.errors import IndexUnavailable, MetadataError
 LOCAL_HEADER_SLACK = 1024
 # Fetches one byte range of the file: (url, "bytes=A-B") → the response (206, or 200 if ranges are ignored).
 RangeGet = Callable[[str, str], httpx.Response]
+
+
+def check_whole(data: bytes, sha256: str | None, filename: str) -> None:
+    """A whole file (an sdist, or a wheel that came whole) against the sha256 the index gives for it."""
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256.lower():
+        raise MetadataError(
+            f"{filename} does not match the sha256 the index gives for it ({sha256}): the index or a proxy "
+            "between us serves inconsistent data; retry later, use --refresh, or point --index-url at a "
+            "trusted mirror."
+        )
 
 
 def _metadata_member(archive: zipfile.ZipFile, filename: str, lazy: _RangeReader | None = None) -> bytes:
@@ -54,9 +65,11 @@ def _content_range_total(response: httpx.Response) -> int:
 class _RangeReader(io.RawIOBase):
     """A read-only, seekable view of a remote file that fetches the byte ranges zipfile asks for."""
 
-    def __init__(self, get_range: RangeGet, url: str, size: int, tail: bytes) -> None:
+    def __init__(self, get_range: RangeGet, url: str, size: int, tail: bytes,
+                 on_whole: Callable[[bytes], None] = lambda whole: None) -> None:
         super().__init__()
         self._get_range, self._url, self._size, self._pos = get_range, url, size, 0
+        self._on_whole = on_whole  # told the file when a server that ignores ranges sends all of it
         self._chunks: list[tuple[int, bytes]] = [(size - len(tail), tail)]
 
     def seekable(self) -> bool:
@@ -104,6 +117,7 @@ class _RangeReader(io.RawIOBase):
         response = self._get_range(self._url, f"bytes={start}-{fetch_end - 1}")
         data = response.content
         if response.status_code == 200:  # the server ignored the range: we now hold the whole file
+            self._on_whole(data)
             self._chunks = [(0, data)]
             return data[start:end]
         self._chunks.append((start, data))
@@ -111,14 +125,21 @@ class _RangeReader(io.RawIOBase):
 
 
 
-def metadata_by_ranges(get_range: RangeGet, url: str, filename: str, tail_bytes: int) -> bytes:
+def metadata_by_ranges(get_range: RangeGet, url: str, filename: str, tail_bytes: int,
+                       sha256: str | None = None) -> bytes:
     """The METADATA member of the wheel at ``url``: ``tail_bytes`` from its end first (the zip directory),
-    then the member.  A server that ignores ranges sends the whole wheel, which works too."""
+    then the member.  A server that ignores ranges sends the whole wheel, which works too; a wheel that came
+    whole is checked against ``sha256``."""
     response = get_range(url, f"bytes=-{tail_bytes}")
     try:
         if response.status_code == 206:
-            lazy = _RangeReader(get_range, url, _content_range_total(response), response.content)
+            total = _content_range_total(response)
+            if len(response.content) == total:
+                check_whole(response.content, sha256, filename)
+            lazy = _RangeReader(get_range, url, total, response.content, lambda whole: check_whole(whole, sha256,
+                                                                                                 filename))
             return _metadata_member(zipfile.ZipFile(lazy), filename, lazy)
+        check_whole(response.content, sha256, filename)
         return _metadata_member(zipfile.ZipFile(io.BytesIO(response.content)), filename)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise MetadataError(
