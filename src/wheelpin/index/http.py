@@ -9,7 +9,6 @@ whole wheel.  Nothing downloaded is ever executed.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
 
@@ -17,7 +16,7 @@ import httpx
 from packaging.utils import canonicalize_name
 
 from wheelpin.config import redact_url
-from wheelpin.errors import IndexUnavailable, InputError, MetadataError
+from wheelpin.errors import IndexUnavailable, InputError
 from wheelpin.index.lazy_wheel import check_whole, metadata_by_ranges
 from wheelpin.index.metadata import parse_core_metadata, sdist_metadata
 from wheelpin.index.policy import NetPolicy
@@ -143,13 +142,7 @@ class HttpIndex:
         if response is None:
             return None
         content = response.content
-        expected = file.core_metadata_sha256
-        if expected and hashlib.sha256(content).hexdigest() != expected.lower():
-            raise MetadataError(
-                f"the metadata file of {file.filename} does not match the sha256 the index gives for it "
-                f"({expected}): the index or a proxy between us serves inconsistent data; retry later, use "
-                "--refresh, or point --index-url at a trusted mirror."
-            )
+        check_whole(content, file.core_metadata_sha256, f"the metadata file of {file.filename}")
         return content
 
     def _metadata_by_ranges(self, file: DistFile) -> bytes:

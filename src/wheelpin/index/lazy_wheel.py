@@ -22,11 +22,12 @@ LOCAL_HEADER_SLACK = 1024
 RangeGet = Callable[[str, str], httpx.Response]
 
 
-def check_whole(data: bytes, sha256: str | None, filename: str) -> None:
-    """A whole file (an sdist, or a wheel that came whole) against the sha256 the index gives for it."""
+def check_whole(data: bytes, sha256: str | None, what: str) -> None:
+    """Bytes held whole (a ``.metadata`` file, an sdist, a wheel that came whole) against the sha256 the index
+    gives for them; ``what`` names them in the error."""
     if sha256 and hashlib.sha256(data).hexdigest() != sha256.lower():
         raise MetadataError(
-            f"{filename} does not match the sha256 the index gives for it ({sha256}): the index or a proxy "
+            f"{what} does not match the sha256 the index gives for it ({sha256}): the index or a proxy "
             "between us serves inconsistent data; retry later, use --refresh, or point --index-url at a "
             "trusted mirror."
         )
@@ -130,16 +131,18 @@ def metadata_by_ranges(get_range: RangeGet, url: str, filename: str, tail_bytes:
     """The METADATA member of the wheel at ``url``: ``tail_bytes`` from its end first (the zip directory),
     then the member.  A server that ignores ranges sends the whole wheel, which works too; a wheel that came
     whole is checked against ``sha256``."""
+    def verify(whole: bytes) -> None:
+        check_whole(whole, sha256, filename)
+
     response = get_range(url, f"bytes=-{tail_bytes}")
     try:
         if response.status_code == 206:
             total = _content_range_total(response)
             if len(response.content) == total:
-                check_whole(response.content, sha256, filename)
-            lazy = _RangeReader(get_range, url, total, response.content, lambda whole: check_whole(whole, sha256,
-                                                                                                 filename))
+                verify(response.content)
+            lazy = _RangeReader(get_range, url, total, response.content, verify)
             return _metadata_member(zipfile.ZipFile(lazy), filename, lazy)
-        check_whole(response.content, sha256, filename)
+        verify(response.content)
         return _metadata_member(zipfile.ZipFile(io.BytesIO(response.content)), filename)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise MetadataError(
