@@ -402,6 +402,45 @@ def test_an_unadvertised_index_stops_guessing_metadata_files(server: Server) -> 
     assert 1 <= len(guesses) <= 5
 
 
+@pytest.mark.timeout(60)
+def test_guesses_asked_side_by_side_stop_at_the_sample_until_it_is_answered(server: Server) -> None:
+    """A cold run reads many projects' wheels at once.  On an index that serves no .metadata files, the
+    guesses in flight before the first answers come back are bounded by the sample that decides."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wheelpin.index.http import GUESS_SAMPLE
+
+    index = server.index()
+    wheel = build_wheel(padding=200_000)
+    urls = [f"https://files.example/packages/p{i}-1.0-py3-none-any.whl" for i in range(12)]
+
+    def slow_miss(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.2)  # every fetch has guessed or gone to ranges before the first miss is known
+        return httpx.Response(404)
+
+    for url in urls:
+        server.ranged(url, wheel)
+        server.routes[url + ".metadata"] = slow_miss
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        names = list(pool.map(lambda u: index.metadata(u.rsplit("/", 1)[1].split("-")[0],
+                                                         wheel_file(u, size=len(wheel))).name, urls))
+    assert names == ["foo"] * len(urls)
+    guesses = [u for u in server.urls() if u.endswith(".metadata")]
+    assert len(guesses) == GUESS_SAMPLE
+
+
+def test_a_guess_the_network_failed_says_nothing_of_the_index() -> None:
+    """Guesses lost to the network are not left in flight: they would hold the sample open for ever."""
+    from wheelpin.index.http import GUESS_SAMPLE, Guesses
+
+    guesses = Guesses()
+    for i in range(GUESS_SAMPLE):
+        assert guesses.worth(f"p{i}")
+        guesses.unanswered()
+    assert guesses.worth("another")
+    guesses.record("another", hit=True)
+
+
 def test_an_unadvertised_index_that_serves_metadata_files_keeps_being_asked(server: Server) -> None:
     index = server.index()
     urls = [f"https://files.example/packages/foo-1.{i}-py3-none-any.whl" for i in range(8)]

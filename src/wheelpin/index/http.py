@@ -50,20 +50,27 @@ class Guesses:
     by project (a mirror that lacks the files of its newest uploads: a report read the newest release of
     many projects first, missed on a few, and a run-wide rate that stopped all guessing after four tries
     read 170 wheels by ranges where 119 of 134 guesses would have hit).  An index that serves none at all
-    is caught run-wide after a few guesses."""
+    is caught run-wide after a few guesses: until their answers are in, no more than those few are asked at
+    once (a cold resolve fetches side by side, and made 18 guesses before the first 4 misses came back)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._projects: dict[str, tuple[int, int]] = {}  # project -> (hits, misses)
-        self._hits = self._misses = 0
+        self._hits = self._misses = self._asked = 0
 
     def worth(self, project: str) -> bool:
+        """Whether to guess now; a True must be followed by :meth:`record` (or :meth:`unanswered`)."""
         with self._lock:
             tried = self._hits + self._misses
+            if tried < GUESS_SAMPLE <= tried + self._asked:
+                return False  # the sample is out: wait for its answers before guessing more
             if tried >= GUESS_SAMPLE and self._hits < GUESS_INDEX_RATE * tried:
                 return False
             hits, misses = self._projects.get(project, (0, 0))
-            return misses == 0 or hits >= GUESS_HIT_RATE * (hits + misses)
+            if misses and hits < GUESS_HIT_RATE * (hits + misses):
+                return False
+            self._asked += 1
+            return True
 
     def record(self, project: str, *, hit: bool) -> None:
         with self._lock:
@@ -71,6 +78,12 @@ class Guesses:
             self._projects[project] = (hits + hit, misses + (not hit))
             self._hits += hit
             self._misses += not hit
+            self._asked -= 1
+
+    def unanswered(self) -> None:
+        """A guess that failed for another reason (the network): it says nothing of the index."""
+        with self._lock:
+            self._asked -= 1
 
 
 class HttpIndex:
@@ -133,11 +146,16 @@ class HttpIndex:
             return None
         # Never for a wheel the page says fits in the first range: that range returns it whole, one request
         # that a guess cannot beat and a miss would double.
-        if file.core_metadata is None and ((file.size is not None and file.size <= TAIL_BYTES)
-                                           or not self.guesses.worth(project)):
+        guess = file.core_metadata is None
+        if guess and ((file.size is not None and file.size <= TAIL_BYTES) or not self.guesses.worth(project)):
             return None
-        response = self._get(file.url + ".metadata", missing_ok=True)
-        if file.core_metadata is None:
+        try:
+            response = self._get(file.url + ".metadata", missing_ok=True)
+        except BaseException:
+            if guess:
+                self.guesses.unanswered()
+            raise
+        if guess:
             self.guesses.record(project, hit=response is not None)
         if response is None:
             return None
