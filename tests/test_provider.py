@@ -472,6 +472,47 @@ def test_the_first_candidates_metadata_is_fetched_as_soon_as_its_matches_are_ask
     assert slow.most_in_flight >= 3
 
 
+class SlowPages(FakeIndex):
+    """Each project page takes 50 ms; counts how many are fetched at once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        super().__init__()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._count = threading.Lock()
+
+    def project(self, name: str):  # type: ignore[no-untyped-def]
+        import time
+
+        with self._count:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.05)
+        with self._count:
+            self.in_flight -= 1
+        return super().project(name)
+
+
+@pytest.mark.timeout(60)
+def test_the_pages_of_a_pins_dependencies_are_fetched_side_by_side() -> None:
+    """resolvelib asks for the matches of a pin's dependencies one after another, each waiting for its page:
+    without speculation (a single resolve) the pages are still fetched as soon as the dependencies are
+    known, not one per question."""
+    slow = SlowPages()
+    slow.add("a", "1.0", requires=list("bcde"))
+    for name in "bcde":
+        slow.add(name, "1.0")
+    index = Session(slow)
+    try:
+        resolution = resolve(parse_requirement_strings(["a"]), make_target("3.11", "manylinux"), index)
+    finally:
+        index.close()
+    assert len(resolution.pins) == 5
+    assert slow.most_in_flight >= 3
+
+
 def test_speculation_walks_the_graph_ahead_of_any_resolver() -> None:
     """A report's session speculates: told of one requirement, it fetches the metadata of the release the
     resolver will pick and of that release's dependencies, down the chain, before anything asks for it."""

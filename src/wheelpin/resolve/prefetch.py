@@ -36,10 +36,18 @@ class PrefetchPolicy:
         self._speculated: set[tuple[str, str, frozenset[NormalizedName]]] = set()
 
     def on_requirement(self, req: Req, *, pre: bool = False) -> None:
-        """The resolver learnt ``req``: fetch its page, then the metadata of the release the resolver will
-        most likely pick (the newest one with a wheel that the specifier admits), then the same for its
-        dependencies — chained by callbacks of finished fetches, so no worker ever waits on another."""
-        if not self.session.speculate or self.session.closed or req.name == PYTHON:
+        """The resolver learnt ``req``: fetch its page.  resolvelib asks for the matches of a pin's
+        dependencies one after another, each waiting for its page, so without this a cold resolve fetches
+        its pages one at a time.
+
+        When speculating, then also the metadata of the release the resolver will most likely pick (the
+        newest one with a wheel that the specifier admits), then the same for its dependencies — chained by
+        callbacks of finished fetches, so no worker ever waits on another."""
+        if self.session.closed or req.name == PYTHON:
+            return
+        if not self.session.speculate:
+            with contextlib.suppress(RuntimeError):  # the pool is shut down: the run is over
+                self.session.page_future(req.name)
             return
         key = (req.name, req.spec_key, req.extras)
         with self._lock:
