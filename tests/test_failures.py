@@ -146,20 +146,3 @@ def test_a_missing_wheel_shows_the_verified_fix_first_and_building_from_source_l
     (row,) = error.blockers
     assert row[1].startswith("via pydantic==2.9.2 -> pydantic-core==2.23.4: ")
 
-
-# -- speculation while explaining ---------------------------------------------------------------------------
-@pytest.mark.timeout(60)
-@pytest.mark.parametrize("online", [True, False])
-def test_a_failing_resolve_speculates_while_it_explains_only_on_a_cold_run(online: bool) -> None:
-    """The explanation is a report's verdict for one Python (a permissive resolution, a verifying one per
-    blocker): on a cold run it walks the graph ahead as a report does (readthedocs-2019 etc.: cold resolve
-    of six failing files 15.5 → 14.1 s); on a warm one the guesses would only cost CPU."""
-    fake = FakeIndex()
-    pymongo_world(fake)
-    session = Session(fake, online=online)
-    try:
-        assert not session.speculate  # a resolve does not speculate...
-        explained(["motor"], make_target("3.12", "musllinux"), session)
-        assert session.speculate is online  # ...until it explains a failure on a cold run
-    finally:
-        session.close()

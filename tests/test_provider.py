@@ -541,6 +541,39 @@ def test_speculation_walks_the_graph_ahead_of_any_resolver() -> None:
         assert (set(fake.metadata_calls) == wanted) is speculate, (speculate, fake.metadata_calls)
 
 
+@pytest.mark.timeout(60)
+def test_speculation_waits_until_the_run_goes_to_the_network() -> None:
+    """A warm run never speculates: its guesses would only cost CPU, and would be fetched if a later miss
+    took the run to the network.  Requirements learnt once the run is on the network (``went_online``) are
+    walked ahead as in a report."""
+    import time
+
+    from wheelpin.resolve.prefetch import policy_for
+    from wheelpin.resolve.requirements import to_req
+
+    fake = FakeIndex()
+    (a_wheel,) = fake.add("a", "1.0", requires=["b"])
+    fake.add("b", "1.0")
+    fake.add("c", "1.0", requires=["d"])
+    fake.add("d", "1.0")
+    session = Session(fake, speculate=True, online=False)
+    try:
+        policy = policy_for(session, make_target("3.11", "manylinux"))
+        policy.on_requirement(to_req(parse_requirement_strings(["a"]).requirements[0].requirement))
+        session.project("a")  # what the resolver reads (from the cache, on a warm run)
+        session.metadata("a", a_wheel, version="1.0")
+        session.went_online()  # a later miss
+        time.sleep(0.2)
+        assert (fake.project_calls, fake.metadata_calls) == (["a"], ["a-1.0-py3-none-any.whl"])
+        policy.on_requirement(to_req(parse_requirement_strings(["c"]).requirements[0].requirement))
+        deadline = time.monotonic() + 5
+        while len(fake.metadata_calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert fake.metadata_calls[1:] == ["c-1.0-py3-none-any.whl", "d-1.0-py3-none-any.whl"]
+    finally:
+        session.close()
+
+
 def test_an_invalid_requires_dist_line_is_skipped_with_a_warning(fake: FakeIndex, run: Run,
                                                                    opened: list[Session]) -> None:
     """pip skips a Requires-Dist line it cannot parse and says so; so does wheelpin, once per run."""

@@ -62,10 +62,9 @@ def gather_inputs(args: argparse.Namespace) -> Inputs:
 
 
 @contextmanager
-def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err: Console, *,
-                 speculate: bool = False) -> Iterator[Session]:
+def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err: Console) -> Iterator[Session]:
     """A session on the configured index behind the disk cache, with a progress line on a terminal; its
-    warnings are printed when it closes.  Only a report speculates (see Session)."""
+    warnings are printed when it closes.  It speculates once the run goes to the network (see Session)."""
     counts = {"page": 0, "metadata": 0}
     status = err.status("resolving…") if show_progress(args, err) else None
     level = verbosity(args)
@@ -82,7 +81,7 @@ def open_session(args: argparse.Namespace, inputs: Inputs | LockRead | None, err
                          refresh=args.refresh, offline=args.offline)
     for warning in cached.warnings:  # now, not at the end: the run may take minutes without the cache
         err.print(f"warning: {warning}", highlight=False, markup=False)
-    session = Session(cached, speculate=speculate, online=False)
+    session = Session(cached, speculate=True, online=False)
     http.when_first_used(session.went_online)
     if status is not None:
         status.start()

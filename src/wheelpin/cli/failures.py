@@ -25,7 +25,6 @@ def explain_failure(inputs: Inputs, target: Target, session: Session, allow_sour
     """``failure`` (a strict resolution's) reworded as one of: no release matches a requirement at all; the
     requirements conflict whatever the wheels; or no wheel for the target, with the report's fix.  The
     strict explanation stands when the report cannot be worked out (the index failing half-way)."""
-    session.speculate_if_online()
     try:
         verdict = python_verdict(inputs, target, session, allow_source=allow_source)
     except WheelpinError:

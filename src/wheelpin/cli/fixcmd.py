@@ -41,7 +41,7 @@ def run_fix(args: argparse.Namespace, err: Console) -> int:
     warn_unchecked(inputs, err)
     target = make_target(args.python, args.platform)
     refuse_unoffered(args.platform, [(target.python_version, target.minor)])
-    with open_session(args, inputs, err, speculate=True) as session:
+    with open_session(args, inputs, err) as session:
         verdict = python_verdict(inputs, target, session, allow_source=args.allow_source)
         if verdict.excluded_by is not None:
             raise InputError(f"{inputs.requires_python_source}: requires-python {verdict.excluded_by!r} excludes "

@@ -55,7 +55,7 @@ def run_report(args: argparse.Namespace, err: Console) -> int:
         pythons = (parse_python_list(args.python) if args.python
                    else report_pythons(detected, pending.result(), err))
         platforms = platform_names(args)
-        with open_session(args, inputs, err, speculate=True) as session:
+        with open_session(args, inputs, err) as session:
             classify = None if args.no_classify else index_classifier(session.fetcher.index)
             # One report per --platform, all in one session: a release's metadata is fetched once for all.
             reports = [mark_deployed(_platform_report(inputs, pythons, platform, session, pending.result(),

@@ -40,12 +40,12 @@ class PrefetchPolicy:
         dependencies one after another, each waiting for its page, so without this a cold resolve fetches
         its pages one at a time.
 
-        When speculating, then also the metadata of the release the resolver will most likely pick (the
-        newest one with a wheel that the specifier admits), then the same for its dependencies — chained by
-        callbacks of finished fetches, so no worker ever waits on another."""
+        When speculating (:attr:`Session.speculating`), then also the metadata of the release the resolver
+        will most likely pick (the newest one with a wheel that the specifier admits), then the same for its
+        dependencies — chained by callbacks of finished fetches, so no worker ever waits on another."""
         if self.session.closed or req.name == PYTHON:
             return
-        if not self.session.speculate:
+        if not self.session.speculating:
             with contextlib.suppress(RuntimeError):  # the pool is shut down: the run is over
                 self.session.page_future(req.name)
             return

@@ -26,9 +26,9 @@ from wheelpin.wheels import Releases, VersionChoice, choose_files
 
 
 class Session:
-    """``speculate``: walk the dependency graph ahead of the resolver (:mod:`.prefetch`).  It pays only for a
-    report on a cold cache, where many resolutions wait for the network; for a single resolve, or on a warm
-    cache, the guesses cost more CPU and requests than the waits they save (docs/architecture.md).
+    """``speculate``: walk the dependency graph ahead of the resolver (:mod:`.prefetch`), once the run is on
+    the network (:attr:`speculating`): it pays where resolutions wait for the network, and on a warm cache
+    the guesses would only cost CPU (docs/architecture.md).
     ``online=False``: fetches ahead of need wait until the run goes to the network (:meth:`went_online`), so
     that a warm run never does for a guess (:class:`~wheelpin.resolve.fetcher.Fetcher`)."""
 
@@ -73,10 +73,10 @@ class Session:
         """The run's first cache miss: fetches ahead of need start from now on."""
         self.fetcher.go_online()
 
-    def speculate_if_online(self) -> None:
-        """From now on speculate if the run is cold: a failing resolve explains itself with a report's verdict
-        for its Python (many resolutions), which a cold cache makes wait on the network as a report's do."""
-        self.speculate = self.speculate or self.fetcher.online
+    @property
+    def speculating(self) -> bool:
+        """Whether to walk the graph ahead now: asked for, and the run has gone to the network."""
+        return self.speculate and self.fetcher.online
 
     @property
     def closed(self) -> bool:
