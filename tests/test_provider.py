@@ -513,6 +513,24 @@ def test_the_pages_of_a_pins_dependencies_are_fetched_side_by_side() -> None:
     assert slow.most_in_flight >= 3
 
 
+@pytest.mark.timeout(60)
+def test_a_walk_down_a_projects_releases_fetches_the_next_ones_side_by_side() -> None:
+    """Each of a's newer releases needs a c that does not exist: the resolver rejects them one by one, and
+    reads each one's metadata before it can.  Once it is walking, the next releases are fetched ahead."""
+    slow = SlowMetadata()
+    for minor in range(2, 12):
+        slow.add("a", f"1.{minor}", requires=["c>=2"])
+    slow.add("a", "1.1")
+    slow.add("c", "1.0")
+    index = Session(slow)
+    try:
+        resolution = resolve(parse_requirement_strings(["a"]), make_target("3.11", "manylinux"), index)
+    finally:
+        index.close()
+    assert {p.name: str(p.version) for p in resolution.pins} == {"a": "1.1"}
+    assert slow.most_in_flight >= 3
+
+
 def test_speculation_walks_the_graph_ahead_of_any_resolver() -> None:
     """A report's session speculates: told of one requirement, it fetches the metadata of the release the
     resolver will pick and of that release's dependencies, down the chain, before anything asks for it."""

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from indexserver import IndexServer
 from wheelpin.errors import IndexUnavailable, NoWheelSolution
@@ -150,25 +152,47 @@ def test_a_cold_resolve_asks_for_each_page_once_and_for_no_page_it_does_not_pin(
                                                                                 index_url: str) -> None:
     """The network floor of a cold resolve is a page per pinned project and a metadata read per pinned
     release, plus the releases backtracking reads.  Pages: exactly the pinned projects, each once.  Metadata:
-    one request per file, and on this case ten releases above the floor, all backtracking (langchain-core
-    walks down eight releases, langchain-openai and uuid-utils one each, as uv's resolver does too): a change
-    that reads one release more, or asks twice for one, fails here."""
+    one request per file; on this case the resolver reads nine releases above the floor, all backtracking
+    (langchain-core walks down eight releases and langchain-openai one, as uv's resolver does too).  Fetched
+    ahead and not read: a walk's next releases, below where it stopped, a window at most; and a project's
+    best candidate when the resolver first asks for it (uuid-utils 1.2.0, which a later requirement rules
+    out).  A change that reads one release more, or asks twice for one, fails here."""
+    from wheelpin.resolve.prefetch import BACKTRACK_MAX
+
     inputs = load_inputs(requirement_files=[str(ROOT / "examples" / "render-fastapi" / "requirements.txt")])
     session = Session(HttpIndex([index_url]))
+    read: set[tuple[str, str]] = set()
+    metadata = session.metadata
+
+    def reading(name: str, file: DistFile, *, version: str = "") -> object:
+        read.add((canonicalize_name(name), version))
+        return metadata(name, file, version=version)
+
+    session.metadata = reading  # type: ignore[assignment,method-assign]
     try:
         resolution = resolve(inputs, make_target("3.12", "manylinux_2_28_x86_64"), session)
     finally:
         session.close()
     pages = [p for p in index_server.requests if p.endswith("/")]
-    pinned = {p.name for p in resolution.pins}
+    pinned = {p.name: p.version for p in resolution.pins}
     assert sorted(pages) == sorted(f"/simple/{name}/" for name in pinned)
-    reads = [p for p in index_server.requests if not p.endswith("/")]
-    read_files = {p.rsplit("/", 1)[-1].removesuffix(".metadata") for p in reads}
-    assert len(reads) == len(read_files)
-    above_floor = sorted(f.split("-")[0] for f in read_files
-                         if (f.split("-")[0].lower(), f.split("-")[1])
-                         not in {(p.name.replace("-", "_"), str(p.version)) for p in resolution.pins})
-    assert above_floor == ["langchain_core"] * 8 + ["langchain_openai", "uuid_utils"]
+    requests = [p for p in index_server.requests if not p.endswith("/")]
+    fetched = {_release(p.rsplit("/", 1)[-1]) for p in requests}
+    assert len(requests) == len(fetched)
+    assert read <= fetched
+    walked = sorted(name for name, version in read if Version(version) != pinned[name])
+    assert walked == ["langchain-core"] * 8 + ["langchain-openai"]
+    ahead = fetched - read
+    below = [name for name, version in ahead if Version(version) < pinned[name]]
+    assert set(below) <= set(walked)
+    assert all(below.count(name) <= BACKTRACK_MAX for name in below)
+    best = [name for name, version in ahead if Version(version) > pinned[name]]
+    assert sorted(best) == sorted(set(best))
+
+
+def _release(filename: str) -> tuple[str, str]:
+    name, version = filename.removesuffix(".metadata").split("-")[:2]
+    return canonicalize_name(name), str(Version(version))
 
 
 def _page_response(body: bytes) -> httpx.Response:

@@ -81,17 +81,19 @@ class CandidateFactory:
 
         def candidates() -> Iterator[Candidate]:
             blocked: list[VersionChoice] = []
-            any_installable = False
-            for version in releases:
+            offered = 0
+            for position, version in enumerate(releases):
                 choice = self._judge(name, version, learn=True, where=where)
                 if self.installable(name, choice, where):
-                    any_installable = True
+                    if offered:  # asked for another: the resolver is walking down the releases
+                        self.prefetch.on_rejected(name, releases[position:], offered)
+                    offered += 1
                     yield Candidate(name=name, version=version, extras=extras, choice=choice,
                                     from_source=not choice.has_wheel, where=where)
                 elif self.permissive and (choice.any_wheel or choice.sdist):
                     blocked.append(choice)
             yield from (Candidate(name=name, version=c.version, extras=extras, choice=c)
-                        for c in last_resort(self, name, reqs, blocked, any_installable))
+                        for c in last_resort(self, name, reqs, blocked, offered > 0))
 
         guard = self.guard
         if guard is not None and guard.guards(name, extras):

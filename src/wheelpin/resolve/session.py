@@ -74,9 +74,14 @@ class Session:
         self.fetcher.go_online()
 
     @property
+    def online(self) -> bool:
+        """Whether the run has gone to the network (always, for a session built ``online``)."""
+        return self.fetcher.online
+
+    @property
     def speculating(self) -> bool:
         """Whether to walk the graph ahead now: asked for, and the run has gone to the network."""
-        return self.speculate and self.fetcher.online
+        return self.speculate and self.online
 
     @property
     def closed(self) -> bool:
