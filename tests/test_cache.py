@@ -38,6 +38,9 @@ def opened() -> Iterator[list[CachedIndex]]:
 @pytest.fixture
 def make(tmp_path: Path, opened: list[CachedIndex]) -> Make:
     def make(inner: FakeIndex, **kw: object) -> CachedIndex:
+        """A new run on the cache: the run before it ends first, and its writes are then on disk."""
+        for earlier in opened:
+            earlier.close()
         cache = CachedIndex(inner, tmp_path / "cache", **kw)  # type: ignore[arg-type]
         opened.append(cache)
         return cache
@@ -264,3 +267,69 @@ def test_a_release_s_metadata_read_through_one_wheel_answers_for_its_other_wheel
     (elsewhere,) = other.add("foo", "1.0", requires=["baz"], wheels=["cp313-cp313-manylinux_2_17_x86_64"])
     assert make(other).metadata("foo", elsewhere).requires_dist == ("baz",)
     assert other.metadata_calls == [elsewhere.filename]
+
+
+# -- writes behind the run (wheelpin.index.store.WriteBehind) ---------------------------------------------
+class _SlowStore:
+    """A store whose writes wait until ``release`` is set, as sqlite's do while other writers hold its lock."""
+
+    def __init__(self, *, fail: Exception | None = None) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.data: dict[str, object] = {}
+        self.sets: list[str] = []
+        self.fail = fail
+
+    def get(self, key: str) -> object:
+        return self.data.get(key)
+
+    def set(self, key: str, value: str | bytes) -> None:
+        self.sets.append(key)
+        if self.fail is not None:
+            raise self.fail
+        assert self.release.wait(10)
+        self.data[key] = value
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.timeout(60)
+def test_a_fetched_page_is_handed_over_before_its_cache_write(inner: FakeIndex, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold run's workers must not wait for the database before the resolver gets what they fetched; until
+    it is written, the run reads it from memory, and closing the cache writes everything."""
+    import threading
+
+    store = _SlowStore()
+    monkeypatch.setattr("wheelpin.index.cache.open_store", lambda directory: (store, None))
+    cache = CachedIndex(inner, tmp_path / "cache", ttl=BIG_TTL)  # type: ignore[arg-type]
+    got: list[ProjectPage] = []
+    worker = threading.Thread(target=lambda: got.append(cache.project("foo")))
+    worker.start()
+    worker.join(5)
+    try:
+        assert got and got[0].name == "foo"  # while the write still waits
+        assert cache.project("foo") == got[0]
+        assert inner.project_calls == ["foo"]
+    finally:
+        store.release.set()
+        worker.join()
+        cache.close()
+    assert list(store.data) == [key for key in store.sets if key.startswith("page/")] != []
+
+
+@pytest.mark.timeout(60)
+def test_a_cache_that_stays_busy_drops_its_writes_instead_of_holding_the_run(inner: FakeIndex, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once sqlite gives up on a database another run holds, the rest of the writes are dropped: closing does
+    not wait sqlite's timeout once per entry."""
+    store = _SlowStore(fail=diskcache.Timeout())
+    monkeypatch.setattr("wheelpin.index.cache.open_store", lambda directory: (store, None))
+    cache = CachedIndex(inner, tmp_path / "cache", ttl=BIG_TTL)  # type: ignore[arg-type]
+    page = cache.project("foo")
+    for file in page.files:
+        cache.metadata("foo", file)
+    cache.close()
+    assert len(store.sets) == 1

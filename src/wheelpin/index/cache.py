@@ -11,7 +11,6 @@ stops a run (:mod:`.store`).  No key or value holds credentials: index URLs are 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -29,7 +28,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from wheelpin.errors import DynamicMetadata, IndexUnavailable
 from wheelpin.index.packed import PackedFiles, to_stored
 from wheelpin.index.protocol import Upstream
-from wheelpin.index.store import open_store
+from wheelpin.index.store import WriteBehind, open_store
 from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
 
 DEFAULT_TTL = 600.0
@@ -77,7 +76,8 @@ class CachedIndex:
         self.inner = inner
         self.directory = Path(directory)
         self.ttl, self.refresh, self.offline = ttl, refresh, offline
-        self._cache, warning = open_store(self.directory)
+        store, warning = open_store(self.directory)
+        self._cache = WriteBehind(store)
         # For the CLI to print: the directory could not be used as it was (memory only, or rebuilt).
         self.warnings: tuple[str, ...] = (warning,) if warning else ()
 
@@ -92,8 +92,7 @@ class CachedIndex:
                 "without --offline to fill the cache."
             )
         value = _encode_page(self.inner.project(name))  # the fetched DistFiles are dropped here
-        with contextlib.suppress(OSError, sqlite3.Error, diskcache.Timeout):
-            self._cache.set(key, value)  # bytes: stored raw, read back as bytes (never pickled)
+        self._cache.set(key, value)  # bytes: stored raw, read back as bytes (never pickled)
         written = _PAGE_DECODER.decode(value)
         return _page(written, PackedFiles(value, written.files))[0]  # our own bytes: no check needed
 
@@ -169,9 +168,7 @@ class CachedIndex:
         self._cache.close()
 
     def _store(self, key: str, version: int, data: dict[str, Any]) -> None:
-        # A cache that cannot be written (or is busy past sqlite's timeout) only makes the next run slower.
-        with contextlib.suppress(OSError, sqlite3.Error, diskcache.Timeout):
-            self._cache.set(key, json.dumps({"format": version, **data}, separators=(",", ":")))
+        self._cache.set(key, json.dumps({"format": version, **data}, separators=(",", ":")))
 
     def _decode_page(self, key: str) -> tuple[ProjectPage, float] | None:
         """A stored page, or None for a miss: absent, unreadable, torn, of another format or shape (the next
