@@ -221,3 +221,22 @@ def test_a_page_with_fields_of_unexpected_types_is_read_by_the_lenient_decoder()
 def test_a_page_that_is_not_json_is_an_index_error() -> None:
     with pytest.raises(IndexUnavailable, match="not valid PEP 691 JSON"):
         parse_project_page(_page_response(b'{"files": [}'))
+
+
+@pytest.mark.timeout(180)
+def test_the_bench_timeline_times_every_request_a_cold_run_makes(index_server: IndexServer, index_url: str,
+                                                                 tmp_path: Path, clean_env: object) -> None:
+    """bench/timeline.py, the tool that found where cold runs wait: its counts are the server's."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+           "TIMELINE_JSON": str(tmp_path / "events.json")}
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "timeline.py"), "resolve", "-r",
+                          str(ROOT / "examples" / "render-fastapi" / "requirements.txt"), "--python", "3.12",
+                          "--platform", "manylinux_2_28_x86_64", "--index-url", index_url, "--cache-dir",
+                          str(tmp_path / "c"), "-o", str(tmp_path / "lock.txt")],
+                         capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    served = index_server.requests
+    assert f"requests {len(served)}: " in run.stderr
+    events = json.loads((tmp_path / "events.json").read_text())["events"]
+    assert sum(kind.startswith("request") for kind, *_ in events) == len(served)
+    assert any(kind == "read page" for kind, *_ in events) and any(kind == "cache write" for kind, *_ in events)
