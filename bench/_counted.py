@@ -19,24 +19,16 @@ import os
 import threading
 
 import httpx
+from _kinds import request_kind
 
 _counts = {"page": 0, "metadata": 0, "range": 0, "other": 0}
 _lock = threading.Lock()
 _send = httpx.Client.send
 
 
-def _kind(request: httpx.Request) -> str:
-    path = request.url.path
-    if path.endswith("/"):
-        return "page"
-    if path.endswith(".metadata"):
-        return "metadata"
-    return "range" if "range" in request.headers else "other"
-
-
 def _counting_send(self: httpx.Client, request: httpx.Request, **kwargs: object) -> httpx.Response:
     with _lock:
-        _counts[_kind(request)] += 1
+        _counts[request_kind(request)] += 1
     return _send(self, request, **kwargs)  # type: ignore[arg-type]
 
 

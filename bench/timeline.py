@@ -24,6 +24,7 @@ from typing import Any
 T0 = time.perf_counter()
 
 import httpx  # noqa: E402 - timed from the first line
+from _kinds import request_kind  # noqa: E402
 
 Event = tuple[str, float, float, str, int]  # kind, start, end, what, thread
 _events: list[Event] = []
@@ -33,15 +34,6 @@ _lock = threading.Lock()
 def _record(kind: str, start: float, what: str) -> None:
     with _lock:
         _events.append((kind, start, time.perf_counter() - T0, what, threading.get_ident()))
-
-
-def _request_kind(request: httpx.Request) -> str:
-    path = request.url.path
-    if path.endswith("/"):
-        return "page"
-    if path.endswith(".metadata"):
-        return "metadata"
-    return "range" if "range" in request.headers else "whole file"
 
 
 _send = httpx.Client.send
@@ -56,7 +48,7 @@ def _timed_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> ht
         return response
     finally:
         name = request.url.path.rstrip("/").rsplit("/", 1)[-1]
-        _record("request " + _request_kind(request), start, f"{name} {status}")
+        _record("request " + request_kind(request), start, f"{name} {status}")
 
 
 def _patch_reads() -> None:

@@ -434,33 +434,44 @@ def test_matching_releases_equal_a_full_scan_for_every_operator() -> None:
             assert got == expected, (specifiers, allow_pre)
 
 
-class SlowMetadata(FakeIndex):
-    """Each metadata file takes 50 ms; counts how many are fetched at once."""
+class Slow(FakeIndex):
+    """Each project page (``what="pages"``) or metadata file (``what="metadata"``) takes 50 ms; counts how many
+    are fetched at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str) -> None:
         import threading
 
         super().__init__()
+        self.what = what
         self.in_flight = 0
         self.most_in_flight = 0
         self._count = threading.Lock()
 
-    def metadata(self, name: str, file: DistFile):  # type: ignore[no-untyped-def]
+    def _slowly(self, what: str) -> None:
         import time
 
+        if what != self.what:
+            return
         with self._count:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         time.sleep(0.05)
         with self._count:
             self.in_flight -= 1
+
+    def project(self, name: str):  # type: ignore[no-untyped-def]
+        self._slowly("pages")
+        return super().project(name)
+
+    def metadata(self, name: str, file: DistFile):  # type: ignore[no-untyped-def]
+        self._slowly("metadata")
         return super().metadata(name, file)
 
 
 def test_the_first_candidates_metadata_is_fetched_as_soon_as_its_matches_are_asked_for() -> None:
     """resolvelib asks for the matches of all five requirements first and pins them one by one: their
     metadata is fetched side by side, not one per pin (speculation is off, as for a single resolve)."""
-    slow = SlowMetadata()
+    slow = Slow("metadata")
     for name in "abcde":
         slow.add(name, "1.0")
     index = Session(slow)
@@ -472,35 +483,12 @@ def test_the_first_candidates_metadata_is_fetched_as_soon_as_its_matches_are_ask
     assert slow.most_in_flight >= 3
 
 
-class SlowPages(FakeIndex):
-    """Each project page takes 50 ms; counts how many are fetched at once."""
-
-    def __init__(self) -> None:
-        import threading
-
-        super().__init__()
-        self.in_flight = 0
-        self.most_in_flight = 0
-        self._count = threading.Lock()
-
-    def project(self, name: str):  # type: ignore[no-untyped-def]
-        import time
-
-        with self._count:
-            self.in_flight += 1
-            self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        time.sleep(0.05)
-        with self._count:
-            self.in_flight -= 1
-        return super().project(name)
-
-
 @pytest.mark.timeout(60)
 def test_the_pages_of_a_pins_dependencies_are_fetched_side_by_side() -> None:
     """resolvelib asks for the matches of a pin's dependencies one after another, each waiting for its page:
     without speculation (a single resolve) the pages are still fetched as soon as the dependencies are
     known, not one per question."""
-    slow = SlowPages()
+    slow = Slow("pages")
     slow.add("a", "1.0", requires=list("bcde"))
     for name in "bcde":
         slow.add(name, "1.0")
@@ -517,7 +505,7 @@ def test_the_pages_of_a_pins_dependencies_are_fetched_side_by_side() -> None:
 def test_a_walk_down_a_projects_releases_fetches_the_next_ones_side_by_side() -> None:
     """Each of a's newer releases needs a c that does not exist: the resolver rejects them one by one, and
     reads each one's metadata before it can.  Once it is walking, the next releases are fetched ahead."""
-    slow = SlowMetadata()
+    slow = Slow("metadata")
     for minor in range(2, 12):
         slow.add("a", f"1.{minor}", requires=["c>=2"])
     slow.add("a", "1.1")

@@ -51,7 +51,7 @@ class Guesses:
     many projects first, missed on a few, and a run-wide rate that stopped all guessing after four tries
     read 170 wheels by ranges where 119 of 134 guesses would have hit).  An index that serves none at all
     is caught run-wide after a few guesses: until their answers are in, no more than those few are asked at
-    once (a cold resolve fetches side by side, and made 18 guesses before the first 4 misses came back)."""
+    once, since a cold run fetches side by side."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

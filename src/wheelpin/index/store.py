@@ -60,12 +60,11 @@ class NoStore:
 
 class WriteBehind:
     """A store whose writes are made by one background thread, in order, so that a fetch worker hands its
-    page or metadata to whoever waits for it instead of first waiting for the database.  With a cold run's
-    16 workers each writing as it finished, writes queued behind one another on sqlite's lock: in one cold
-    resolve (yolov5), 207 writes took 11.8 s of the workers' time, a median of 9 ms, and up to 0.7 s before
-    the page could be read.  Until it is written, a value is read from memory; :meth:`close` waits for the
-    writes, except after sqlite gave up on a busy database (another run's), when the rest are dropped: a
-    cache is only the next run's head start."""
+    page or metadata to whoever waits for it instead of first waiting for the database: a cold run's fetch
+    workers, each writing as it finished, queued on sqlite's lock (docs/architecture.md, "Writes behind the
+    run").  Until it is written, a value is read from memory; :meth:`close` waits for the writes, except
+    after sqlite gave up on a busy database (another run's), when the rest are dropped: a cache is only the
+    next run's head start."""
 
     def __init__(self, store: Store) -> None:
         self._store = store

@@ -27,8 +27,7 @@ MAX_SPECULATION = 2000
 SPECULATION_DEPTH = 5
 # When the resolver walks down a project's releases, each rejected for its dependencies, how many of the next
 # ones get their metadata fetched: as many as it has rejected, from 4 to 16, so a walk that stops soon wastes
-# little and a long one (readthedocs-2019 explaining itself walks 25 releases of one project) is not a wait
-# per release.
+# little and a long one (an old pin's explanation can walk dozens) is not a wait per release.
 BACKTRACK_AHEAD = 4
 BACKTRACK_MAX = 16
 
