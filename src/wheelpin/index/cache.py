@@ -76,13 +76,15 @@ class CachedIndex:
         self.inner = inner
         self.directory = Path(directory)
         self.ttl, self.refresh, self.offline = ttl, refresh, offline
+        # The indexes a page or a release is of, in its key (never with credentials).
+        self._urls = "|".join(map(_without_userinfo, inner.index_urls))
         store, warning = open_store(self.directory)
         self._cache = WriteBehind(store)
         # For the CLI to print: the directory could not be used as it was (memory only, or rebuilt).
         self.warnings: tuple[str, ...] = (warning,) if warning else ()
 
     def project(self, name: str) -> ProjectPage:
-        key = f"page/{'|'.join(map(_without_userinfo, self.inner.index_urls))}/{canonicalize_name(name)}"
+        key = f"page/{self._urls}/{canonicalize_name(name)}"
         stored = self._decode_page(key)
         if stored is not None and (self.offline or (not self.refresh and time.time() - stored[1] < self.ttl)):
             return stored[0]
@@ -145,8 +147,7 @@ class CachedIndex:
             version = parse_wheel_filename(file.filename)[1]
         except InvalidWheelFilename:
             return None
-        urls = "|".join(map(_without_userinfo, self.inner.index_urls))
-        return f"release/{urls}/{canonicalize_name(name)}/{version}"
+        return f"release/{self._urls}/{canonicalize_name(name)}/{version}"
 
     def source_build(self, name: str, file: DistFile) -> SourceBuild:
         """An sdist's build, kept forever by the sdist's sha256 (the verdict is a function of its bytes).  An

@@ -53,8 +53,7 @@ class PrefetchPolicy:
         if self.session.closed or req.name == PYTHON:
             return
         if not self.session.speculating:
-            with contextlib.suppress(RuntimeError):  # the pool is shut down: the run is over
-                self.session.page_future(req.name)
+            self.session.page_future(req.name)  # a fetch asked for once the run is over is settled, not raised
             return
         key = (req.name, req.spec_key, req.extras)
         with self._lock:
@@ -77,8 +76,7 @@ class PrefetchPolicy:
         if not self.session.online:
             return
         window = min(max(BACKTRACK_AHEAD, rejected), BACKTRACK_MAX)
-        with contextlib.suppress(RuntimeError):  # the pool is shut down: the run is over
-            self.session.prefetch_releases(name, (self.session.choice(name, v, self.target) for v in later[:window]))
+        self.session.prefetch_releases(name, (self.session.choice(name, v, self.target) for v in later[:window]))
 
     def _page_ready(self, req: Req, pre: bool) -> None:
         try:
