@@ -304,6 +304,38 @@ def test_a_failed_strict_resolution_starts_fetching_what_the_fix_search_reads():
     assert "other-2.0-py3-none-any.whl" not in fake.metadata_calls  # not part of the conflict
 
 
+@pytest.mark.timeout(60)
+def test_a_failed_strict_resolution_fetches_only_the_first_batch_the_fix_search_reads():
+    """The search walks the pinned requirement's later releases oldest first and fetches each next batch as
+    it gets there; the answer is usually in the first batch, so the failure starts no more than that."""
+    from fakeindex import LINUX_311, FakeIndex
+    from wheelpin.errors import NoWheelSolution
+    from wheelpin.report import FixSearch
+    from wheelpin.report.fixes import PRECHECK_FIRST
+    from wheelpin.resolve import resolve
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", wheels=[LINUX_311])
+    for minor in range(1, 31):
+        fake.add("app", f"1.{minor}")
+    target = make_target("3.12", "manylinux")
+    inputs = parse_requirement_strings(["app==1.0"])
+    index = Session(fake)
+    try:
+        with pytest.raises(NoWheelSolution) as failure:
+            resolve(inputs, target, index, explain_failure=False)
+        FixSearch(inputs, target, index).prefetch(failure.value.involved)
+        first = {f"app-1.{minor}-py3-none-any.whl" for minor in range(1, PRECHECK_FIRST + 1)}
+        deadline = time.monotonic() + 5
+        while not first <= set(fake.metadata_calls) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # what else was started would have started by now
+        later = {c for c in fake.metadata_calls if c.startswith("app-1.") and c != "app-1.0-py3-none-any.whl"}
+    finally:
+        index.close()
+    assert later == first
+
+
 def test_a_line_that_builds_from_source_blocks_a_clean_row_unless_allowed(index, tmp_path, monkeypatch):
     """Issue 8: a VCS or path line is no "yes", whatever the index releases do; --allow-source NAME takes the
     line named by its #egg=; a wheel URL that fits the target does not block, one for another platform does."""
