@@ -185,6 +185,23 @@ def test_an_entry_of_the_wrong_shape_is_a_miss_not_a_crash(inner: FakeIndex, mak
     assert again.metadata("foo", page.files[0]) == meta
 
 
+def test_a_stored_release_that_names_a_file_the_page_lacks_is_a_miss(inner: FakeIndex, make: Make,
+                                                                     tmp_path: Path) -> None:
+    """A page's release groups are stored with it; one whose positions run past the page's files (a damaged
+    or foreign entry of the right shape) would fail a run when its release is judged: a miss instead."""
+    first = make(inner, ttl=BIG_TTL)
+    page = first.project("foo")
+    first.close()
+    with diskcache.Cache(str(tmp_path / "cache")) as raw:
+        (key,) = [k for k in raw if str(k).startswith("page/")]
+        stored = json.loads(raw[key])
+        stored["releases"][0][1].append(len(stored["files"]))
+        raw[key] = json.dumps(stored).encode()
+    again = make(inner, ttl=BIG_TTL)
+    assert again.project("foo") == page
+    assert inner.project_calls == ["foo", "foo"]  # fetched again, not read from the damaged entry
+
+
 def test_a_page_and_its_metadata_round_trip_the_cache_exactly(inner: FakeIndex, make: Make) -> None:
     """Every field of every file (hashes, yank reason, sizes, upload time, core-metadata flags) comes back as
     it went in, from a cache opened anew."""

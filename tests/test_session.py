@@ -273,6 +273,66 @@ def test_a_resolve_from_the_cache_builds_only_the_files_of_the_releases_it_judge
     assert files.decoded == releases.materialised == 6 * len(judged)  # of 240 files
 
 
+def test_a_warm_run_reads_a_pages_release_groups_instead_of_parsing_its_filenames(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Grouping a page's files by release parses every filename: done once, when the page is stored, and a
+    run on the warm cache builds its releases from the stored groups (counted: no filename parsed to group
+    them), the same releases as a run that grouped them itself."""
+    from packaging.utils import NormalizedName
+
+    import wheelpin.releasegroups
+    from wheelpin.index import CachedIndex
+    from wheelpin.index.packed import PackedFiles
+    from wheelpin.wheels import Releases
+
+    fake = FakeIndex()
+    for minor in range(30):
+        fake.add("big", f"1.{minor}", wheels=["cp311-cp311-manylinux_2_17_x86_64", "py3-none-any"], sdist=True,
+                 yanked=minor == 29)
+    fake.add("big", "1.3.0", wheels=["cp312-cp312-win_amd64"])  # release 1.3 again, spelt another way
+
+    def releases_of(session: Session) -> list[tuple[str, bool, list[str]]]:
+        releases = session.releases("big")
+        return [(str(v), releases.yanked(v), sorted(p.file.filename for p in releases[v])) for v in releases]
+
+    cold_cache = CachedIndex(fake, tmp_path / "cache", ttl=3600)  # type: ignore[arg-type]
+    cold = Session(cold_cache)
+    try:
+        grouped_cold = releases_of(cold)
+    finally:
+        cold.close()
+        cold_cache.close()
+    parsed: list[str] = []
+    real = wheelpin.releasegroups.parse_name
+    monkeypatch.setattr(wheelpin.releasegroups, "parse_name", lambda name, project: parsed.append(name) or real(
+        name, project))
+    warm_cache = CachedIndex(fake, tmp_path / "cache", ttl=3600)  # type: ignore[arg-type]
+    warm = Session(warm_cache)
+    try:
+        grouped_warm = releases_of(warm)
+        assert parsed == []
+        files = warm.project("big").files
+        assert isinstance(files, PackedFiles)
+        again = Releases("big", files.take_releases(NormalizedName("big")), files.load)  # handed over: anew
+        assert parsed and [(str(v), again.yanked(v), sorted(p.file.filename for p in again[v]))
+                           for v in again] == grouped_cold
+    finally:
+        warm.close()
+        warm_cache.close()
+    assert grouped_warm == grouped_cold == releases_of_memory(fake)
+    assert len(grouped_warm) == 30 and grouped_warm[0] == ("1.29", True, sorted(
+        f.filename for f in fake.files("big") if f.filename.startswith(("big-1.29-", "big-1.29."))))
+    assert ("1.3", False, sorted(f.filename for f in fake.files("big")
+                                 if f.filename.startswith(("big-1.3-", "big-1.3.0-", "big-1.3.tar")))) in grouped_warm
+
+
+def releases_of_memory(fake: FakeIndex) -> list[tuple[str, bool, list[str]]]:
+    from wheelpin.wheels import Releases
+
+    releases = Releases.of("big", fake.files("big"))
+    return [(str(v), releases.yanked(v), sorted(p.file.filename for p in releases[v])) for v in releases]
+
+
 def test_whether_a_specifier_admits_a_version_is_worked_out_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """resolvelib asks is_satisfied_by for every pin and requirement each round: a second resolution in
     the same session (a report's next Python, a fix search's next try) asks packaging nothing new."""

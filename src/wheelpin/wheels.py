@@ -14,11 +14,9 @@ from dataclasses import dataclass
 
 from packaging.tags import InvalidTag, Tag, parse_tag
 from packaging.utils import (
-    InvalidSdistFilename,
     InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
     parse_wheel_filename,
 )
 from packaging.version import Version
@@ -26,6 +24,7 @@ from packaging.version import Version
 from wheelpin.inputs import UncheckedRequirement
 from wheelpin.models import BlockKind, DistFile
 from wheelpin.platforms import Platform
+from wheelpin.releasegroups import ReleaseGroup, group_releases, parse_name
 from wheelpin.target import Target
 
 
@@ -83,29 +82,35 @@ def group_by_version(name: str, files: Iterable[DistFile]) -> dict[Version, list
 class Releases(Mapping[Version, list[ParsedFile]]):
     """A project's releases, newest first; each release's files are built and parsed on first use.
 
-    Grouped from ``heads`` (position, filename, yanked) of the page's files, with a ``load`` that builds the
-    DistFiles at given positions: a page kept packed (``index.packed.PackedFiles``) builds them only then,
-    and :meth:`of` serves a page already in memory the same way.  What every release must answer without its
-    files — whether all of them are yanked, whether some wheel's tags may fit a target — is kept per release.
-    ``materialised`` counts the files built.
+    Built from the page's release groups (``releasegroups.group_releases``, stored with a cached page), with
+    a ``load`` that builds the DistFiles at given positions: a page kept packed (``index.packed.PackedFiles``)
+    builds them only then, and :meth:`of` serves a page already in memory the same way.  What every release
+    must answer without its files — whether all of them are yanked, whether some wheel's tags may fit a
+    target — is kept per release.  ``materialised`` counts the files built.
     """
 
-    def __init__(self, project: str, heads: Iterable[tuple[int, str, bool]],
+    def __init__(self, project: str, groups: Iterable[ReleaseGroup],
                  load: Callable[[Sequence[int]], list[DistFile]]) -> None:
         self.project = canonicalize_name(project)
         self._load = load
         self.materialised = 0
-        groups = _group_heads(self.project, heads)
         self._parsed: dict[Version, list[ParsedFile]] = {}
-        self._positions = {v: array.array("I", g[0]) for v, g in groups.items()}
-        self._yanked = {v: g[1][0] for v, g in groups.items()}
-        self._triples = {v: tuple(g[2]) for v, g in groups.items()}
+        self._positions: dict[Version, array.array[int]] = {}
+        self._yanked: dict[Version, bool] = {}
+        self._triples: dict[Version, tuple[str | None, ...]] = {}
+        interned: dict[str | None, str | None] = {}  # one string per distinct triple, not one per release
+        for spelled, positions, yanked, triples in groups:
+            version = Version(spelled)
+            self._positions[version] = array.array("I", positions)
+            self._yanked[version] = yanked
+            self._triples[version] = tuple(interned.setdefault(t, t) for t in triples)
         self._order = sorted(self._yanked, reverse=True)
 
     @classmethod
     def of(cls, project: str, files: Sequence[DistFile]) -> Releases:
         """The releases of files already in memory (a page from the network, a test's index)."""
-        return cls(project, ((i, f.filename, f.yanked) for i, f in enumerate(files)),
+        heads = ((i, f.filename, f.yanked) for i, f in enumerate(files))
+        return cls(project, group_releases(canonicalize_name(project), heads),
                    lambda positions: [files[p] for p in positions])
 
     def __getitem__(self, version: Version) -> list[ParsedFile]:
@@ -135,79 +140,12 @@ class Releases(Mapping[Version, list[ParsedFile]]):
         return any(t is not None and _best_rank(target, t) is not None for t in self._triples[version])
 
 
-# A release's group while a page is grouped: its files' positions, [every one yanked], its distinct triples.
-_Group = tuple[list[int], list[bool], dict[str | None, None]]
-
-
-def _group_heads(project: NormalizedName, heads: Iterable[tuple[int, str, bool]]) -> dict[Version, _Group]:
-    """Per release: the files' positions, whether every one is yanked, and the distinct tag triples (one
-    string object per triple).  Files of a release usually come together, so a wheel with the last one's
-    name-version prefix joins its group without parsing or hashing a Version again."""
-    groups: dict[Version, _Group] = {}
-    interned: dict[str, str] = {}
-    last_prefix, last_group = "", None
-    for position, filename, is_yanked in heads:
-        triple = None
-        if filename.endswith(".whl") and filename.count("-") >= 4:
-            prefix = filename[:-4].rsplit("-", 3)[0]
-            triple = filename[len(prefix) + 1:-4]
-            triple = interned.setdefault(triple, triple)
-            if prefix == last_prefix:
-                group = last_group
-            else:
-                group = last_group = _group_of(groups, _parse_name(filename, project))
-                last_prefix = prefix
-        else:
-            group = _group_of(groups, _parse_name(filename, project))
-        if group is not None:
-            group[0].append(position)
-            group[1][0] = group[1][0] and is_yanked
-            group[2][triple] = None
-    return groups
-
-
-def _group_of(groups: dict[Version, _Group], head: tuple[Version, str | None, int] | None) -> _Group | None:
-    if head is None:
-        return None
-    group = groups.get(head[0])
-    if group is None:
-        group = groups[head[0]] = ([], [True], {})
-    return group
-
-
-def _parse_name(filename: str, project: NormalizedName) -> tuple[Version, str | None, int] | None:
-    """The version, tag triple (None for an sdist) and build number a filename gives; None when it does not
-    parse or names another project."""
-    if filename.endswith(".whl"):
-        parts = filename[:-4].rsplit("-", 3)
-        prefix = _parse_wheel_prefix(parts[0]) if len(parts) == 4 else None
-        if prefix is None or prefix[0] != project:
-            return None
-        return prefix[1], f"{parts[1]}-{parts[2]}-{parts[3]}", prefix[2]
-    try:
-        sdist_name, version = parse_sdist_filename(filename)
-    except InvalidSdistFilename:
-        # Legacy uploads (.exe, .egg, .zip, names with odd versions) are not installable by a modern
-        # installer; skipping them is what pip and uv do.
-        return None
-    return (version, None, -1) if sdist_name == project else None
-
-
 def _parse(file: DistFile, project: NormalizedName) -> ParsedFile | None:
-    head = _parse_name(file.filename, project)
+    head = parse_name(file.filename, project)
     return None if head is None else ParsedFile(file, *head)
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_wheel_prefix(prefix: str) -> tuple[NormalizedName, Version, int] | None:
-    """'name-version[-build]' of a wheel filename, validated by packaging; None when it does not parse."""
-    try:
-        name, version, build, _tags = parse_wheel_filename(f"{prefix}-py3-none-any.whl")
-    except InvalidWheelFilename:
-        return None
-    return name, version, build[0] if build else -1
-
-
 @functools.lru_cache(maxsize=8192)
 def _parse_tags(triple: str) -> frozenset[Tag]:
     try:

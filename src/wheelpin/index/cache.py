@@ -30,6 +30,7 @@ from wheelpin.index.packed import PackedFiles, to_stored
 from wheelpin.index.protocol import Upstream
 from wheelpin.index.store import WriteBehind, open_store
 from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
+from wheelpin.releasegroups import group_releases
 
 DEFAULT_TTL = 600.0
 # Bump when the stored shape changes, so old entries are misses (and rewritten) rather than misread.  Each
@@ -37,8 +38,9 @@ DEFAULT_TTL = 600.0
 # Pages: 3: the yank reason; 4: the format inside the value, keys without it; 5: the upload time; 6: msgspec
 # JSON bytes decoded straight into DistFile tuples (a warm read of pydantic-core's page: 47 -> 19 ms; a store:
 # 56 -> 3 ms, with no list per file on the way); 7: each file's array with ``yanked`` second, and the page kept
-# as those bytes (:class:`.packed.PackedFiles`): a file becomes a DistFile only when its release is judged.
-PAGE_SCHEMA = 7
+# as those bytes (:class:`.packed.PackedFiles`): a file becomes a DistFile only when its release is judged;
+# 8: the files grouped by release (``releasegroups``), so a warm run parses no filename to group them.
+PAGE_SCHEMA = 8
 METADATA_SCHEMA = 2  # 2: the format inside the value
 BUILD_SCHEMA = 1
 T = TypeVar("T")
@@ -50,6 +52,7 @@ class _StoredPage(msgspec.Struct):
     name: str
     index_url: str
     files: list[msgspec.Raw]  # each file one JSON array (packed.to_stored's order), a view into the value
+    releases: list[tuple[str, list[int], bool, list[str | None]]]  # releasegroups.ReleaseGroup each
 
 
 _PAGE_ENCODER = msgspec.json.Encoder()
@@ -96,7 +99,7 @@ class CachedIndex:
         value = _encode_page(self.inner.project(name))  # the fetched DistFiles are dropped here
         self._cache.set(key, value)  # bytes: stored raw, read back as bytes (never pickled)
         written = _PAGE_DECODER.decode(value)
-        return _page(written, PackedFiles(value, written.files))[0]  # our own bytes: no check needed
+        return _page(written, PackedFiles(value, written.files, written.releases))[0]  # ours: no check needed
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         key = f"meta/{file.sha256 or _without_userinfo(file.url)}"
@@ -184,7 +187,7 @@ class CachedIndex:
             stored = _PAGE_DECODER.decode(raw)
             if stored.format != PAGE_SCHEMA:
                 return None
-            files = PackedFiles(raw, stored.files)
+            files = PackedFiles(raw, stored.files, stored.releases)
             files.check()
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
@@ -210,8 +213,10 @@ class CachedIndex:
 
 
 def _encode_page(page: ProjectPage) -> bytes:
+    heads = ((i, f.filename, f.yanked) for i, f in enumerate(page.files))
     return _PAGE_ENCODER.encode({"format": PAGE_SCHEMA, "saved": time.time(), "name": page.name,
-                                 "index_url": page.index_url, "files": [to_stored(f) for f in page.files]})
+                                 "index_url": page.index_url, "files": [to_stored(f) for f in page.files],
+                                 "releases": group_releases(canonicalize_name(page.name), heads)})
 
 
 def _page(stored: _StoredPage, files: PackedFiles) -> tuple[ProjectPage, float]:

@@ -12,8 +12,10 @@ from collections.abc import Iterator, Sequence
 from typing import overload
 
 import msgspec
+from packaging.utils import NormalizedName
 
 from wheelpin.models import DistFile
+from wheelpin.releasegroups import ReleaseGroup, group_releases
 
 
 # The stored order of a file's fields is DistFile's, except that ``yanked`` comes second, so that grouping a
@@ -40,8 +42,8 @@ class _Heads(msgspec.Struct):
     files: list[_Head]
 
 
-_CHECK_CHUNK = 1024
 _HEADS = msgspec.json.Decoder(_Heads)
+_CHECK_CHUNK = 1024
 _FILES = msgspec.json.Decoder(list[_Stored])
 
 
@@ -49,36 +51,33 @@ class PackedFiles(Sequence[DistFile]):
     """The files of a stored page: ``raws`` are views into ``value``, the stored entry (a JSON object whose
     ``files`` member holds one array per file, in page order).  Equal to any sequence of the same DistFiles."""
 
-    __slots__ = ("_heads", "_raws", "_value", "decoded")
+    __slots__ = ("_raws", "_releases", "_value", "decoded")
 
-    def __init__(self, value: bytes, raws: list[msgspec.Raw]) -> None:
+    def __init__(self, value: bytes, raws: list[msgspec.Raw], releases: list[ReleaseGroup]) -> None:
         self._value = value
         self._raws = raws
-        self._heads: tuple[list[str], list[bool]] | None = None
+        self._releases: list[ReleaseGroup] | None = releases  # the page's files by release, as stored
         self.decoded = 0  # DistFiles built so far: what laziness saves is counted, not timed
 
     def check(self) -> None:
-        """Raise msgspec's error if some file is not of the stored shape (a damaged or foreign entry), before
-        anything relies on it; a thousand files at a time, so that checking holds no page's DistFiles.  The
-        names and yank flags read on the way are kept for :meth:`heads`, which then needs no second pass."""
-        names: list[str] = []
-        yanked: list[bool] = []
+        """Raise msgspec's error if some file is not of the stored shape (a damaged or foreign entry), or some
+        release names a file the page does not have, before anything relies on it; a thousand files at a
+        time, so that checking holds no page's DistFiles."""
         for start in range(0, len(self._raws), _CHECK_CHUNK):
-            for stored in _FILES.decode(b"[" + b",".join(self._raws[start:start + _CHECK_CHUNK]) + b"]"):
-                names.append(stored[0])
-                yanked.append(stored[1])
-        self._heads = (names, yanked)
+            _FILES.decode(b"[" + b",".join(self._raws[start:start + _CHECK_CHUNK]) + b"]")
+        count = len(self._raws)
+        if any(p >= count for release in self._releases or () for p in release[1]):
+            raise msgspec.ValidationError("a stored release names a file the page does not have")
 
-    def heads(self) -> Iterator[tuple[int, str, bool]]:
-        """(position, filename, yanked) of every file: those :meth:`check` read (handed over once: grouping
-        needs them once), else from one pass over the stored bytes."""
-        if self._heads is not None:
-            names, yanked = self._heads
-            self._heads = None
-            yield from zip(range(len(names)), names, yanked, strict=True)
-            return
-        for position, head in enumerate(_HEADS.decode(self._value).files):
-            yield position, head.filename, head.yanked
+    def take_releases(self, project: NormalizedName) -> list[ReleaseGroup]:
+        """The page's release groups, handed over once (``wheels.Releases`` keeps them in a leaner form, and
+        a page's stored groups of 50,000 files would otherwise stay in memory beside them); asked again, they
+        are worked out anew from the stored filenames."""
+        releases, self._releases = self._releases, None
+        if releases is not None:
+            return releases
+        heads = _HEADS.decode(self._value).files
+        return group_releases(project, ((i, h.filename, h.yanked) for i, h in enumerate(heads)))
 
     def load(self, positions: Sequence[int]) -> list[DistFile]:
         """The files at ``positions``, decoded in one call."""

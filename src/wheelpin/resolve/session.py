@@ -109,7 +109,7 @@ class Session:
     def _group(self, name: NormalizedName) -> Releases:
         files = self.project(name).files
         if isinstance(files, PackedFiles):
-            return Releases(name, heads=files.heads(), load=files.load)
+            return Releases(name, files.take_releases(name), files.load)
         return Releases.of(name, files)
 
     def choice(self, name: NormalizedName, version: Version, target: Target) -> VersionChoice:
