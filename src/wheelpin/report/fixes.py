@@ -141,10 +141,8 @@ class FixSearch:
         return [c for c in self.factory.judged(name, newer) if c.has_wheel and not c.yanked][:MAX_FIX_TRIES]
 
     def prefetch(self, involved: frozenset[str]) -> None:
-        """A strict resolution just failed: while the permissive one crawls, fetch what the search most likely
-        reads first, the metadata of the next releases of each ``==``-pinned direct requirement in the conflict:
-        the search's first batch (PRECHECK_FIRST), since it fetches each next batch as it gets there.  A full
-        window here fetched metadata no search read (20 requests of flask-sqlalchemy's 79 in a cold report)."""
+        """A strict resolution failed: while the permissive one crawls, fetch the search's first batch (it
+        fetches each next one as it gets there; a full window was mostly never read) of each ``==`` pin in it."""
         for item in self.inputs.requirements:
             name = canonicalize_name(item.requirement.name)
             pinned = single_pin(item.requirement.specifier)
