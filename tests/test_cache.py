@@ -185,17 +185,22 @@ def test_an_entry_of_the_wrong_shape_is_a_miss_not_a_crash(inner: FakeIndex, mak
     assert again.metadata("foo", page.files[0]) == meta
 
 
+@pytest.mark.parametrize("damage", ["position", "version"])
 def test_a_stored_release_that_names_a_file_the_page_lacks_is_a_miss(inner: FakeIndex, make: Make,
-                                                                     tmp_path: Path) -> None:
-    """A page's release groups are stored with it; one whose positions run past the page's files (a damaged
-    or foreign entry of the right shape) would fail a run when its release is judged: a miss instead."""
+                                                                     tmp_path: Path, damage: str) -> None:
+    """A page's release groups are stored with it; one whose positions run past the page's files, or whose
+    version does not parse (a damaged or foreign entry of the right shape), would fail a run when its release
+    is judged: a miss instead."""
     first = make(inner, ttl=BIG_TTL)
     page = first.project("foo")
     first.close()
     with diskcache.Cache(str(tmp_path / "cache")) as raw:
         (key,) = [k for k in raw if str(k).startswith("page/")]
         stored = json.loads(raw[key])
-        stored["releases"][0][1].append(len(stored["files"]))
+        if damage == "position":
+            stored["releases"][0][1].append(len(stored["files"]))
+        else:
+            stored["releases"][0][0] = "not a version"
         raw[key] = json.dumps(stored).encode()
     again = make(inner, ttl=BIG_TTL)
     assert again.project("foo") == page

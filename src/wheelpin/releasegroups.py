@@ -3,8 +3,8 @@
 What every release must answer before its files are built (which files are its, whether every one is
 yanked, which tag triples its wheels carry) is worked out once, when a page is fetched, and stored with the
 page (``index.cache``): a warm run then reads the groups instead of parsing every filename again, which was
-a third of a warm resolve (render-fastapi: 275 ms of grouping for 5,806 releases).  ``wheels.Releases`` is
-built from them.
+a large share of a warm resolve (docs/notes/speed.md, "Seventh pass").  ``wheels.Releases`` is built from
+them.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-# One release: its version as packaging spells it, its files' positions in the page, whether every one of
-# them is yanked, and the distinct tag triples of its wheels (None for an sdist), in page order.
-ReleaseGroup = tuple[str, list[int], bool, list[str | None]]
+# One release: its version (as packaging spells it, or already parsed), its files' positions in the page,
+# whether every one of them is yanked, and the distinct tag triples of its wheels (None for an sdist).
+ReleaseGroup = tuple[str | Version, list[int], bool, list[str | None]]
 # While grouping: positions, [every one yanked], the distinct triples.
 _Group = tuple[list[int], list[bool], dict[str | None, None]]
 

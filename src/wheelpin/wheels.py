@@ -100,7 +100,7 @@ class Releases(Mapping[Version, list[ParsedFile]]):
         self._triples: dict[Version, tuple[str | None, ...]] = {}
         interned: dict[str | None, str | None] = {}  # one string per distinct triple, not one per release
         for spelled, positions, yanked, triples in groups:
-            version = Version(spelled)
+            version = Version(spelled) if isinstance(spelled, str) else spelled
             self._positions[version] = array.array("I", positions)
             self._yanked[version] = yanked
             self._triples[version] = tuple(interned.setdefault(t, t) for t in triples)

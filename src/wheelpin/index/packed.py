@@ -13,6 +13,7 @@ from typing import overload
 
 import msgspec
 from packaging.utils import NormalizedName
+from packaging.version import InvalidVersion, Version
 
 from wheelpin.models import DistFile
 from wheelpin.releasegroups import ReleaseGroup, group_releases
@@ -53,23 +54,32 @@ class PackedFiles(Sequence[DistFile]):
 
     __slots__ = ("_raws", "_releases", "_value", "decoded")
 
-    def __init__(self, value: bytes, raws: list[msgspec.Raw], releases: list[ReleaseGroup]) -> None:
+    def __init__(self, value: bytes, raws: list[msgspec.Raw], releases: Sequence[ReleaseGroup]) -> None:
         self._value = value
         self._raws = raws
-        self._releases: list[ReleaseGroup] | None = releases  # the page's files by release, as stored
+        self._releases: Sequence[ReleaseGroup] | None = releases  # the page's files by release, as stored
         self.decoded = 0  # DistFiles built so far: what laziness saves is counted, not timed
 
     def check(self) -> None:
         """Raise msgspec's error if some file is not of the stored shape (a damaged or foreign entry), or some
-        release names a file the page does not have, before anything relies on it; a thousand files at a
+        release names a file the page does not have or a version that does not parse, before anything relies
+        on it; a thousand files at a
         time, so that checking holds no page's DistFiles."""
         for start in range(0, len(self._raws), _CHECK_CHUNK):
             _FILES.decode(b"[" + b",".join(self._raws[start:start + _CHECK_CHUNK]) + b"]")
         count = len(self._raws)
-        if any(p >= count for release in self._releases or () for p in release[1]):
-            raise msgspec.ValidationError("a stored release names a file the page does not have")
+        checked: list[ReleaseGroup] = []
+        for spelled, positions, yanked, triples in self._releases or ():
+            if any(p >= count for p in positions):
+                raise msgspec.ValidationError("a stored release names a file the page does not have")
+            try:  # parsed here once, so that a version no resolution could read is a miss, not a crash
+                version = Version(spelled) if isinstance(spelled, str) else spelled
+            except InvalidVersion as exc:
+                raise msgspec.ValidationError(str(exc)) from None
+            checked.append((version, positions, yanked, triples))
+        self._releases = checked
 
-    def take_releases(self, project: NormalizedName) -> list[ReleaseGroup]:
+    def take_releases(self, project: NormalizedName) -> Sequence[ReleaseGroup]:
         """The page's release groups, handed over once (``wheels.Releases`` keeps them in a leaner form, and
         a page's stored groups of 50,000 files would otherwise stay in memory beside them); asked again, they
         are worked out anew from the stored filenames."""
