@@ -291,14 +291,13 @@ def test_a_warm_run_reads_a_pages_release_groups_instead_of_parsing_its_filename
                  yanked=minor == 29)
     fake.add("big", "1.3.0", wheels=["cp312-cp312-win_amd64"])  # release 1.3 again, spelt another way
 
-    def releases_of(session: Session) -> list[tuple[str, bool, list[str]]]:
-        releases = session.releases("big")
+    def listing(releases: Releases) -> list[tuple[str, bool, list[str]]]:
         return [(str(v), releases.yanked(v), sorted(p.file.filename for p in releases[v])) for v in releases]
 
     cold_cache = CachedIndex(fake, tmp_path / "cache", ttl=3600)  # type: ignore[arg-type]
     cold = Session(cold_cache)
     try:
-        grouped_cold = releases_of(cold)
+        grouped_cold = listing(cold.releases("big"))
     finally:
         cold.close()
         cold_cache.close()
@@ -309,28 +308,20 @@ def test_a_warm_run_reads_a_pages_release_groups_instead_of_parsing_its_filename
     warm_cache = CachedIndex(fake, tmp_path / "cache", ttl=3600)  # type: ignore[arg-type]
     warm = Session(warm_cache)
     try:
-        grouped_warm = releases_of(warm)
+        grouped_warm = listing(warm.releases("big"))
         assert parsed == []
         files = warm.project("big").files
         assert isinstance(files, PackedFiles)
         again = Releases("big", files.take_releases(NormalizedName("big")), files.load)  # handed over: anew
-        assert parsed and [(str(v), again.yanked(v), sorted(p.file.filename for p in again[v]))
-                           for v in again] == grouped_cold
+        assert parsed and listing(again) == grouped_cold
     finally:
         warm.close()
         warm_cache.close()
-    assert grouped_warm == grouped_cold == releases_of_memory(fake)
+    assert grouped_warm == grouped_cold == listing(Releases.of("big", fake.files("big")))
     assert len(grouped_warm) == 30 and grouped_warm[0] == ("1.29", True, sorted(
         f.filename for f in fake.files("big") if f.filename.startswith(("big-1.29-", "big-1.29."))))
     assert ("1.3", False, sorted(f.filename for f in fake.files("big")
                                  if f.filename.startswith(("big-1.3-", "big-1.3.0-", "big-1.3.tar")))) in grouped_warm
-
-
-def releases_of_memory(fake: FakeIndex) -> list[tuple[str, bool, list[str]]]:
-    from wheelpin.wheels import Releases
-
-    releases = Releases.of("big", fake.files("big"))
-    return [(str(v), releases.yanked(v), sorted(p.file.filename for p in releases[v])) for v in releases]
 
 
 def test_whether_a_specifier_admits_a_version_is_worked_out_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:

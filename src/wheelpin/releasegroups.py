@@ -20,8 +20,9 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-# One release: its version (as packaging spells it, or already parsed), its files' positions in the page,
-# whether every one of them is yanked, and the distinct tag triples of its wheels (None for an sdist).
+# One release: its version (parsed, or as packaging spells it when read back from the cache), its files'
+# positions in the page, whether every one of them is yanked, and the distinct tag triples of its wheels
+# (None for an sdist).
 ReleaseGroup = tuple[str | Version, list[int], bool, list[str | None]]
 # While grouping: positions, [every one yanked], the distinct triples.
 _Group = tuple[list[int], list[bool], dict[str | None, None]]
@@ -51,8 +52,7 @@ def group_releases(project: NormalizedName, heads: Iterable[tuple[int, str, bool
             group[0].append(position)
             group[1][0] = group[1][0] and is_yanked
             group[2][triple] = None
-    return [(str(version), positions, yanked[0], list(triples))
-            for version, (positions, yanked, triples) in groups.items()]
+    return [(version, positions, yanked[0], list(triples)) for version, (positions, yanked, triples) in groups.items()]
 
 
 def _group_of(groups: dict[Version, _Group], head: tuple[Version, str | None, int] | None) -> _Group | None:

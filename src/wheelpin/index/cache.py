@@ -30,7 +30,7 @@ from wheelpin.index.packed import PackedFiles, to_stored
 from wheelpin.index.protocol import Upstream
 from wheelpin.index.store import WriteBehind, open_store
 from wheelpin.models import BuildKind, CoreMetadata, DistFile, ProjectPage, SourceBuild
-from wheelpin.releasegroups import group_releases
+from wheelpin.releasegroups import ReleaseGroup, group_releases
 
 DEFAULT_TTL = 600.0
 # Bump when the stored shape changes, so old entries are misses (and rewritten) rather than misread.  Each
@@ -96,10 +96,10 @@ class CachedIndex:
                 f"--offline: the project page of {name!r} is not in the cache at {self.directory}; run once "
                 "without --offline to fill the cache."
             )
-        value = _encode_page(self.inner.project(name))  # the fetched DistFiles are dropped here
+        value, releases = _encode_page(self.inner.project(name))  # the fetched DistFiles are dropped here
         self._cache.set(key, value)  # bytes: stored raw, read back as bytes (never pickled)
         written = _PAGE_DECODER.decode(value)
-        return _page(written, PackedFiles(value, written.files, written.releases))[0]  # ours: no check needed
+        return _page(written, PackedFiles(value, written.files, releases))[0]  # our own bytes: no check needed
 
     def metadata(self, name: str, file: DistFile) -> CoreMetadata:
         key = f"meta/{file.sha256 or _without_userinfo(file.url)}"
@@ -212,11 +212,14 @@ class CachedIndex:
             return None
 
 
-def _encode_page(page: ProjectPage) -> bytes:
-    heads = ((i, f.filename, f.yanked) for i, f in enumerate(page.files))
-    return _PAGE_ENCODER.encode({"format": PAGE_SCHEMA, "saved": time.time(), "name": page.name,
-                                 "index_url": page.index_url, "files": [to_stored(f) for f in page.files],
-                                 "releases": group_releases(canonicalize_name(page.name), heads)})
+def _encode_page(page: ProjectPage) -> tuple[bytes, list[ReleaseGroup]]:
+    """The stored value of a page, and its files grouped by release (versions parsed, as a run wants them)."""
+    releases = group_releases(canonicalize_name(page.name), ((i, f.filename, f.yanked)
+                                                             for i, f in enumerate(page.files)))
+    value = _PAGE_ENCODER.encode({"format": PAGE_SCHEMA, "saved": time.time(), "name": page.name,
+                                  "index_url": page.index_url, "files": [to_stored(f) for f in page.files],
+                                  "releases": [(str(v), *rest) for v, *rest in releases]})
+    return value, releases
 
 
 def _page(stored: _StoredPage, files: PackedFiles) -> tuple[ProjectPage, float]:
