@@ -14,7 +14,7 @@ from fakeindex import LINUX_311, WIN_311, FakeIndex, sdist_name
 from wheelpin.errors import NoWheelSolution
 from wheelpin.inputs import parse_requirement_strings, parse_requirements_file
 from wheelpin.models import DistFile, Resolution
-from wheelpin.resolve import Session, resolve
+from wheelpin.resolve import Session, releases, resolve
 from wheelpin.target import make_target
 
 Run = Callable[..., Resolution]
@@ -204,6 +204,44 @@ def test_markers_on_the_users_requirements_are_evaluated_for_the_target(fake: Fa
     assert versions(run("foo", 'pywin32; sys_platform == "win32"', platform="windows")) == {
         "foo": "1.0", "pywin32": "306"}
 
+
+def test_a_marker_is_evaluated_once_for_the_pythons_whose_values_it_reads_agree(
+        fake: FakeIndex, opened: list[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A report resolves for every Python on one session: lines whose marker names no Python variable have one
+    # answer for them all; a python_version line is still answered per Python.
+    fake.add("foo", "1.0", requires=['winonly; sys_platform == "win32"', 'testonly; extra == "test"',
+                                     'tomli; python_version < "3.12"', "common"])
+    for name in ("winonly", "testonly", "tomli", "common"):
+        fake.add(name, "1.0")
+    evaluated: list[str] = []
+    real = releases.applies
+
+    def counting(marker, environment, extras):  # type: ignore[no-untyped-def]
+        evaluated.append(str(marker))
+        return real(marker, environment, extras)
+
+    monkeypatch.setattr(releases, "applies", counting)
+    session = Session(fake)
+    opened.append(session)
+    inputs = parse_requirement_strings(["foo"])
+    found = {python: versions(resolve(inputs, make_target(python, "manylinux"), session))
+             for python in ("3.11", "3.12", "3.13")}
+    assert found["3.11"] == {"foo": "1.0", "common": "1.0", "tomli": "1.0"}
+    assert found["3.12"] == found["3.13"] == {"foo": "1.0", "common": "1.0"}
+    assert sorted(evaluated) == ['extra == "test"', 'python_version < "3.12"', 'python_version < "3.12"',
+                                 'python_version < "3.12"', 'sys_platform == "win32"']
+
+
+@pytest.mark.parametrize("line, variables", [
+    ('a; extra == "x"', ()),
+    ('b; sys.platform == "win32" and python_version < "3.11"', ("python_version", "sys_platform")),
+    ('c; python_implementation == "PyPy"', ("platform_python_implementation",)),
+    ('d; platform.python_implementation == "PyPy"', ("platform_python_implementation",)),
+    ('e; os_name == "nt" or implementation_version > "3" or python_full_version < "3.9.1"',
+     ("implementation_version", "os_name", "python_full_version")),
+])
+def test_the_variables_a_marker_reads_in_every_spelling(line: str, variables: tuple[str, ...]) -> None:
+    assert releases.marker_variables(line) == variables
 
 # -- constraints ----------------------------------------------------------------------------------------
 def test_constraints_limit_versions(fake: FakeIndex, run: Run) -> None:

@@ -3,6 +3,7 @@ candidate factory and the prefetch policy ask, answered once per run through the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from packaging.markers import Marker
@@ -55,8 +56,31 @@ def marker_wanted(session: Session, target: Target, line: str, marker: Marker | 
     a candidate with ``extras``: an extra's own dependencies only, since the base candidate brings the rest."""
     if marker is None:
         return not extras  # unconditional deps come through the base candidate; no memo needed
-    return session.memo(("marker", target, line, extras),
-                        lambda: applies(marker, target.marker_environment(), extras))
+    environment = target.marker_environment()
+    # Keyed by the values of the variables the marker names, not by the target: an ``extra == "test"`` or a
+    # ``sys_platform == "win32"`` line has one answer for every Python of a report, so it is evaluated once.
+    seen = tuple(environment[name] for name in marker_variables(line))
+    return session.memo(("marker", line, extras, seen), lambda: applies(marker, environment, extras))
+
+
+# The environment variables of PEP 508 in every spelling packaging accepts (the legacy dotted ones, and
+# python_implementation for platform_python_implementation), mapped to the environment's names.  Found in
+# the line's text, string literals included: naming a variable the marker does not use only keys its memo
+# more finely than needed, never too coarsely.
+_VARIABLE = re.compile(r"\b(python_version|python_full_version|os[._]name|sys[._]platform|platform[._]release|"
+                       r"platform[._]system|platform[._]version|platform[._]machine|"
+                       r"(?:platform[._])?python_implementation|implementation[._]name|implementation[._]version)\b")
+_variables: dict[str, tuple[str, ...]] = {}
+
+
+def marker_variables(line: str) -> tuple[str, ...]:
+    """The environment variables a Requires-Dist line's marker may read (``extra`` aside), sorted."""
+    found = _variables.get(line)
+    if found is None:
+        names = {m.replace(".", "_") for m in _VARIABLE.findall(line)}
+        found = _variables[line] = tuple(sorted("platform_python_implementation" if n.endswith("python_implementation")
+                                                else n for n in names))
+    return found
 
 
 def applies(marker: Marker | None, environment: Mapping[str, str], extras: frozenset[NormalizedName]) -> bool:
