@@ -212,6 +212,32 @@ def test_unreachable_index_is_exit_3_without_traceback(tmp_path, clean_env):
     assert "after 2 tries (last: ConnectError" in " ".join(result.stderr.split())  # wrapped to the terminal
 
 
+@pytest.mark.timeout(60)
+def test_the_program_skips_the_interpreters_teardown_and_loses_no_output(run, index_url, cache_dir):
+    # The teardown frees every object of the run one at a time: the program exits without it (an object
+    # left for it is never finalized), yet atexit hooks run, the lock it printed to a pipe arrives whole, and
+    # the exit code is kept.
+    asked = ["resolve", "-r", str(FASTAPI), "--python", "3.12"]
+    _code, expected, _err = run(*asked)
+    args = [*asked, "--index-url", index_url, "--cache-dir", str(cache_dir)]  # as run() gives them
+    program = ("import atexit, sys\n"
+               "class Left:\n    def __del__(self): print('teardown ran', file=sys.stderr)\n"
+               "left = Left()\n"
+               "atexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
+               f"sys.argv = ['wheelpin', *{args!r}]\n"
+               "from wheelpin.cli import main\nraise SystemExit(main())\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=50, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "teardown ran" not in done.stderr
+    assert "atexit ran" in done.stderr
+    assert done.stdout == expected and "--hash=sha256:" in expected
+    musl = program.replace("'3.12'", "'3.12', '--platform', 'musllinux'")
+    failing = subprocess.run([sys.executable, "-c", musl], capture_output=True, text=True, timeout=50, env=env)
+    assert failing.returncode == 1
+    assert "no release of pymongo has a wheel" in failing.stderr
+
+
 def test_a_package_without_any_wheel_for_the_target_is_named_quickly(run):
     """motor needs pymongo, which has no musllinux wheel in any release: say so, don't backtrack for minutes."""
     code, _out, err = run("resolve", "-r", str(FASTAPI), "--python", "3.12", "--platform", "musllinux")
