@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from wheeloracle import DATA, compatible_wheel_hashes, page
@@ -334,6 +335,37 @@ def test_a_failed_strict_resolution_fetches_only_the_first_batch_the_fix_search_
     finally:
         index.close()
     assert later == first
+
+
+def test_the_fix_search_judges_no_more_later_releases_than_it_may_try(monkeypatch: pytest.MonkeyPatch):
+    """A pin hundreds of releases old is asked about on every Python: releases whose wheels' tags cannot fit
+    are passed over from the tags alone, and judging stops at the search's limit."""
+    from fakeindex import WIN_311, FakeIndex
+    from wheelpin.report import FixSearch
+    from wheelpin.report.fixes import MAX_FIX_TRIES
+
+    fake = FakeIndex()
+    fake.add("app", "1.0", wheels=[WIN_311])
+    for minor in range(1, 21):  # Windows wheels only: no use on Linux
+        fake.add("app", f"1.{minor}", wheels=[WIN_311])
+    for minor in range(21, 21 + MAX_FIX_TRIES + 20):
+        fake.add("app", f"1.{minor}")
+    judged: list[str] = []
+    real = Session.choice
+
+    def counting(self, name, version, target):  # type: ignore[no-untyped-def]
+        judged.append(str(version))
+        return real(self, name, version, target)
+
+    monkeypatch.setattr(Session, "choice", counting)
+    index = Session(fake)
+    try:
+        later = FixSearch(parse_requirement_strings(["app==1.0"]), make_target("3.12", "manylinux"),
+                          index).later_releases(canonicalize_name("app"), Version("1.0"))
+    finally:
+        index.close()
+    assert [str(c.version) for c in later] == [f"1.{minor}" for minor in range(21, 21 + MAX_FIX_TRIES)]
+    assert sorted(set(judged), key=Version) == [str(c.version) for c in later]
 
 
 def test_a_line_that_builds_from_source_blocks_a_clean_row_unless_allowed(index, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ has a wheel.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -135,10 +136,8 @@ class FixSearch:
 
     # -- what the search reads -----------------------------------------------------------------------
     def later_releases(self, name: NormalizedName, pinned: Version) -> list[VersionChoice]:
-        """The releases tried for a direct requirement pinned at ``pinned``: later, final, not yanked, with a
-        wheel for the target; oldest first."""
-        newer = sorted(v for v in self.session.releases(name) if v > pinned and not v.is_prerelease)
-        return [c for c in self.factory.judged(name, newer) if c.has_wheel and not c.yanked][:MAX_FIX_TRIES]
+        """The releases tried for a direct requirement pinned at ``pinned`` (:func:`later_releases`)."""
+        return later_releases(self.factory, name, pinned)
 
     def prefetch(self, involved: frozenset[str]) -> None:
         """A strict resolution failed: while the permissive one crawls, fetch the search's first batch (it
@@ -195,6 +194,17 @@ class FixSearch:
         except NoWheelSolution as failure:
             self.cut_short |= failure.cut_short
             return None
+
+
+def later_releases(factory: CandidateFactory, name: NormalizedName, pinned: Version) -> list[VersionChoice]:
+    """Later, final, not yanked releases with a wheel for the factory's target, oldest first, as many as the
+    search may try.  Judged only while needed, and only where the tags alone allow a wheel (any_wheel's test):
+    a pin hundreds of releases old is asked about on every Python of a report."""
+    releases = factory.session.releases(name)
+    newer = (v for v in sorted(v for v in releases if v > pinned and not v.is_prerelease)
+             if releases.may_fit(v, factory.target))
+    return list(itertools.islice((c for c in factory.judged(name, newer) if c.has_wheel and not c.yanked),
+                                 MAX_FIX_TRIES))
 
 
 def any_wheel(session: Session, name: str, target: Target) -> bool:
