@@ -473,17 +473,20 @@ def test_matching_releases_equal_a_full_scan_for_every_operator() -> None:
 
 
 class Slow(FakeIndex):
-    """Each project page (``what="pages"``) or metadata file (``what="metadata"``) takes 50 ms; counts how many
-    are fetched at once."""
+    """Each project page (``what="pages"``) or metadata file (``what="metadata"``) is held until ``together``
+    of them are in flight at once (for at most a second; from then on each takes 50 ms), and how many ever
+    were is counted.  Holding them, rather than sleeping a fixed time, shows whether fetches overlap however
+    slowly a loaded machine starts the threads; fetched one at a time, each waits out the second."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, together: int = 3) -> None:
         import threading
 
         super().__init__()
         self.what = what
+        self.together = together
         self.in_flight = 0
         self.most_in_flight = 0
-        self._count = threading.Lock()
+        self._count = threading.Condition()
 
     def _slowly(self, what: str) -> None:
         import time
@@ -493,6 +496,8 @@ class Slow(FakeIndex):
         with self._count:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self._count.notify_all()
+            self._count.wait_for(lambda: self.most_in_flight >= self.together, timeout=1)
         time.sleep(0.05)
         with self._count:
             self.in_flight -= 1
