@@ -243,6 +243,7 @@ def test_a_marker_is_evaluated_once_for_the_pythons_whose_values_it_reads_agree(
 def test_the_variables_a_marker_reads_in_every_spelling(line: str, variables: tuple[str, ...]) -> None:
     assert releases.marker_variables(line) == variables
 
+
 # -- constraints ----------------------------------------------------------------------------------------
 def test_constraints_limit_versions(fake: FakeIndex, run: Run) -> None:
     fake.add("app", "1.0", requires=["lib"])

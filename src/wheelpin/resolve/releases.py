@@ -3,6 +3,7 @@ candidate factory and the prefetch policy ask, answered once per run through the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
@@ -70,17 +71,14 @@ def marker_wanted(session: Session, target: Target, line: str, marker: Marker | 
 _VARIABLE = re.compile(r"\b(python_version|python_full_version|os[._]name|sys[._]platform|platform[._]release|"
                        r"platform[._]system|platform[._]version|platform[._]machine|"
                        r"(?:platform[._])?python_implementation|implementation[._]name|implementation[._]version)\b")
-_variables: dict[str, tuple[str, ...]] = {}
 
 
+@functools.lru_cache(maxsize=16384)
 def marker_variables(line: str) -> tuple[str, ...]:
     """The environment variables a Requires-Dist line's marker may read (``extra`` aside), sorted."""
-    found = _variables.get(line)
-    if found is None:
-        names = {m.replace(".", "_") for m in _VARIABLE.findall(line)}
-        found = _variables[line] = tuple(sorted("platform_python_implementation" if n.endswith("python_implementation")
-                                                else n for n in names))
-    return found
+    names = {m.replace(".", "_") for m in _VARIABLE.findall(line)}
+    return tuple(sorted("platform_python_implementation" if n.endswith("python_implementation") else n
+                        for n in names))
 
 
 def applies(marker: Marker | None, environment: Mapping[str, str], extras: frozenset[NormalizedName]) -> bool:
