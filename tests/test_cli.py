@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from wheeloracle import compatible_wheel_hashes, page
-from wheelpin.cli import main
+from wheelpin.cli import GC_THRESHOLDS, main
 from wheelpin.inputs import parse_requirements_file
 
 ROOT = Path(__file__).parent.parent
@@ -220,17 +221,23 @@ def test_the_program_skips_the_interpreters_teardown_and_loses_no_output(run, in
     asked = ["resolve", "-r", str(FASTAPI), "--python", "3.12"]
     _code, expected, _err = run(*asked)
     args = [*asked, "--index-url", index_url, "--cache-dir", str(cache_dir)]  # as run() gives them
-    program = ("import atexit, sys\n"
+    program = ("import atexit, gc, sys\n"
                "class Left:\n    def __del__(self): print('teardown ran', file=sys.stderr)\n"
                "left = Left()\n"
-               "atexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
+               "seen = []\n"
+               "gc.callbacks.append(lambda phase, info: phase == 'start' and seen.append(gc.get_threshold()))\n"
+               "atexit.register(lambda: print('atexit ran; collections at', seen, file=sys.stderr))\n"
                f"sys.argv = ['wheelpin', *{args!r}]\n"
-               "from wheelpin.cli import main\nraise SystemExit(main())\n")
+               "from wheelpin.cli import main\nseen.append('run')\nraise SystemExit(main())\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=50, env=env)
     assert done.returncode == 0, done.stderr
     assert "teardown ran" not in done.stderr
     assert "atexit ran" in done.stderr
+    # Nor are the collector's thresholds lowered at the end, which would set off a collection of every young
+    # object the run built just before it exits.
+    collections = ast.literal_eval(done.stderr.split("collections at ", 1)[1].splitlines()[0])
+    assert all(t == GC_THRESHOLDS for t in collections[collections.index("run") + 1:])
     assert done.stdout == expected and "--hash=sha256:" in expected
     musl = program.replace("'3.12'", "'3.12', '--platform', 'musllinux'")
     failing = subprocess.run([sys.executable, "-c", musl], capture_output=True, text=True, timeout=50, env=env)

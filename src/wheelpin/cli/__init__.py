@@ -84,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = _main(argv, interrupt)
     finally:
-        gc.set_threshold(*thresholds)  # main() may be called by a longer-lived program (or a test run)
+        if not as_program:
+            # main() called by a longer-lived program (or a test run) gives the collector back as it was.  The
+            # program leaves them raised: lowered now, they would set off a full collection of every object
+            # the run built, just before it exits.
+            gc.set_threshold(*thresholds)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if as_program:
