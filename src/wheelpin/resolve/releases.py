@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -57,7 +58,7 @@ def marker_wanted(session: Session, target: Target, line: str, marker: Marker | 
     a candidate with ``extras``: an extra's own dependencies only, since the base candidate brings the rest."""
     if marker is None:
         return not extras  # unconditional deps come through the base candidate; no memo needed
-    environment = target.marker_environment()
+    environment = _environment(target)
     # Keyed by the values of the variables the marker names, not by the target: an ``extra == "test"`` or a
     # ``sys_platform == "win32"`` line has one answer for every Python of a report, so it is evaluated once.
     seen = tuple(environment[name] for name in marker_variables(line))
@@ -71,6 +72,12 @@ def marker_wanted(session: Session, target: Target, line: str, marker: Marker | 
 _VARIABLE = re.compile(r"\b(python_version|python_full_version|os[._]name|sys[._]platform|platform[._]release|"
                        r"platform[._]system|platform[._]version|platform[._]machine|"
                        r"(?:platform[._])?python_implementation|implementation[._]name|implementation[._]version)\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _environment(target: Target) -> Mapping[str, str]:
+    # Asked for every marker a resolution meets, memo hits included: built once per target, read-only.
+    return MappingProxyType(target.marker_environment())
 
 
 @functools.lru_cache(maxsize=16384)
